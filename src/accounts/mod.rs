@@ -1,0 +1,5 @@
+//! Orgs, users and invitations.
+
+pub mod handlers;
+pub mod invitations;
+pub mod model;

@@ -1,0 +1,144 @@
+//! The audit trail: every write by a user is recorded in the same transaction as the
+//! write (who, when, what, before and after), and admins can read it.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::model::now;
+use crate::auth::extract::CurrentUser;
+use crate::auth::policy::{self, Action};
+use crate::db::AnyConnection;
+use crate::db::schema::audit_log;
+use crate::error::ApiError;
+use crate::pagination::Pagination;
+use crate::state::AppData;
+
+/// One audited change; `before`/`after` are API views (never secrets or hashes).
+#[derive(Debug)]
+pub struct Change<'a> {
+    pub actor_id: Option<i64>,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<i64>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// A view as JSON for `before`/`after`.
+pub fn snapshot<T: Serialize>(view: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(view).ok()
+}
+
+pub fn record(conn: &mut AnyConnection, change: Change<'_>) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::actor_id.eq(change.actor_id),
+            audit_log::action.eq(change.action),
+            audit_log::entity.eq(change.entity),
+            audit_log::entity_id.eq(change.entity_id),
+            audit_log::before_json.eq(change.before.map(|v| v.to_string())),
+            audit_log::after_json.eq(change.after.map(|v| v.to_string())),
+            audit_log::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    pub id: i64,
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuditView {
+    pub id: i64,
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<AuditRow> for AuditView {
+    fn from(r: AuditRow) -> Self {
+        let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        AuditView {
+            id: r.id,
+            actor_id: r.actor_id,
+            action: r.action,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            before: parse(r.before_json),
+            after: parse(r.after_json),
+            created_at: r.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    pub entity: Option<String>,
+    pub entity_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub action: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub fn list(
+    conn: &mut AnyConnection,
+    q: &AuditQuery,
+    page: Pagination,
+) -> QueryResult<(Vec<AuditRow>, i64)> {
+    let query = || {
+        let mut b = audit_log::table.into_boxed();
+        if let Some(e) = &q.entity {
+            b = b.filter(audit_log::entity.eq(e.clone()));
+        }
+        if let Some(id) = q.entity_id {
+            b = b.filter(audit_log::entity_id.eq(id));
+        }
+        if let Some(id) = q.actor_id {
+            b = b.filter(audit_log::actor_id.eq(id));
+        }
+        if let Some(a) = &q.action {
+            b = b.filter(audit_log::action.eq(a.clone()));
+        }
+        b
+    };
+    let total = query().count().get_result(conn)?;
+    let rows = query()
+        .order(audit_log::id.desc())
+        .offset(page.offset())
+        .limit(page.limit())
+        .select(AuditRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// `GET /api/v1/audit` (admin): newest first.
+pub async fn list_handler(
+    state: AppData,
+    user: CurrentUser,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ReadAudit)?;
+    let q = query.into_inner();
+    let page = Pagination::new(q.page, q.per_page)?;
+    let (rows, total) = state.db.read(move |conn| Ok(list(conn, &q, page)?)).await?;
+    let items = rows.into_iter().map(AuditView::from).collect();
+    Ok(HttpResponse::Ok().json(page.wrap(items, total)))
+}

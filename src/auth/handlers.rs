@@ -1,0 +1,362 @@
+//! `/api/v1/auth/*` and `/api/v1/me`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::invitations;
+use crate::accounts::model::{
+    self, NewOrg, NewUser, OrgKind, OrgRow, Role, UserWithOrg, now, org_name_key, role_fits_org,
+};
+use crate::audit::{self, Change, snapshot};
+use crate::auth::extract::CurrentUser;
+use crate::auth::{password, throttle, tokens};
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppData;
+use crate::validate;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    pub role: Option<String>,
+    pub org: Option<NewOrgRequest>,
+    pub invitation_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrgRequest {
+    pub name: String,
+    pub kind: String,
+    pub region: String,
+}
+
+/// Where a self-registered user's org comes from: a new org, or an invitation.
+enum Membership {
+    NewOrg { role: Role, name: String, kind: OrgKind, region: String },
+    Invited { token: String, role: Option<Role> },
+}
+
+pub fn parse_role(raw: &str) -> Result<Role, ApiError> {
+    Role::parse(raw).ok_or_else(|| ApiError::new(ErrorCode::InvalidRole))
+}
+
+fn membership(req: &RegisterRequest) -> Result<Membership, ApiError> {
+    let role = req.role.as_deref().map(parse_role).transpose()?;
+    match (&req.org, &req.invitation_token) {
+        (Some(org), None) => {
+            let role = role.ok_or_else(|| {
+                ApiError::with_message(ErrorCode::InvalidRole, "`role` is required.")
+            })?;
+            if role.is_exchange_staff() {
+                return Err(ApiError::new(ErrorCode::RoleNotSelfRegistrable));
+            }
+            let kind = OrgKind::parse(&org.kind)
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidOrgKind))?;
+            if !role_fits_org(role, kind, false) {
+                return Err(ApiError::new(ErrorCode::RoleOrgKindMismatch));
+            }
+            Ok(Membership::NewOrg {
+                role,
+                name: validate::org_name(&org.name)?,
+                kind,
+                region: validate::region(&org.region)?,
+            })
+        }
+        (None, Some(token)) => Ok(Membership::Invited { token: token.clone(), role }),
+        _ => Err(ApiError::new(ErrorCode::OrgOrInvitationRequired)),
+    }
+}
+
+/// `POST /api/v1/auth/register`: a new org with its first user, or joining by invitation.
+pub async fn register(
+    state: AppData,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let req = body.into_inner();
+    let email = validate::email(&req.email)?;
+    let name = validate::person_name(&req.name)?;
+    password::check_strength(&req.password, &email)?;
+    let membership = membership(&req)?;
+    let hash = password::hash(req.password).await?;
+
+    let created = state
+        .db
+        .write(move |conn| {
+            if model::find_user_by_email(conn, &email)?.is_some() {
+                return Err(ApiError::new(ErrorCode::EmailTaken));
+            }
+            let at = now();
+            let (org, role, invitation) = match membership {
+                Membership::NewOrg { role, name, kind, region } => {
+                    let key = org_name_key(&name);
+                    if model::find_org_by_key(conn, &key)?.is_some() {
+                        return Err(ApiError::new(ErrorCode::OrgNameTaken));
+                    }
+                    let org = model::insert_org(
+                        conn,
+                        &NewOrg {
+                            name: &name,
+                            name_key: &key,
+                            kind: kind.as_str(),
+                            region: &region,
+                            is_exchange: false,
+                            created_at: at,
+                            updated_at: at,
+                        },
+                    )?;
+                    (org, role, None)
+                }
+                Membership::Invited { token, role } => {
+                    let inv = invitations::find_live(conn, &token, at)?
+                        .ok_or_else(|| ApiError::new(ErrorCode::InvalidInvitation))?;
+                    if inv.email != email {
+                        return Err(ApiError::new(ErrorCode::InvitationEmailMismatch));
+                    }
+                    let invited_role = parse_role(&inv.role)?;
+                    if role.is_some_and(|r| r != invited_role) {
+                        return Err(ApiError::with_message(
+                            ErrorCode::RoleOrgKindMismatch,
+                            "The invitation is for another role.",
+                        ));
+                    }
+                    let org: OrgRow = model::find_org(conn, inv.org_id)?
+                        .ok_or_else(|| ApiError::new(ErrorCode::InvalidInvitation))?;
+                    (org, invited_role, Some(inv))
+                }
+            };
+            let user = model::insert_user(
+                conn,
+                &NewUser {
+                    org_id: org.id,
+                    email: &email,
+                    name: &name,
+                    role: role.as_str(),
+                    password_hash: &hash,
+                    is_active: true,
+                    created_at: at,
+                    updated_at: at,
+                },
+            )?;
+            let result = UserWithOrg { user: (&user).into(), org: (&org).into() };
+            if invitation.is_none() {
+                audit::record(
+                    conn,
+                    Change {
+                        actor_id: Some(user.id),
+                        action: "org.create",
+                        entity: "org",
+                        entity_id: Some(org.id),
+                        before: None,
+                        after: snapshot(&result.org),
+                    },
+                )?;
+            }
+            if let Some(inv) = invitation {
+                if !invitations::mark_accepted(conn, inv.id, user.id, at)? {
+                    return Err(ApiError::new(ErrorCode::InvalidInvitation));
+                }
+                audit::record(
+                    conn,
+                    Change {
+                        actor_id: Some(user.id),
+                        action: "invitation.accept",
+                        entity: "invitation",
+                        entity_id: Some(inv.id),
+                        before: None,
+                        after: None,
+                    },
+                )?;
+            }
+            audit::record(
+                conn,
+                Change {
+                    actor_id: Some(user.id),
+                    action: "user.register",
+                    entity: "user",
+                    entity_id: Some(user.id),
+                    before: None,
+                    after: snapshot(&result.user),
+                },
+            )?;
+            Ok(result)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+    pub refresh_token: String,
+    pub refresh_expires_in: i64,
+}
+
+fn token_pair(state: &AppData, user_id: i64, role: Role, org_id: i64, refresh: String) -> Result<TokenPair, ApiError> {
+    Ok(TokenPair {
+        access_token: state.keys.issue_access(user_id, role, org_id)?,
+        token_type: "Bearer",
+        expires_in: state.keys.access_ttl_secs,
+        refresh_token: refresh,
+        refresh_expires_in: state.keys.refresh_ttl.num_seconds(),
+    })
+}
+
+fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// `POST /api/v1/auth/login`.
+pub async fn login(
+    state: AppData,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { email, password: pw } = body.into_inner();
+    let email = email.trim().to_lowercase();
+    let email_key = throttle::email_subject(&email);
+    let ip_key = throttle::ip_subject(&client_ip(&req));
+    let s = &state.settings;
+    let window = Duration::seconds(s.login_failure_window_secs as i64);
+    let limits = [
+        (email_key.clone(), s.login_max_failures_per_email),
+        (ip_key.clone(), s.login_max_failures_per_ip),
+    ];
+
+    let lookup_email = email.clone();
+    let user = state
+        .db
+        .read(move |conn| {
+            let subjects: Vec<(&str, u32)> = limits.iter().map(|(k, l)| (k.as_str(), *l)).collect();
+            throttle::check(conn, &subjects, window, now())?;
+            Ok(model::find_user_by_email(conn, &lookup_email)?)
+        })
+        .await?;
+
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    if !password::verify(pw, stored).await? {
+        let (ek, ik) = (email_key.clone(), ip_key.clone());
+        state
+            .db
+            .write(move |conn| Ok(throttle::record_failure(conn, &[&ek, &ik], window, now())?))
+            .await?;
+        tracing::info!(email_hash = %&tokens::token_hash(&email)[..12], "failed sign-in");
+        return Err(ApiError::new(ErrorCode::InvalidCredentials));
+    }
+    let Some(user) = user else {
+        return Err(ApiError::new(ErrorCode::InvalidCredentials));
+    };
+    if !user.is_active {
+        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    }
+    let role = parse_role(&user.role)?;
+    let ttl = state.keys.refresh_ttl;
+    let user_id = user.id;
+    let refresh = state
+        .db
+        .write(move |conn| {
+            throttle::clear(conn, &email_key)?;
+            Ok(tokens::issue_refresh(conn, user_id, None, ttl)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(token_pair(&state, user.id, role, user.org_id, refresh)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+enum RefreshOutcome {
+    Rotated { user_id: i64, role: Role, org_id: i64, token: String },
+    Refused(ErrorCode),
+}
+
+/// `POST /api/v1/auth/refresh`: spends the token and returns a new pair.
+pub async fn refresh(
+    state: AppData,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let presented = body.into_inner().refresh_token;
+    let ttl = state.keys.refresh_ttl;
+    // Refusals that revoke must commit, so they are returned as values, not errors.
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let Some(row) = tokens::find_refresh(conn, &presented)? else {
+                return Ok(RefreshOutcome::Refused(ErrorCode::InvalidRefreshToken));
+            };
+            if row.revoked_at.is_some() {
+                return Ok(RefreshOutcome::Refused(ErrorCode::InvalidRefreshToken));
+            }
+            if row.used_at.is_none() && row.expires_at <= now() {
+                return Ok(RefreshOutcome::Refused(ErrorCode::InvalidRefreshToken));
+            }
+            if row.used_at.is_some() || !tokens::spend_refresh(conn, row.id)? {
+                tokens::revoke_family(conn, &row.family_id)?;
+                tracing::warn!(user_id = row.user_id, "refresh token reused; session revoked");
+                return Ok(RefreshOutcome::Refused(ErrorCode::RefreshTokenReused));
+            }
+            let user = model::find_user(conn, row.user_id)?;
+            let Some(user) = user.filter(|u| u.is_active) else {
+                tokens::revoke_family(conn, &row.family_id)?;
+                return Ok(RefreshOutcome::Refused(ErrorCode::AccountDisabled));
+            };
+            let token = tokens::issue_refresh(conn, user.id, Some(&row.family_id), ttl)?;
+            Ok(RefreshOutcome::Rotated {
+                user_id: user.id,
+                role: parse_role(&user.role)?,
+                org_id: user.org_id,
+                token,
+            })
+        })
+        .await?;
+    match outcome {
+        RefreshOutcome::Rotated { user_id, role, org_id, token } => {
+            Ok(HttpResponse::Ok().json(token_pair(&state, user_id, role, org_id, token)?))
+        }
+        RefreshOutcome::Refused(code) => Err(ApiError::new(code)),
+    }
+}
+
+/// `POST /api/v1/auth/logout`: revokes the session the refresh token belongs to. Always
+/// 204, so it reveals nothing about the token.
+pub async fn logout(
+    state: AppData,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let presented = body.into_inner().refresh_token;
+    state
+        .db
+        .write(move |conn| {
+            if let Some(row) = tokens::find_refresh(conn, &presented)? {
+                tokens::revoke_family(conn, &row.family_id)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v1/me`.
+pub async fn me(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiError> {
+    let found = state.db.read(move |conn| Ok(model::user_with_org(conn, user.id)?)).await?;
+    let me = found.ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?;
+    if !me.user.is_active {
+        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    }
+    Ok(HttpResponse::Ok().json(me))
+}

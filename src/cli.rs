@@ -1,0 +1,86 @@
+//! The subcommands of the one binary.
+
+use clap::{Parser, Subcommand};
+
+use crate::accounts::handlers::{CreateUserRequest, create_user_tx, validate_new_user};
+use crate::config::Settings;
+use crate::startup::{Application, lock_data_dir, open_database};
+
+#[derive(Debug, Parser)]
+#[command(name = "tt-exchange", version, about = "Qinchuangyuan technology exchange backend")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Rebuild the search indexes from the database.
+    Reindex,
+    /// Load demonstration data.
+    SeedDemo,
+    /// Generate synthetic data for benchmarks.
+    GenData {
+        #[arg(long, default_value_t = 0)]
+        achievements: u64,
+        #[arg(long, default_value_t = 0)]
+        demands: u64,
+        #[arg(long, default_value_t = 0)]
+        contracts: u64,
+    },
+    /// Create a user of any role; this is how the first admin is made.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// Also read from TT_CREATE_USER_PASSWORD, to keep it out of shell history.
+        #[arg(long, env = "TT_CREATE_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// The org for university, enterprise and broker users; staff join the exchange.
+        #[arg(long)]
+        org_id: Option<i64>,
+    },
+}
+
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            tracing::info!(settings = ?settings, "starting");
+            let app = Application::build(settings)?;
+            tracing::info!(port = app.port(), "listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let _lock = lock_data_dir(&settings)?;
+            let db = open_database(&settings)?;
+            drop(db);
+            println!("migrations are up to date");
+        }
+        Command::CreateUser { email, password, name, role, org_id } => {
+            let _lock = lock_data_dir(&settings)?;
+            let db = open_database(&settings)?;
+            let req = CreateUserRequest { email, password, name, role, org_id };
+            let created = actix_web::web::block(move || {
+                let valid = validate_new_user(req)?;
+                db.write_blocking(|conn| create_user_tx(conn, &valid, None))
+            })
+            .await?
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+            println!(
+                "created user {} <{}> with role {} in org {} ({})",
+                created.user.id, created.user.email, created.user.role, created.org.id, created.org.name
+            );
+        }
+        Command::Reindex | Command::SeedDemo | Command::GenData { .. } => {
+            anyhow::bail!("not yet available: this subcommand arrives with its feature");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! One connection type over SQLite and PostgreSQL, its pool, migrations, and the only way
+//! handlers touch the database: [`Db::read`] and [`Db::write`], which run diesel on the
+//! blocking pool so sync queries never stall an async worker.
+
+pub mod schema;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Every query in the crate is written once against this type.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Opens connections of the configured backend directly (the derive's `establish` would
+/// try each backend in turn), and sets SQLite's per-connection pragmas.
+#[derive(Debug)]
+pub struct Manager {
+    backend: Backend,
+    url: String,
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(AnyConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.url)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_PRAGMAS).map_err(r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Cheap to clone; shared by every worker.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+    /// SQLite allows one writer at a time; taking turns here avoids `SQLITE_BUSY` on lock
+    /// upgrades inside deferred transactions. PostgreSQL writers do not take it.
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+impl Db {
+    pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        let backend = Backend::of_url(url);
+        let manager = Manager { backend, url: url.to_owned() };
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)?;
+        Ok(Db { pool, backend, sqlite_writer: Arc::new(Mutex::new(())) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for synchronous callers (CLI, migrations); request paths use `read`/`write`.
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, ApiError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` on the blocking pool with a pooled connection.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs `f` in one transaction on the blocking pool: all of it lands or none of it.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.write_blocking(f)).await?
+    }
+
+    /// The synchronous core of [`Db::write`], for the CLI.
+    pub fn write_blocking<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
+    {
+        let mut conn = self.pool.get()?;
+        let _turn = match self.backend {
+            Backend::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner())),
+            Backend::Postgres => None,
+        };
+        let conn: &mut AnyConnection = &mut conn;
+        conn.transaction(f)
+    }
+
+    /// Applies pending migrations; returns the versions applied.
+    pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.pool.get()?;
+        let applied = match &mut *conn {
+            AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+            AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        }
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        Ok(applied.into_iter().map(|v| v.to_string()).collect())
+    }
+
+    /// Readiness: can we get a connection and run a query?
+    pub async fn ping(&self) -> Result<(), ApiError> {
+        self.read(|conn| {
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// `u64` counts out of `COUNT(*)`, which both backends return as BIGINT.
+pub fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}

@@ -1,0 +1,93 @@
+// Written by hand to match migrations/{sqlite,postgres}; `tests/api/schema.rs` checks that
+// both migration sets produce exactly these tables and columns.
+
+diesel::table! {
+    orgs (id) {
+        id -> BigInt,
+        name -> Text,
+        name_key -> Text,
+        kind -> Text,
+        region -> Text,
+        is_exchange -> Bool,
+        verified_at -> Nullable<Timestamp>,
+        verified_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        org_id -> BigInt,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        is_active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        family_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> BigInt,
+        org_id -> BigInt,
+        email -> Text,
+        role -> Text,
+        token_hash -> Text,
+        invited_by -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<BigInt>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        subject -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> orgs (org_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(invitations -> orgs (org_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    orgs,
+    users,
+    refresh_tokens,
+    invitations,
+    audit_log,
+    login_failures,
+);

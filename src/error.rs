@@ -1,0 +1,330 @@
+//! The one API error type.
+//!
+//! Every failure a client can see is an [`ApiError`] carrying an [`ErrorCode`]; the code
+//! table below fixes, in one place, each code's HTTP status, `type` and default message,
+//! so the JSON shape `{message, code, type, link}` is the same everywhere. Infrastructure
+//! errors (diesel, r2d2, blocking pool) are mapped here too; their causes are logged and
+//! never returned.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// The coarse class of an error, so clients can branch without knowing every code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorType {
+    InvalidRequest,
+    Auth,
+    Internal,
+    System,
+}
+
+macro_rules! error_codes {
+    ($( $variant:ident => ($code:literal, $status:ident, $kind:ident, $message:literal), )*) => {
+        /// Stable, documented error codes. Never rename one: clients match on them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode { $( $variant, )* }
+
+        impl ErrorCode {
+            /// The whole table, served at `GET /api/v1/errors`.
+            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $code, )* }
+            }
+            pub fn status(self) -> StatusCode {
+                match self { $( ErrorCode::$variant => StatusCode::$status, )* }
+            }
+            pub fn error_type(self) -> ErrorType {
+                match self { $( ErrorCode::$variant => ErrorType::$kind, )* }
+            }
+            pub fn default_message(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $message, )* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // Malformed requests.
+    InvalidJson => ("invalid_json", BAD_REQUEST, InvalidRequest, "The request body is not valid JSON for this endpoint."),
+    InvalidQuery => ("invalid_query", BAD_REQUEST, InvalidRequest, "The query string is not valid for this endpoint."),
+    InvalidPath => ("invalid_path", BAD_REQUEST, InvalidRequest, "A path parameter is not valid."),
+    InvalidPagination => ("invalid_pagination", BAD_REQUEST, InvalidRequest, "`page` must be at least 1 and `per_page` between 1 and 100."),
+    InvalidEmail => ("invalid_email", BAD_REQUEST, InvalidRequest, "The email address is not valid."),
+    InvalidPassword => ("invalid_password", BAD_REQUEST, InvalidRequest, "The password must be 10 to 128 characters long."),
+    WeakPassword => ("weak_password", UNPROCESSABLE_ENTITY, InvalidRequest, "The password is too easy to guess; choose another one."),
+    InvalidName => ("invalid_name", BAD_REQUEST, InvalidRequest, "The name must be 1 to 100 characters long."),
+    InvalidOrgName => ("invalid_org_name", BAD_REQUEST, InvalidRequest, "The organisation name must be 2 to 120 characters long."),
+    InvalidRole => ("invalid_role", BAD_REQUEST, InvalidRequest, "Unknown role."),
+    InvalidOrgKind => ("invalid_org_kind", BAD_REQUEST, InvalidRequest, "Unknown organisation kind."),
+    InvalidRegion => ("invalid_region", BAD_REQUEST, InvalidRequest, "Unknown region code; see GET /api/v1/taxonomy."),
+    InvalidRequestBody => ("invalid_request_body", BAD_REQUEST, InvalidRequest, "The request body does not fit this endpoint."),
+    UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, InvalidRequest, "Send the body as application/json."),
+    PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, InvalidRequest, "The request body is too large."),
+    // Routing.
+    RouteNotFound => ("route_not_found", NOT_FOUND, InvalidRequest, "No such endpoint; see /openapi.yaml."),
+    MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, InvalidRequest, "This endpoint does not accept that HTTP method."),
+    // Authentication and authorization.
+    MissingAuthorization => ("missing_authorization", UNAUTHORIZED, Auth, "Sign in: send `Authorization: Bearer <access token>`."),
+    InvalidToken => ("invalid_token", UNAUTHORIZED, Auth, "The access token is not valid."),
+    TokenExpired => ("token_expired", UNAUTHORIZED, Auth, "The access token has expired; refresh it."),
+    InvalidCredentials => ("invalid_credentials", UNAUTHORIZED, Auth, "Wrong email or password."),
+    InvalidRefreshToken => ("invalid_refresh_token", UNAUTHORIZED, Auth, "The refresh token is not valid, expired or revoked; sign in again."),
+    RefreshTokenReused => ("refresh_token_reused", UNAUTHORIZED, Auth, "This refresh token was already used; the session is revoked, sign in again."),
+    AccountDisabled => ("account_disabled", FORBIDDEN, Auth, "This account is disabled."),
+    Forbidden => ("forbidden", FORBIDDEN, Auth, "You are not allowed to do this."),
+    TooManyLoginAttempts => ("too_many_login_attempts", TOO_MANY_REQUESTS, Auth, "Too many failed sign-ins; wait before trying again."),
+    // Domain rules.
+    NotFound => ("not_found", NOT_FOUND, InvalidRequest, "Not found."),
+    AlreadyExists => ("already_exists", CONFLICT, InvalidRequest, "A record with these unique values already exists."),
+    EmailTaken => ("email_taken", CONFLICT, InvalidRequest, "An account with this email already exists."),
+    OrgNameTaken => ("org_name_taken", CONFLICT, InvalidRequest, "An organisation of this name is registered; ask one of its members for an invitation."),
+    RoleNotSelfRegistrable => ("role_not_self_registrable", UNPROCESSABLE_ENTITY, InvalidRequest, "Only university, enterprise and broker accounts can register themselves."),
+    RoleOrgKindMismatch => ("role_org_kind_mismatch", UNPROCESSABLE_ENTITY, InvalidRequest, "This role does not fit this kind of organisation."),
+    InvalidInvitation => ("invalid_invitation", UNPROCESSABLE_ENTITY, InvalidRequest, "The invitation is unknown, expired or already used."),
+    InvitationEmailMismatch => ("invitation_email_mismatch", UNPROCESSABLE_ENTITY, InvalidRequest, "The invitation was made for another email address."),
+    OrgOrInvitationRequired => ("org_or_invitation_required", BAD_REQUEST, InvalidRequest, "Give either `org` (a new organisation) or `invitation_token`, not both."),
+    ReferenceNotFound => ("reference_not_found", UNPROCESSABLE_ENTITY, InvalidRequest, "A referenced record does not exist."),
+    // Infrastructure.
+    DatabaseUnavailable => ("database_unavailable", SERVICE_UNAVAILABLE, System, "The database is unavailable; retry shortly."),
+    NotReady => ("not_ready", SERVICE_UNAVAILABLE, System, "The service is not ready."),
+    Internal => ("internal", INTERNAL_SERVER_ERROR, Internal, "Internal error; it has been logged."),
+}
+
+/// An error answered to the client, with an optional cause kept for the logs only.
+pub struct ApiError {
+    code: ErrorCode,
+    message: Cow<'static, str>,
+    retry_after_secs: Option<u64>,
+    cause: Option<anyhow::Error>,
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    pub message: &'a str,
+    pub code: &'static str,
+    #[serde(rename = "type")]
+    pub error_type: ErrorType,
+    pub link: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        ApiError {
+            code,
+            message: Cow::Borrowed(code.default_message()),
+            retry_after_secs: None,
+            cause: None,
+        }
+    }
+
+    /// Same code, a message saying exactly what was wrong (never internal details).
+    pub fn with_message(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        ApiError { message: message.into(), ..ApiError::new(code) }
+    }
+
+    /// A 500 whose cause is logged when it is answered.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        ApiError { cause: Some(cause.into()), ..ApiError::new(ErrorCode::Internal) }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        ApiError::with_message(ErrorCode::NotFound, format!("{what} not found."))
+    }
+
+    pub fn forbidden() -> Self {
+        ApiError::new(ErrorCode::Forbidden)
+    }
+
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs.max(1));
+        self
+    }
+
+    pub fn with_cause(mut self, cause: impl Into<anyhow::Error>) -> Self {
+        self.cause = Some(cause.into());
+        self
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn link(code: ErrorCode) -> String {
+        format!("/api/v1/errors#{}", code.as_str())
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("code", &self.code.as_str())
+            .field("message", &self.message)
+            .field("cause", &self.cause)
+            .finish()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.code.status();
+        if status.is_server_error() {
+            match &self.cause {
+                Some(cause) => {
+                    tracing::error!(code = self.code.as_str(), cause = ?cause, "request failed")
+                }
+                None => tracing::error!(code = self.code.as_str(), "request failed"),
+            }
+        }
+        let mut response = HttpResponse::build(status);
+        if let Some(secs) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
+        }
+        response.json(ErrorBody {
+            message: &self.message,
+            code: self.code.as_str(),
+            error_type: self.code.error_type(),
+            link: ApiError::link(self.code),
+        })
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as Kind, Error};
+        match &err {
+            Error::NotFound => ApiError::new(ErrorCode::NotFound),
+            Error::DatabaseError(Kind::UniqueViolation, _) => {
+                ApiError::new(ErrorCode::AlreadyExists).with_cause(err)
+            }
+            Error::DatabaseError(Kind::ForeignKeyViolation, _) => {
+                ApiError::new(ErrorCode::ReferenceNotFound).with_cause(err)
+            }
+            Error::DatabaseError(Kind::ClosedConnection, _)
+            | Error::DatabaseError(Kind::SerializationFailure, _)
+            | Error::BrokenTransactionManager => {
+                ApiError::new(ErrorCode::DatabaseUnavailable).with_cause(err)
+            }
+            Error::DatabaseError(_, info) if is_busy(info.message()) => {
+                ApiError::new(ErrorCode::DatabaseUnavailable).with_cause(err)
+            }
+            _ => ApiError::internal(err),
+        }
+    }
+}
+
+/// SQLite reports lock contention only as text.
+fn is_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database is busy")
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(err: diesel::r2d2::PoolError) -> Self {
+        ApiError::new(ErrorCode::DatabaseUnavailable).with_cause(err)
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        ApiError::new(ErrorCode::DatabaseUnavailable).with_cause(anyhow::anyhow!("{err}"))
+    }
+}
+
+/// One row of the public code table.
+#[derive(Debug, Serialize)]
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub status: u16,
+    #[serde(rename = "type")]
+    pub error_type: ErrorType,
+    pub message: &'static str,
+}
+
+pub fn code_table() -> Vec<CodeInfo> {
+    ErrorCode::ALL
+        .iter()
+        .map(|c| CodeInfo {
+            code: c.as_str(),
+            status: c.status().as_u16(),
+            error_type: c.error_type(),
+            message: c.default_message(),
+        })
+        .collect()
+}
+
+/// Turns actix's own extractor failures into the same JSON shape as every other error.
+pub mod extractors {
+    use super::{ApiError, ErrorCode};
+    use actix_web::HttpRequest;
+    use actix_web::error::{Error, JsonPayloadError, PathError, QueryPayloadError};
+
+    pub fn json(err: JsonPayloadError, _req: &HttpRequest) -> Error {
+        let api = match &err {
+            JsonPayloadError::OverflowKnownLength { limit, .. }
+            | JsonPayloadError::Overflow { limit } => ApiError::with_message(
+                ErrorCode::PayloadTooLarge,
+                format!("The request body is larger than the limit of {limit} bytes."),
+            ),
+            JsonPayloadError::ContentType => ApiError::new(ErrorCode::UnsupportedMediaType),
+            JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::with_message(
+                ErrorCode::InvalidRequestBody,
+                format!("Invalid request body: {e}."),
+            ),
+            JsonPayloadError::Deserialize(e) => {
+                ApiError::with_message(ErrorCode::InvalidJson, format!("Malformed JSON: {e}."))
+            }
+            _ => ApiError::new(ErrorCode::InvalidJson),
+        };
+        api.into()
+    }
+
+    pub fn query(err: QueryPayloadError, _req: &HttpRequest) -> Error {
+        let QueryPayloadError::Deserialize(e) = &err else {
+            return ApiError::new(ErrorCode::InvalidQuery).into();
+        };
+        ApiError::with_message(ErrorCode::InvalidQuery, format!("Invalid query string: {e}."))
+            .into()
+    }
+
+    pub fn path(err: PathError, _req: &HttpRequest) -> Error {
+        let PathError::Deserialize(e) = &err else {
+            return ApiError::new(ErrorCode::InvalidPath).into();
+        };
+        ApiError::with_message(ErrorCode::InvalidPath, format!("Invalid path parameter: {e}."))
+            .into()
+    }
+
+    pub fn payload(err: actix_web::error::PayloadError, _req: &HttpRequest) -> Error {
+        match err {
+            actix_web::error::PayloadError::Overflow => {
+                ApiError::new(ErrorCode::PayloadTooLarge).into()
+            }
+            _ => ApiError::new(ErrorCode::InvalidRequestBody).into(),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,40 @@
+//! Backend of the Qinchuangyuan (秦创原) technology exchange.
+//!
+//! Universities and institutes publish research achievements, enterprises post demands,
+//! brokers take matches to signed contracts, statisticians sum contract turnover. The
+//! product brief is `../shared/DESIGN.md`; the HTTP interface is `openapi.yaml`.
+//!
+//! Map of the crate:
+//!
+//! | module | what lives there |
+//! | --- | --- |
+//! | [`config`] | typed settings: defaults < `tt.toml` < `TT_*` env vars, secrets masked |
+//! | [`startup`] | builds the server: data-dir lock, database + migrations, middleware |
+//! | [`routes`] | every route in one table (the OpenAPI test reads it too) |
+//! | [`error`] | the one API error type and its code table; infrastructure errors mapped |
+//! | [`db`] | SQLite/PostgreSQL connection enum, pool, migrations, `read`/`write` helpers |
+//! | [`auth`] | passwords, JWT and refresh tokens, current-user extractor, policy, throttle |
+//! | [`accounts`] | orgs, users, invitations |
+//! | [`audit`] | the audit trail, written in the same transaction as each change |
+//! | [`taxonomy`] | fixed vocabularies (chains, fields, regions, ...) with labels |
+//! | [`system`] | health, readiness, metrics, spec, taxonomy and error-table endpoints |
+//! | [`metrics`] | request counters, latency histograms and the access log |
+//! | [`pagination`], [`validate`] | list paging and shared field rules |
+//! | [`cli`] | the subcommands of the binary |
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod metrics;
+pub mod pagination;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod system;
+pub mod taxonomy;
+pub mod telemetry;
+pub mod validate;

@@ -1,0 +1,72 @@
+//! Every route of the API, in one table. The server is built from it and the OpenAPI test
+//! reads it, so a route cannot exist without being in the spec.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::Method;
+use actix_web::{Route, web};
+
+use crate::{accounts, audit, auth, system};
+
+/// One registered route; `make` builds the actix route (once per worker).
+pub struct RouteDef {
+    pub method: Method,
+    pub path: &'static str,
+    make: fn() -> Route,
+}
+
+macro_rules! routes {
+    ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {
+        vec![ $( RouteDef {
+            method: Method::$method,
+            path: $path,
+            make: || web::route().method(Method::$method).to($handler),
+        }, )* ]
+    };
+}
+
+pub fn table() -> Vec<RouteDef> {
+    routes![
+        GET "/health" => system::health,
+        GET "/ready" => system::ready,
+        GET "/metrics" => system::metrics,
+        GET "/openapi.yaml" => system::openapi,
+        GET "/api/v1/taxonomy" => system::taxonomy,
+        GET "/api/v1/errors" => system::errors,
+
+        POST "/api/v1/auth/register" => auth::handlers::register,
+        POST "/api/v1/auth/login" => auth::handlers::login,
+        POST "/api/v1/auth/refresh" => auth::handlers::refresh,
+        POST "/api/v1/auth/logout" => auth::handlers::logout,
+        GET "/api/v1/me" => auth::handlers::me,
+
+        POST "/api/v1/users" => accounts::handlers::create_user,
+        GET "/api/v1/orgs" => accounts::handlers::list_orgs,
+        GET "/api/v1/orgs/{id}" => accounts::handlers::get_org,
+        POST "/api/v1/orgs/{id}/verify" => accounts::handlers::verify_org,
+        GET "/api/v1/orgs/{id}/invitations" => accounts::handlers::list_invitations,
+        POST "/api/v1/orgs/{id}/invitations" => accounts::handlers::create_invitation,
+
+        GET "/api/v1/audit" => audit::list_handler,
+    ]
+}
+
+/// `(method, path)` of every route, for tests and docs.
+pub fn list() -> Vec<(Method, &'static str)> {
+    table().into_iter().map(|r| (r.method, r.path)).collect()
+}
+
+/// Registers the table: one resource per path, a JSON 405 for other methods on it.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let mut by_path: BTreeMap<&'static str, Vec<RouteDef>> = BTreeMap::new();
+    for def in table() {
+        by_path.entry(def.path).or_default().push(def);
+    }
+    for (path, defs) in by_path {
+        let mut resource = web::resource(path);
+        for def in defs {
+            resource = resource.route((def.make)());
+        }
+        cfg.service(resource.default_service(web::to(system::method_not_allowed)));
+    }
+}

@@ -1,0 +1,118 @@
+//! Builds the application from settings: data dir and its lock, database and migrations,
+//! token keys, and the HTTP server with its error handlers and middleware.
+
+use std::fs::File;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::auth::tokens::{TokenKeys, load_or_create_secret};
+use crate::config::Settings;
+use crate::db::{Backend, Db};
+use crate::error::extractors;
+use crate::metrics::{Metrics, observe};
+use crate::state::AppState;
+use crate::{routes, system};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+    /// Held for the life of the server: the embedded database allows one process.
+    _lock: Option<File>,
+}
+
+/// Refuses a second process on the same embedded data dir instead of letting two corrupt
+/// it. (PostgreSQL deployments run many servers and take no lock.)
+pub fn lock_data_dir(settings: &Settings) -> anyhow::Result<Option<File>> {
+    if settings.uses_postgres() {
+        return Ok(None);
+    }
+    let path = settings.data_dir.join(".lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another tt-exchange process is using the data directory {}; stop it, or give \
+             this one its own TT_DATA_DIR",
+            settings.data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).context("cannot lock the data directory"),
+    }
+}
+
+/// Opens the database named by the settings and applies pending migrations.
+pub fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
+    let url = settings.database_url();
+    let db = Db::connect(&url, settings.db_pool_size)
+        .with_context(|| format!("cannot open the database ({:?})", Backend::of_url(&url)))?;
+    let applied = db.migrate()?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied migrations");
+    }
+    Ok(db)
+}
+
+impl Application {
+    pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
+        let lock = lock_data_dir(&settings)?;
+        let db = open_database(&settings)?;
+        let secret = load_or_create_secret(&settings)?;
+        let keys = TokenKeys::new(&secret, &settings);
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            keys,
+            settings: Arc::new(settings.clone()),
+            metrics: Arc::new(Metrics::default()),
+        });
+        let max_body = settings.max_body_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(
+                    web::JsonConfig::default().limit(max_body).error_handler(extractors::json),
+                )
+                .app_data(web::PayloadConfig::default().limit(max_body))
+                .app_data(web::QueryConfig::default().error_handler(extractors::query))
+                .app_data(web::PathConfig::default().error_handler(extractors::path))
+                .wrap(Compress::default())
+                .wrap(from_fn(observe))
+                .configure(routes::configure)
+                .default_service(web::to(system::route_not_found))
+        })
+        .listen(listener)?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Application { port, server: server.run(), db, _lock: lock })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _lock = self._lock;
+        self.server.await
+    }
+}

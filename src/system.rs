@@ -1,0 +1,53 @@
+//! Operational endpoints: liveness, readiness, metrics, the spec, the vocabularies and the
+//! error-code table.
+
+use actix_web::http::header::ContentType;
+use actix_web::HttpResponse;
+use serde_json::json;
+
+use crate::error::{ApiError, ErrorCode, code_table};
+use crate::state::AppData;
+use crate::taxonomy;
+
+/// The spec served at `/openapi.yaml`, compiled in so it always matches this build.
+pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
+
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// Ready when the database answers (later also the search engine).
+pub async fn ready(state: AppData) -> Result<HttpResponse, ApiError> {
+    match state.db.ping().await {
+        Ok(()) => Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"}))),
+        Err(e) => Err(ApiError::with_message(ErrorCode::NotReady, "The database is not reachable.")
+            .with_cause(anyhow::anyhow!("{e:?}"))),
+    }
+}
+
+pub async fn metrics(state: AppData) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
+}
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/yaml; charset=utf-8").body(OPENAPI_YAML)
+}
+
+pub async fn taxonomy() -> HttpResponse {
+    HttpResponse::Ok().insert_header(ContentType::json()).json(taxonomy::taxonomy_json())
+}
+
+pub async fn errors() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "items": code_table() }))
+}
+
+/// Unknown routes get the same JSON error shape as everything else.
+pub async fn route_not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(ErrorCode::RouteNotFound))
+}
+
+pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(ErrorCode::MethodNotAllowed))
+}
