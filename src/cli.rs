@@ -7,7 +7,11 @@ use crate::config::Settings;
 use crate::startup::{Application, lock_data_dir, open_database};
 
 #[derive(Debug, Parser)]
-#[command(name = "tt-exchange", version, about = "Qinchuangyuan technology exchange backend")]
+#[command(
+    name = "tt-exchange",
+    version,
+    about = "Qinchuangyuan technology exchange backend"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -63,10 +67,22 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             drop(db);
             println!("migrations are up to date");
         }
-        Command::CreateUser { email, password, name, role, org_id } => {
+        Command::CreateUser {
+            email,
+            password,
+            name,
+            role,
+            org_id,
+        } => {
             let _lock = lock_data_dir(&settings)?;
             let db = open_database(&settings)?;
-            let req = CreateUserRequest { email, password, name, role, org_id };
+            let req = CreateUserRequest {
+                email,
+                password,
+                name,
+                role,
+                org_id,
+            };
             let created = actix_web::web::block(move || {
                 let valid = validate_new_user(req)?;
                 db.write_blocking(|conn| create_user_tx(conn, &valid, None))
@@ -75,7 +91,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
             println!(
                 "created user {} <{}> with role {} in org {} ({})",
-                created.user.id, created.user.email, created.user.role, created.org.id, created.org.name
+                created.user.id,
+                created.user.email,
+                created.user.role,
+                created.org.id,
+                created.org.name
             );
         }
         Command::Reindex | Command::SeedDemo | Command::GenData { .. } => {

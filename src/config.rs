@@ -139,7 +139,10 @@ const KEYS: &[(&str, Kind)] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid config file {path}: {message}")]
     File { path: PathBuf, message: String },
     #[error("environment variable {var} must be an integer, got {value:?}")]
@@ -168,8 +171,10 @@ impl Settings {
             None => None,
         };
         if let Some(path) = path {
-            let text = std::fs::read_to_string(path)
-                .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
             table = text.parse::<toml::Table>().map_err(|e| ConfigError::File {
                 path: path.to_owned(),
                 message: e.to_string(),
@@ -215,13 +220,19 @@ impl Settings {
             }
         }
         if self.db_pool_size == 0 {
-            return Err(ConfigError::Invalid("db_pool_size must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "db_pool_size must be at least 1".into(),
+            ));
         }
         if self.access_token_ttl_secs == 0 || self.refresh_token_ttl_days == 0 {
-            return Err(ConfigError::Invalid("token lifetimes must be positive".into()));
+            return Err(ConfigError::Invalid(
+                "token lifetimes must be positive".into(),
+            ));
         }
         if self.max_body_bytes < 1024 {
-            return Err(ConfigError::Invalid("max_body_bytes must be at least 1024".into()));
+            return Err(ConfigError::Invalid(
+                "max_body_bytes must be at least 1024".into(),
+            ));
         }
         Ok(())
     }
@@ -230,7 +241,11 @@ impl Settings {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.expose().to_owned(),
-            None => self.data_dir.join("tt.sqlite3").to_string_lossy().into_owned(),
+            None => self
+                .data_dir
+                .join("tt.sqlite3")
+                .to_string_lossy()
+                .into_owned(),
         }
     }
 
@@ -250,7 +265,10 @@ impl fmt::Debug for Settings {
             .field("database_url", &mask_url_password(&self.database_url()))
             .field("db_pool_size", &self.db_pool_size)
             .field("search_engine", &self.search_engine)
-            .field("meili_url", &self.meili_url.as_deref().map(mask_url_password))
+            .field(
+                "meili_url",
+                &self.meili_url.as_deref().map(mask_url_password),
+            )
             .field("meili_key", &self.meili_key)
             .field("index_prefix", &self.index_prefix)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
@@ -259,7 +277,10 @@ impl fmt::Debug for Settings {
             .field("refresh_token_ttl_days", &self.refresh_token_ttl_days)
             .field("invitation_ttl_days", &self.invitation_ttl_days)
             .field("max_body_bytes", &self.max_body_bytes)
-            .field("login_max_failures_per_email", &self.login_max_failures_per_email)
+            .field(
+                "login_max_failures_per_email",
+                &self.login_max_failures_per_email,
+            )
             .field("login_max_failures_per_ip", &self.login_max_failures_per_ip)
             .field("login_failure_window_secs", &self.login_failure_window_secs)
             .field("log_format", &self.log_format)
@@ -296,7 +317,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]

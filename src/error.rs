@@ -127,12 +127,18 @@ impl ApiError {
 
     /// Same code, a message saying exactly what was wrong (never internal details).
     pub fn with_message(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        ApiError { message: message.into(), ..ApiError::new(code) }
+        ApiError {
+            message: message.into(),
+            ..ApiError::new(code)
+        }
     }
 
     /// A 500 whose cause is logged when it is answered.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
-        ApiError { cause: Some(cause.into()), ..ApiError::new(ErrorCode::Internal) }
+        ApiError {
+            cause: Some(cause.into()),
+            ..ApiError::new(ErrorCode::Internal)
+        }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -305,16 +311,22 @@ pub mod extractors {
         let QueryPayloadError::Deserialize(e) = &err else {
             return ApiError::new(ErrorCode::InvalidQuery).into();
         };
-        ApiError::with_message(ErrorCode::InvalidQuery, format!("Invalid query string: {e}."))
-            .into()
+        ApiError::with_message(
+            ErrorCode::InvalidQuery,
+            format!("Invalid query string: {e}."),
+        )
+        .into()
     }
 
     pub fn path(err: PathError, _req: &HttpRequest) -> Error {
         let PathError::Deserialize(e) = &err else {
             return ApiError::new(ErrorCode::InvalidPath).into();
         };
-        ApiError::with_message(ErrorCode::InvalidPath, format!("Invalid path parameter: {e}."))
-            .into()
+        ApiError::with_message(
+            ErrorCode::InvalidPath,
+            format!("Invalid path parameter: {e}."),
+        )
+        .into()
     }
 
     pub fn payload(err: actix_web::error::PayloadError, _req: &HttpRequest) -> Error {

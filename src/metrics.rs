@@ -16,7 +16,9 @@ use actix_web::web;
 use crate::state::AppState;
 
 /// Latency bucket bounds in seconds.
-const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -35,10 +37,13 @@ pub struct Metrics {
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, secs: f64) {
         if let Ok(mut map) = self.requests.lock() {
-            *map.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+            *map.entry((method.to_owned(), route.to_owned(), status))
+                .or_default() += 1;
         }
         if let Ok(mut map) = self.latency.lock() {
-            let h = map.entry((method.to_owned(), route.to_owned())).or_default();
+            let h = map
+                .entry((method.to_owned(), route.to_owned()))
+                .or_default();
             for (i, bound) in BUCKETS.iter().enumerate() {
                 if secs <= *bound {
                     h.counts[i] += 1;
@@ -79,15 +84,27 @@ impl Metrics {
                     "tt_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
                     h.count
                 );
-                let _ = writeln!(out, "tt_http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
-                let _ = writeln!(out, "tt_http_request_duration_seconds_count{{{labels}}} {}", h.count);
+                let _ = writeln!(
+                    out,
+                    "tt_http_request_duration_seconds_sum{{{labels}}} {}",
+                    h.sum
+                );
+                let _ = writeln!(
+                    out,
+                    "tt_http_request_duration_seconds_count{{{labels}}} {}",
+                    h.count
+                );
             }
         }
         out
     }
 
     fn request_id(&self) -> String {
-        format!("{:x}-{:x}", std::process::id(), self.next_request_id.fetch_add(1, Ordering::Relaxed))
+        format!(
+            "{:x}-{:x}",
+            std::process::id(),
+            self.next_request_id.fetch_add(1, Ordering::Relaxed)
+        )
     }
 }
 
@@ -101,7 +118,9 @@ pub async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.metrics.clone());
     let request_id = match &metrics {
         Some(m) => m.request_id(),
         None => String::from("-"),
@@ -111,12 +130,16 @@ pub async fn observe(
     let mut res = next.call(req).await?;
     let secs = started.elapsed().as_secs_f64();
     let status = res.status().as_u16();
-    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     if let Some(m) = metrics {
         m.observe(&method, &route, status, secs);
     }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
-        res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), v);
     }
     tracing::info!(
         request_id = %request_id,

@@ -17,8 +17,7 @@ impl Pagination {
     pub fn new(page: Option<i64>, per_page: Option<i64>) -> Result<Pagination, ApiError> {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
-        if page < 1 || !(1..=MAX_PER_PAGE).contains(&per_page) || page > i64::MAX / MAX_PER_PAGE
-        {
+        if page < 1 || !(1..=MAX_PER_PAGE).contains(&per_page) || page > i64::MAX / MAX_PER_PAGE {
             return Err(ApiError::new(ErrorCode::InvalidPagination));
         }
         Ok(Pagination { page, per_page })
@@ -33,7 +32,12 @@ impl Pagination {
     }
 
     pub fn wrap<T>(self, items: Vec<T>, total: i64) -> Paged<T> {
-        Paged { items, total, page: self.page, per_page: self.per_page }
+        Paged {
+            items,
+            total,
+            page: self.page,
+            per_page: self.per_page,
+        }
     }
 }
 

@@ -86,7 +86,9 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(
-                    web::JsonConfig::default().limit(max_body).error_handler(extractors::json),
+                    web::JsonConfig::default()
+                        .limit(max_body)
+                        .error_handler(extractors::json),
                 )
                 .app_data(web::PayloadConfig::default().limit(max_body))
                 .app_data(web::QueryConfig::default().error_handler(extractors::query))
@@ -100,7 +102,12 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
-        Ok(Application { port, server: server.run(), db, _lock: lock })
+        Ok(Application {
+            port,
+            server: server.run(),
+            db,
+            _lock: lock,
+        })
     }
 
     pub fn port(&self) -> u16 {

@@ -1,8 +1,8 @@
 //! Operational endpoints: liveness, readiness, metrics, the spec, the vocabularies and the
 //! error-code table.
 
-use actix_web::http::header::ContentType;
 use actix_web::HttpResponse;
+use actix_web::http::header::ContentType;
 use serde_json::json;
 
 use crate::error::{ApiError, ErrorCode, code_table};
@@ -20,8 +20,11 @@ pub async fn health() -> HttpResponse {
 pub async fn ready(state: AppData) -> Result<HttpResponse, ApiError> {
     match state.db.ping().await {
         Ok(()) => Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"}))),
-        Err(e) => Err(ApiError::with_message(ErrorCode::NotReady, "The database is not reachable.")
-            .with_cause(anyhow::anyhow!("{e:?}"))),
+        Err(e) => Err(ApiError::with_message(
+            ErrorCode::NotReady,
+            "The database is not reachable.",
+        )
+        .with_cause(anyhow::anyhow!("{e:?}"))),
     }
 }
 
@@ -32,11 +35,15 @@ pub async fn metrics(state: AppData) -> HttpResponse {
 }
 
 pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/yaml; charset=utf-8").body(OPENAPI_YAML)
+    HttpResponse::Ok()
+        .content_type("application/yaml; charset=utf-8")
+        .body(OPENAPI_YAML)
 }
 
 pub async fn taxonomy() -> HttpResponse {
-    HttpResponse::Ok().insert_header(ContentType::json()).json(taxonomy::taxonomy_json())
+    HttpResponse::Ok()
+        .insert_header(ContentType::json())
+        .json(taxonomy::taxonomy_json())
 }
 
 pub async fn errors() -> HttpResponse {

@@ -20,7 +20,11 @@ pub fn email(raw: &str) -> Result<String, ApiError> {
             }
             None => false,
         };
-    if valid { Ok(email) } else { Err(ApiError::new(ErrorCode::InvalidEmail)) }
+    if valid {
+        Ok(email)
+    } else {
+        Err(ApiError::new(ErrorCode::InvalidEmail))
+    }
 }
 
 /// Trimmed text of `min..=max` characters without control characters.
@@ -55,8 +59,13 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(email("  Li.Wei@NWPU.edu.cn ").unwrap(), "li.wei@nwpu.edu.cn");
-        for bad in ["", "a", "a@b", "@b.cn", "a@.cn", "a@b.cn.", "a b@c.cn", "a@@b.cn", "a@b..cn"] {
+        assert_eq!(
+            email("  Li.Wei@NWPU.edu.cn ").unwrap(),
+            "li.wei@nwpu.edu.cn"
+        );
+        for bad in [
+            "", "a", "a@b", "@b.cn", "a@.cn", "a@b.cn.", "a b@c.cn", "a@@b.cn", "a@b..cn",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }

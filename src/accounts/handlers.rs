@@ -56,7 +56,13 @@ pub fn validate_new_user(req: CreateUserRequest) -> Result<ValidUser, ApiError> 
         }
     };
     let password_hash = password::hash_blocking(&req.password)?;
-    Ok(ValidUser { email, name, role, org_id, password_hash })
+    Ok(ValidUser {
+        email,
+        name,
+        role,
+        org_id,
+        password_hash,
+    })
 }
 
 /// Inserts a validated user and audits it; `actor` is `None` for the CLI.
@@ -68,8 +74,9 @@ pub fn create_user_tx(
     let org = model::find_org(conn, user.org_id)?.ok_or_else(|| {
         ApiError::with_message(ErrorCode::ReferenceNotFound, "No org with this `org_id`.")
     })?;
-    let kind = OrgKind::parse(&org.kind)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("org {} has kind {}", org.id, org.kind)))?;
+    let kind = OrgKind::parse(&org.kind).ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("org {} has kind {}", org.id, org.kind))
+    })?;
     if !role_fits_org(user.role, kind, org.is_exchange) {
         return Err(ApiError::new(ErrorCode::RoleOrgKindMismatch));
     }
@@ -90,7 +97,10 @@ pub fn create_user_tx(
             updated_at: at,
         },
     )?;
-    let result = UserWithOrg { user: (&row).into(), org: (&org).into() };
+    let result = UserWithOrg {
+        user: (&row).into(),
+        org: (&org).into(),
+    };
     audit::record(
         conn,
         Change {
@@ -114,7 +124,10 @@ pub async fn create_user(
     policy::authorize(&user, Action::CreateUser)?;
     let req = body.into_inner();
     let valid = web::block(move || validate_new_user(req)).await??;
-    let created = state.db.write(move |conn| create_user_tx(conn, &valid, Some(user.id))).await?;
+    let created = state
+        .db
+        .write(move |conn| create_user_tx(conn, &valid, Some(user.id)))
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -139,10 +152,20 @@ pub async fn list_orgs(
         OrgKind::parse(kind).ok_or_else(|| ApiError::new(ErrorCode::InvalidOrgKind))?;
     }
     let page = Pagination::new(q.page, q.per_page)?;
-    let filter = model::OrgFilter { verified: q.verified, kind: q.kind };
+    let filter = model::OrgFilter {
+        verified: q.verified,
+        kind: q.kind,
+    };
     let (rows, total) = state
         .db
-        .read(move |conn| Ok(model::list_orgs(conn, &filter, page.offset(), page.limit())?))
+        .read(move |conn| {
+            Ok(model::list_orgs(
+                conn,
+                &filter,
+                page.offset(),
+                page.limit(),
+            )?)
+        })
         .await?;
     let items: Vec<OrgView> = rows.iter().map(OrgView::from).collect();
     Ok(HttpResponse::Ok().json(page.wrap(items, total)))
@@ -151,7 +174,10 @@ pub async fn list_orgs(
 /// `GET /api/v1/orgs/{id}`: public; an org's name, kind, region and verification.
 pub async fn get_org(state: AppData, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let org = state.db.read(move |conn| Ok(model::find_org(conn, id)?)).await?;
+    let org = state
+        .db
+        .read(move |conn| Ok(model::find_org(conn, id)?))
+        .await?;
     let org = org.ok_or_else(|| ApiError::not_found("Org"))?;
     Ok(HttpResponse::Ok().json(OrgView::from(&org)))
 }
@@ -281,7 +307,12 @@ pub async fn list_invitations(
             if model::find_org(conn, org_id)?.is_none() {
                 return Err(ApiError::not_found("Org"));
             }
-            Ok(invitations::list_for_org(conn, org_id, page.offset(), page.limit())?)
+            Ok(invitations::list_for_org(
+                conn,
+                org_id,
+                page.offset(),
+                page.limit(),
+            )?)
         })
         .await?;
     let items: Vec<InvitationView> = rows.iter().map(InvitationView::from).collect();

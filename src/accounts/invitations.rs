@@ -81,7 +81,10 @@ pub fn insert(conn: &mut AnyConnection, new: &NewInvitation<'_>) -> QueryResult<
         .returning(invitations::id)
         .get_result::<i64>(conn)
         .and_then(|id| {
-            invitations::table.find(id).select(InvitationRow::as_select()).first(conn)
+            invitations::table
+                .find(id)
+                .select(InvitationRow::as_select())
+                .first(conn)
         })
 }
 
@@ -108,9 +111,14 @@ pub fn mark_accepted(
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
     let n = diesel::update(
-        invitations::table.filter(invitations::id.eq(id)).filter(invitations::accepted_at.is_null()),
+        invitations::table
+            .filter(invitations::id.eq(id))
+            .filter(invitations::accepted_at.is_null()),
     )
-    .set((invitations::accepted_at.eq(Some(at)), invitations::accepted_by.eq(Some(user_id))))
+    .set((
+        invitations::accepted_at.eq(Some(at)),
+        invitations::accepted_by.eq(Some(user_id)),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }

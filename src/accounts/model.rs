@@ -19,8 +19,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] =
-        [Role::University, Role::Enterprise, Role::Broker, Role::Statistician, Role::Admin];
+    pub const ALL: [Role; 5] = [
+        Role::University,
+        Role::Enterprise,
+        Role::Broker,
+        Role::Statistician,
+        Role::Admin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -52,8 +57,12 @@ pub enum OrgKind {
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 4] =
-        [OrgKind::University, OrgKind::Institute, OrgKind::Enterprise, OrgKind::Agency];
+    pub const ALL: [OrgKind; 4] = [
+        OrgKind::University,
+        OrgKind::Institute,
+        OrgKind::Enterprise,
+        OrgKind::Agency,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -207,7 +216,10 @@ pub struct UserWithOrg {
 /// Org names are unique regardless of case and spacing: "西北工业大学" and " 西北工业大学 " are
 /// one org.
 pub fn org_name_key(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// Database timestamps: UTC, microsecond precision (what PostgreSQL keeps).
@@ -229,7 +241,11 @@ impl TruncateNanos for NaiveDateTime {
 }
 
 pub fn find_org(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<OrgRow>> {
-    orgs::table.find(id).select(OrgRow::as_select()).first(conn).optional()
+    orgs::table
+        .find(id)
+        .select(OrgRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find_org_by_key(conn: &mut AnyConnection, key: &str) -> QueryResult<Option<OrgRow>> {
@@ -242,7 +258,10 @@ pub fn find_org_by_key(conn: &mut AnyConnection, key: &str) -> QueryResult<Optio
 
 pub fn insert_org(conn: &mut AnyConnection, new: &NewOrg<'_>) -> QueryResult<OrgRow> {
     // RETURNING a whole row does not compile through the multi-backend; the id does.
-    let id: i64 = diesel::insert_into(orgs::table).values(new).returning(orgs::id).get_result(conn)?;
+    let id: i64 = diesel::insert_into(orgs::table)
+        .values(new)
+        .returning(orgs::id)
+        .get_result(conn)?;
     orgs::table.find(id).select(OrgRow::as_select()).first(conn)
 }
 
@@ -253,7 +272,11 @@ pub fn mark_org_verified(
     at: NaiveDateTime,
 ) -> QueryResult<OrgRow> {
     diesel::update(orgs::table.find(id))
-        .set((orgs::verified_at.eq(Some(at)), orgs::verified_by.eq(Some(by)), orgs::updated_at.eq(at)))
+        .set((
+            orgs::verified_at.eq(Some(at)),
+            orgs::verified_by.eq(Some(by)),
+            orgs::updated_at.eq(at),
+        ))
         .execute(conn)?;
     orgs::table.find(id).select(OrgRow::as_select()).first(conn)
 }
@@ -294,7 +317,11 @@ pub fn list_orgs(
 }
 
 pub fn find_user(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<UserRow>> {
-    users::table.find(id).select(UserRow::as_select()).first(conn).optional()
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find_user_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<UserRow>> {
@@ -306,9 +333,14 @@ pub fn find_user_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<
 }
 
 pub fn insert_user(conn: &mut AnyConnection, new: &NewUser<'_>) -> QueryResult<UserRow> {
-    let id: i64 =
-        diesel::insert_into(users::table).values(new).returning(users::id).get_result(conn)?;
-    users::table.find(id).select(UserRow::as_select()).first(conn)
+    let id: i64 = diesel::insert_into(users::table)
+        .values(new)
+        .returning(users::id)
+        .get_result(conn)?;
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
 }
 
 pub fn user_with_org(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Option<UserWithOrg>> {
@@ -318,5 +350,8 @@ pub fn user_with_org(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Opti
         .select((UserRow::as_select(), OrgRow::as_select()))
         .first::<(UserRow, OrgRow)>(conn)
         .optional()?;
-    Ok(row.map(|(u, o)| UserWithOrg { user: (&u).into(), org: (&o).into() }))
+    Ok(row.map(|(u, o)| UserWithOrg {
+        user: (&u).into(),
+        org: (&o).into(),
+    }))
 }

@@ -30,7 +30,10 @@ fn from_request(req: &HttpRequest) -> Result<Option<CurrentUser>, ApiError> {
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?;
@@ -38,8 +41,15 @@ fn from_request(req: &HttpRequest) -> Result<Option<CurrentUser>, ApiError> {
         .app_data::<AppData>()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("app state missing")))?;
     let claims = state.keys.verify_access(token)?;
-    let id = claims.sub.parse::<i64>().map_err(|_| ApiError::new(ErrorCode::InvalidToken))?;
-    Ok(Some(CurrentUser { id, role: claims.role, org_id: claims.org }))
+    let id = claims
+        .sub
+        .parse::<i64>()
+        .map_err(|_| ApiError::new(ErrorCode::InvalidToken))?;
+    Ok(Some(CurrentUser {
+        id,
+        role: claims.role,
+        org_id: claims.org,
+    }))
 }
 
 impl FromRequest for CurrentUser {
@@ -47,7 +57,10 @@ impl FromRequest for CurrentUser {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(from_request(req).and_then(|u| u.ok_or_else(|| ApiError::new(ErrorCode::MissingAuthorization))))
+        ready(
+            from_request(req)
+                .and_then(|u| u.ok_or_else(|| ApiError::new(ErrorCode::MissingAuthorization))),
+        )
     }
 }
 

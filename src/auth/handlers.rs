@@ -36,8 +36,16 @@ pub struct NewOrgRequest {
 
 /// Where a self-registered user's org comes from: a new org, or an invitation.
 enum Membership {
-    NewOrg { role: Role, name: String, kind: OrgKind, region: String },
-    Invited { token: String, role: Option<Role> },
+    NewOrg {
+        role: Role,
+        name: String,
+        kind: OrgKind,
+        region: String,
+    },
+    Invited {
+        token: String,
+        role: Option<Role>,
+    },
 }
 
 pub fn parse_role(raw: &str) -> Result<Role, ApiError> {
@@ -66,7 +74,10 @@ fn membership(req: &RegisterRequest) -> Result<Membership, ApiError> {
                 region: validate::region(&org.region)?,
             })
         }
-        (None, Some(token)) => Ok(Membership::Invited { token: token.clone(), role }),
+        (None, Some(token)) => Ok(Membership::Invited {
+            token: token.clone(),
+            role,
+        }),
         _ => Err(ApiError::new(ErrorCode::OrgOrInvitationRequired)),
     }
 }
@@ -91,7 +102,12 @@ pub async fn register(
             }
             let at = now();
             let (org, role, invitation) = match membership {
-                Membership::NewOrg { role, name, kind, region } => {
+                Membership::NewOrg {
+                    role,
+                    name,
+                    kind,
+                    region,
+                } => {
                     let key = org_name_key(&name);
                     if model::find_org_by_key(conn, &key)?.is_some() {
                         return Err(ApiError::new(ErrorCode::OrgNameTaken));
@@ -141,7 +157,10 @@ pub async fn register(
                     updated_at: at,
                 },
             )?;
-            let result = UserWithOrg { user: (&user).into(), org: (&org).into() };
+            let result = UserWithOrg {
+                user: (&user).into(),
+                org: (&org).into(),
+            };
             if invitation.is_none() {
                 audit::record(
                     conn,
@@ -204,7 +223,13 @@ pub struct TokenPair {
     pub refresh_expires_in: i64,
 }
 
-fn token_pair(state: &AppData, user_id: i64, role: Role, org_id: i64, refresh: String) -> Result<TokenPair, ApiError> {
+fn token_pair(
+    state: &AppData,
+    user_id: i64,
+    role: Role,
+    org_id: i64,
+    refresh: String,
+) -> Result<TokenPair, ApiError> {
     Ok(TokenPair {
         access_token: state.keys.issue_access(user_id, role, org_id)?,
         token_type: "Bearer",
@@ -215,7 +240,9 @@ fn token_pair(state: &AppData, user_id: i64, role: Role, org_id: i64, refresh: S
 }
 
 fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// `POST /api/v1/auth/login`.
@@ -224,7 +251,10 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { email, password: pw } = body.into_inner();
+    let LoginRequest {
+        email,
+        password: pw,
+    } = body.into_inner();
     let email = email.trim().to_lowercase();
     let email_key = throttle::email_subject(&email);
     let ip_key = throttle::ip_subject(&client_ip(&req));
@@ -281,7 +311,12 @@ pub struct RefreshRequest {
 }
 
 enum RefreshOutcome {
-    Rotated { user_id: i64, role: Role, org_id: i64, token: String },
+    Rotated {
+        user_id: i64,
+        role: Role,
+        org_id: i64,
+        token: String,
+    },
     Refused(ErrorCode),
 }
 
@@ -307,7 +342,10 @@ pub async fn refresh(
             }
             if row.used_at.is_some() || !tokens::spend_refresh(conn, row.id)? {
                 tokens::revoke_family(conn, &row.family_id)?;
-                tracing::warn!(user_id = row.user_id, "refresh token reused; session revoked");
+                tracing::warn!(
+                    user_id = row.user_id,
+                    "refresh token reused; session revoked"
+                );
                 return Ok(RefreshOutcome::Refused(ErrorCode::RefreshTokenReused));
             }
             let user = model::find_user(conn, row.user_id)?;
@@ -325,9 +363,12 @@ pub async fn refresh(
         })
         .await?;
     match outcome {
-        RefreshOutcome::Rotated { user_id, role, org_id, token } => {
-            Ok(HttpResponse::Ok().json(token_pair(&state, user_id, role, org_id, token)?))
-        }
+        RefreshOutcome::Rotated {
+            user_id,
+            role,
+            org_id,
+            token,
+        } => Ok(HttpResponse::Ok().json(token_pair(&state, user_id, role, org_id, token)?)),
         RefreshOutcome::Refused(code) => Err(ApiError::new(code)),
     }
 }
@@ -353,7 +394,10 @@ pub async fn logout(
 
 /// `GET /api/v1/me`.
 pub async fn me(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiError> {
-    let found = state.db.read(move |conn| Ok(model::user_with_org(conn, user.id)?)).await?;
+    let found = state
+        .db
+        .read(move |conn| Ok(model::user_with_org(conn, user.id)?))
+        .await?;
     let me = found.ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?;
     if !me.user.is_active {
         return Err(ApiError::new(ErrorCode::AccountDisabled));

@@ -22,7 +22,11 @@ fn hasher() -> Argon2<'static> {
 const COMMON: &str = include_str!("common_passwords.txt");
 
 static COMMON_SET: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
-    COMMON.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+    COMMON
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
 });
 
 /// Checks the rules a password must meet before it is hashed.
@@ -70,7 +74,9 @@ pub fn hash_blocking(password: &str) -> Result<String, ApiError> {
 pub fn verify_blocking(password: &str, stored: Option<&str>) -> bool {
     let stored = stored.unwrap_or(DUMMY_HASH.as_str());
     match PasswordHash::new(stored) {
-        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -103,14 +109,23 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused() {
-        for weak in ["1234567890", "password123", "aaaaaaaaaaaa", "abcdefghijkl", "QWERTYUIOP"] {
+        for weak in [
+            "1234567890",
+            "password123",
+            "aaaaaaaaaaaa",
+            "abcdefghijkl",
+            "QWERTYUIOP",
+        ] {
             assert_eq!(
                 check_strength(weak, "x@example.com").unwrap_err().code(),
                 ErrorCode::WeakPassword,
                 "{weak}"
             );
         }
-        assert_eq!(check_strength("short", "x@e.cn").unwrap_err().code(), ErrorCode::InvalidPassword);
+        assert_eq!(
+            check_strength("short", "x@e.cn").unwrap_err().code(),
+            ErrorCode::InvalidPassword
+        );
         assert!(check_strength("wangxiaoming", "wangxiaoming@nwpu.edu.cn").is_err());
         assert!(check_strength("钛合金热处理工艺2026", "x@e.cn").is_ok());
     }

@@ -14,7 +14,9 @@ pub enum Action {
     VerifyOrg,
     ReadAudit,
     /// Invite someone into `org_id`, or list that org's invitations.
-    ManageInvitations { org_id: i64 },
+    ManageInvitations {
+        org_id: i64,
+    },
 }
 
 pub fn allows(user: &CurrentUser, action: Action) -> bool {
@@ -30,7 +32,11 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
 
 /// `Ok` or a 403 `forbidden`.
 pub fn authorize(user: &CurrentUser, action: Action) -> Result<(), ApiError> {
-    if allows(user, action) { Ok(()) } else { Err(ApiError::forbidden()) }
+    if allows(user, action) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
 }
 
 #[cfg(test)]
@@ -38,14 +44,28 @@ mod tests {
     use super::*;
 
     fn user(role: Role, org_id: i64) -> CurrentUser {
-        CurrentUser { id: 10, role, org_id }
+        CurrentUser {
+            id: 10,
+            role,
+            org_id,
+        }
     }
 
     #[test]
     fn admin_only_actions() {
-        for action in [Action::CreateUser, Action::ListOrgs, Action::VerifyOrg, Action::ReadAudit] {
+        for action in [
+            Action::CreateUser,
+            Action::ListOrgs,
+            Action::VerifyOrg,
+            Action::ReadAudit,
+        ] {
             assert!(allows(&user(Role::Admin, 1), action));
-            for role in [Role::University, Role::Enterprise, Role::Broker, Role::Statistician] {
+            for role in [
+                Role::University,
+                Role::Enterprise,
+                Role::Broker,
+                Role::Statistician,
+            ] {
                 assert!(!allows(&user(role, 5), action), "{role:?} {action:?}");
             }
         }

@@ -71,7 +71,10 @@ pub fn record_failure(
         )
         .execute(conn)?;
         diesel::insert_into(login_failures::table)
-            .values((login_failures::subject.eq(*subject), login_failures::created_at.eq(now)))
+            .values((
+                login_failures::subject.eq(*subject),
+                login_failures::created_at.eq(now),
+            ))
             .execute(conn)?;
     }
     Ok(())

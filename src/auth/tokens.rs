@@ -121,10 +121,12 @@ pub fn random_hex(bytes: usize) -> String {
 
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Only the SHA-256 of a refresh token or invitation token is stored: a leaked table
@@ -204,7 +206,10 @@ mod tests {
     use super::*;
 
     fn keys(issuer: &str, secret: &[u8]) -> TokenKeys {
-        let settings = Settings { jwt_issuer: issuer.into(), ..Settings::default() };
+        let settings = Settings {
+            jwt_issuer: issuer.into(),
+            ..Settings::default()
+        };
         TokenKeys::new(secret, &settings)
     }
 
@@ -216,9 +221,15 @@ mod tests {
         assert_eq!((c.sub.as_str(), c.role, c.org), ("7", Role::Broker, 3));
         // Another secret, another issuer: refused.
         let other = keys("tt-exchange", b"another-secret-another-secret-xx");
-        assert_eq!(other.verify_access(&t).unwrap_err().code(), ErrorCode::InvalidToken);
+        assert_eq!(
+            other.verify_access(&t).unwrap_err().code(),
+            ErrorCode::InvalidToken
+        );
         let foreign = keys("someone-else", b"0123456789abcdef0123456789abcdef");
-        assert_eq!(foreign.verify_access(&t).unwrap_err().code(), ErrorCode::InvalidToken);
+        assert_eq!(
+            foreign.verify_access(&t).unwrap_err().code(),
+            ErrorCode::InvalidToken
+        );
     }
 
     #[test]
@@ -239,7 +250,10 @@ mod tests {
             &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
         )
         .unwrap();
-        assert_eq!(k.verify_access(&hs512).unwrap_err().code(), ErrorCode::InvalidToken);
+        assert_eq!(
+            k.verify_access(&hs512).unwrap_err().code(),
+            ErrorCode::InvalidToken
+        );
     }
 
     #[test]
@@ -260,6 +274,9 @@ mod tests {
             &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
         )
         .unwrap();
-        assert_eq!(k.verify_access(&t).unwrap_err().code(), ErrorCode::TokenExpired);
+        assert_eq!(
+            k.verify_access(&t).unwrap_err().code(),
+            ErrorCode::TokenExpired
+        );
     }
 }

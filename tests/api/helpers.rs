@@ -1,0 +1,358 @@
+//! `spawn_app()`: the real application on a random port with its own database (a temp
+//! SQLite file, or a fresh PostgreSQL database when `TT_TEST_DATABASE_URL` is set), and
+//! fixtures built through the public API.
+
+use std::sync::LazyLock;
+
+use awc::http::Method;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tt_exchange::accounts::handlers::{CreateUserRequest, create_user_tx, validate_new_user};
+use tt_exchange::config::{LogFormat, Secret, Settings};
+use tt_exchange::db::Db;
+use tt_exchange::startup::Application;
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub const PASSWORD: &str = "秦岭钛合金-2026-test";
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    if std::env::var_os("TEST_LOG").is_some() {
+        tt_exchange::telemetry::init(LogFormat::Pretty);
+    }
+});
+
+/// A PostgreSQL database made for one test and dropped after it.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create(admin_url: &str) -> PgDatabase {
+        let name = format!("tt_test_{}", tt_exchange::auth::tokens::random_hex(8));
+        let mut conn = PgConnection::establish(admin_url).expect("connect to TT_TEST_DATABASE_URL");
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
+        let base = match admin_url.rfind('/') {
+            Some(i) if i > "postgres://".len() => &admin_url[..i],
+            _ => admin_url,
+        };
+        let query = admin_url.find('?').map(|i| &admin_url[i..]).unwrap_or("");
+        PgDatabase {
+            admin_url: admin_url.to_owned(),
+            url: format!("{base}/{name}{query}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+pub fn test_database_url() -> Option<String> {
+    std::env::var("TT_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub client: awc::Client,
+    pub settings: Settings,
+    _data_dir: TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+/// An HTTP answer: status, headers and the body parsed as JSON (or `Null`).
+pub struct Resp {
+    pub status: u16,
+    pub headers: awc::http::header::HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    /// Asserts the status and the one error shape; returns the code.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "body: {}", self.text);
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        assert!(
+            self.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{}",
+            self.text
+        );
+        let t = self.body["type"].as_str().unwrap_or_default();
+        assert!(
+            ["invalid_request", "auth", "internal", "system"].contains(&t),
+            "{}",
+            self.text
+        );
+        assert_eq!(self.body["link"], format!("/api/v1/errors#{code}"));
+        let keys: Vec<&String> = self
+            .body
+            .as_object()
+            .map(|o| o.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(
+            keys.len(),
+            4,
+            "error body has exactly four keys: {}",
+            self.text
+        );
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    LazyLock::force(&TRACING);
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let pg = test_database_url().map(|url| PgDatabase::create(&url));
+    let mut settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: data_dir.path().to_owned(),
+        database_url: pg.as_ref().map(|p| Secret::new(p.url.clone())),
+        db_pool_size: 4,
+        jwt_secret: Some(Secret::new(JWT_SECRET)),
+        workers: Some(1),
+        ..Settings::default()
+    };
+    configure(&mut settings);
+    let app = Application::build(settings.clone()).expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    actix_rt::spawn(app.run_until_stopped());
+    let client = awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .finish();
+    TestApp {
+        address,
+        db,
+        client,
+        settings,
+        _data_dir: data_dir,
+        _pg: pg,
+    }
+}
+
+impl TestApp {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Resp {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        let res = match body {
+            Some(b) => req.send_json(b).await,
+            None => req.send().await,
+        };
+        read(res.expect("request failed")).await
+    }
+
+    /// Sends raw bytes with the given content type.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Resp {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
+        if let Some(ct) = content_type {
+            req = req.insert_header(("Content-Type", ct));
+        }
+        read(req.send_body(body).await.expect("request failed")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Signs in and returns the access token; panics if that fails.
+    pub async fn token(&self, email: &str) -> String {
+        let r = self.login(email, PASSWORD).await;
+        assert_eq!(r.status, 200, "login {email}: {}", r.text);
+        r.body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// Creates a user the way the `create-user` command does (how the first admin is made).
+    pub async fn create_user_directly(&self, email: &str, role: &str, org_id: Option<i64>) -> i64 {
+        let db = self.db.clone();
+        let req = CreateUserRequest {
+            email: email.into(),
+            password: PASSWORD.into(),
+            name: "测试管理员".into(),
+            role: role.into(),
+            org_id,
+        };
+        let created = actix_web::web::block(move || {
+            let valid = validate_new_user(req)?;
+            db.write_blocking(|conn| create_user_tx(conn, &valid, None))
+        })
+        .await
+        .expect("blocking")
+        .expect("create user");
+        created.user.id
+    }
+
+    pub async fn admin_token(&self) -> String {
+        let email = format!(
+            "admin-{}@qcy.example.cn",
+            tt_exchange::auth::tokens::random_hex(4)
+        );
+        self.create_user_directly(&email, "admin", None).await;
+        self.token(&email).await
+    }
+
+    pub async fn register(&self, account: &Account) -> Resp {
+        self.post("/api/v1/auth/register", None, &account.json())
+            .await
+    }
+
+    /// Registers `account` (must succeed) and returns `(user_id, org_id)`.
+    pub async fn registered(&self, account: &Account) -> (i64, i64) {
+        let r = self.register(account).await;
+        assert_eq!(r.status, 201, "register: {}", r.text);
+        (
+            r.body["user"]["id"].as_i64().unwrap(),
+            r.body["org"]["id"].as_i64().unwrap(),
+        )
+    }
+}
+
+async fn read<S>(mut res: awc::ClientResponse<S>) -> Resp
+where
+    S: futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let bytes = res.body().limit(16 * 1024 * 1024).await.expect("read body");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Resp {
+        status,
+        headers,
+        text,
+        body,
+    }
+}
+
+/// Builder of a self-registration body.
+#[derive(Clone)]
+pub struct Account {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    pub role: Option<String>,
+    pub org: Option<(String, String, String)>,
+    pub invitation_token: Option<String>,
+}
+
+impl Account {
+    fn with(role: &str, org_name: &str, kind: &str) -> Account {
+        let tag = tt_exchange::auth::tokens::random_hex(4);
+        Account {
+            email: format!("{role}-{tag}@example.cn"),
+            password: PASSWORD.into(),
+            name: "王小明".into(),
+            role: Some(role.into()),
+            org: Some((format!("{org_name}{tag}"), kind.into(), "610100".into())),
+            invitation_token: None,
+        }
+    }
+    pub fn university() -> Account {
+        Account::with("university", "西北工业大学", "university")
+    }
+    pub fn enterprise() -> Account {
+        Account::with("enterprise", "陕西钛业有限公司", "enterprise")
+    }
+    pub fn broker() -> Account {
+        Account::with("broker", "西安技术转移中心", "agency")
+    }
+    pub fn invited(email: &str, token: &str) -> Account {
+        Account {
+            email: email.into(),
+            password: PASSWORD.into(),
+            name: "李同事".into(),
+            role: None,
+            org: None,
+            invitation_token: Some(token.into()),
+        }
+    }
+    pub fn email(mut self, email: &str) -> Self {
+        self.email = email.into();
+        self
+    }
+    pub fn password(mut self, password: &str) -> Self {
+        self.password = password.into();
+        self
+    }
+    pub fn role(mut self, role: &str) -> Self {
+        self.role = Some(role.into());
+        self
+    }
+    pub fn org(mut self, name: &str, kind: &str, region: &str) -> Self {
+        self.org = Some((name.into(), kind.into(), region.into()));
+        self
+    }
+    pub fn json(&self) -> Value {
+        let mut v = json!({"email": self.email, "password": self.password, "name": self.name});
+        if let Some(role) = &self.role {
+            v["role"] = json!(role);
+        }
+        if let Some((name, kind, region)) = &self.org {
+            v["org"] = json!({"name": name, "kind": kind, "region": region});
+        }
+        if let Some(t) = &self.invitation_token {
+            v["invitation_token"] = json!(t);
+        }
+        v
+    }
+}

@@ -1,0 +1,12 @@
+//! Black-box tests over HTTP: one binary, each test its own app and database.
+//! Run against PostgreSQL by setting `TT_TEST_DATABASE_URL` (a server URL whose user may
+//! create databases); SQLite otherwise.
+
+mod accounts;
+mod audit;
+mod auth;
+mod errors;
+mod helpers;
+mod openapi;
+mod schema;
+mod system;
