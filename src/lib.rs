@@ -23,12 +23,15 @@
 //! | [`cli`] | the subcommands of the binary |
 
 pub mod accounts;
+pub mod achievements;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demands;
 pub mod error;
+pub mod listings;
 pub mod metrics;
 pub mod pagination;
 pub mod routes;

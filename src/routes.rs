@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use actix_web::http::Method;
 use actix_web::{Route, web};
 
-use crate::{accounts, audit, auth, system};
+use crate::achievements::AchievementStore;
+use crate::demands::DemandStore;
+use crate::{accounts, achievements, audit, auth, demands, listings, system};
 
 /// One registered route; `make` builds the actix route (once per worker).
 pub struct RouteDef {
@@ -48,6 +50,32 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/orgs/{id}/invitations" => accounts::handlers::create_invitation,
 
         GET "/api/v1/audit" => audit::list_handler,
+
+        GET "/api/v1/achievements" => achievements::handlers::list,
+        POST "/api/v1/achievements" => achievements::handlers::create,
+        GET "/api/v1/achievements/{id}" => listings::handlers::get::<AchievementStore>,
+        PATCH "/api/v1/achievements/{id}" => achievements::handlers::update,
+        DELETE "/api/v1/achievements/{id}" => listings::handlers::delete::<AchievementStore>,
+        POST "/api/v1/achievements/{id}/submit" => listings::handlers::submit::<AchievementStore>,
+        POST "/api/v1/achievements/{id}/review" => listings::handlers::review::<AchievementStore>,
+        POST "/api/v1/achievements/{id}/withdraw" => listings::handlers::withdraw::<AchievementStore>,
+        GET "/api/v1/orgs/{id}/achievements" => achievements::handlers::list_for_org,
+        GET "/api/v1/review/achievements" => listings::handlers::review_queue::<AchievementStore>,
+
+        GET "/api/v1/demands" => demands::handlers::list,
+        POST "/api/v1/demands" => demands::handlers::create,
+        GET "/api/v1/demands/{id}" => listings::handlers::get::<DemandStore>,
+        PATCH "/api/v1/demands/{id}" => demands::handlers::update,
+        DELETE "/api/v1/demands/{id}" => listings::handlers::delete::<DemandStore>,
+        POST "/api/v1/demands/{id}/submit" => listings::handlers::submit::<DemandStore>,
+        POST "/api/v1/demands/{id}/review" => listings::handlers::review::<DemandStore>,
+        POST "/api/v1/demands/{id}/close" => listings::handlers::close::<DemandStore>,
+        GET "/api/v1/orgs/{id}/demands" => demands::handlers::list_for_org,
+        GET "/api/v1/review/demands" => listings::handlers::review_queue::<DemandStore>,
+
+        GET "/api/v1/pool/{year}" => achievements::pool::list,
+        PUT "/api/v1/pool/{year}/entries/{achievement_id}" => achievements::pool::put_entry,
+        DELETE "/api/v1/pool/{year}/entries/{achievement_id}" => achievements::pool::delete_entry,
     ]
 }
 

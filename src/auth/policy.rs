@@ -5,6 +5,7 @@
 use crate::accounts::model::Role;
 use crate::auth::extract::CurrentUser;
 use crate::error::ApiError;
+use crate::listings::ListingKind;
 
 /// Something a user wants to do, with the facts the decision needs.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +18,54 @@ pub enum Action {
     ManageInvitations {
         org_id: i64,
     },
+    /// Create a draft listing for one's own org.
+    CreateListing(ListingKind),
+    /// Edit, submit or delete a listing of `org_id`.
+    EditListing {
+        kind: ListingKind,
+        org_id: i64,
+    },
+    /// Take a published listing of `org_id` off the market (withdraw or close).
+    RetireListing {
+        kind: ListingKind,
+        org_id: i64,
+    },
+    /// Approve, return or reject; read the review queue.
+    ReviewListings,
+    /// Put achievements into the yearly pool or take them out.
+    ManagePool,
+}
+
+/// The role that owns listings of this kind.
+pub fn owner_role(kind: ListingKind) -> Role {
+    match kind {
+        ListingKind::Achievement => Role::University,
+        ListingKind::Demand => Role::Enterprise,
+    }
+}
+
+fn is_owner(user: &CurrentUser, kind: ListingKind, org_id: i64) -> bool {
+    user.org_id == org_id && user.role == owner_role(kind)
+}
+
+/// Members of the owning org and admins see a listing in every status, with its history.
+pub fn sees_every_status(user: Option<&CurrentUser>, org_id: i64) -> bool {
+    user.is_some_and(|u| u.role == Role::Admin || u.org_id == org_id)
+}
+
+/// `details` and `contact` are for signed-in users of verified orgs, brokers and admins
+/// (and the owning org). `user_org_verified` is about the signed-in user's own org.
+pub fn sees_restricted_fields(
+    user: Option<&CurrentUser>,
+    user_org_verified: bool,
+    org_id: i64,
+) -> bool {
+    match user {
+        None => false,
+        Some(u) => {
+            matches!(u.role, Role::Admin | Role::Broker) || u.org_id == org_id || user_org_verified
+        }
+    }
 }
 
 pub fn allows(user: &CurrentUser, action: Action) -> bool {
@@ -27,6 +76,12 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
         Action::ManageInvitations { org_id } => {
             user.role == Role::Admin || (user.org_id == org_id && !user.role.is_exchange_staff())
         }
+        Action::CreateListing(kind) => user.role == owner_role(kind),
+        Action::EditListing { kind, org_id } => is_owner(user, kind, org_id),
+        Action::RetireListing { kind, org_id } => {
+            user.role == Role::Admin || is_owner(user, kind, org_id)
+        }
+        Action::ReviewListings | Action::ManagePool => user.role == Role::Admin,
     }
 }
 
@@ -69,6 +124,50 @@ mod tests {
                 assert!(!allows(&user(role, 5), action), "{role:?} {action:?}");
             }
         }
+    }
+
+    #[test]
+    fn listing_owners_are_the_matching_role_of_the_owning_org() {
+        let a = ListingKind::Achievement;
+        let d = ListingKind::Demand;
+        assert!(allows(
+            &user(Role::University, 5),
+            Action::EditListing { kind: a, org_id: 5 }
+        ));
+        assert!(!allows(
+            &user(Role::University, 5),
+            Action::EditListing { kind: d, org_id: 5 }
+        ));
+        assert!(!allows(
+            &user(Role::University, 6),
+            Action::EditListing { kind: a, org_id: 5 }
+        ));
+        assert!(!allows(
+            &user(Role::Admin, 1),
+            Action::EditListing { kind: a, org_id: 5 }
+        ));
+        assert!(allows(
+            &user(Role::Admin, 1),
+            Action::RetireListing { kind: d, org_id: 5 }
+        ));
+        assert!(allows(&user(Role::Enterprise, 7), Action::CreateListing(d)));
+        assert!(!allows(&user(Role::Broker, 7), Action::CreateListing(d)));
+        assert!(!sees_restricted_fields(None, false, 5));
+        assert!(sees_restricted_fields(
+            Some(&user(Role::Broker, 9)),
+            false,
+            5
+        ));
+        assert!(!sees_restricted_fields(
+            Some(&user(Role::Enterprise, 9)),
+            false,
+            5
+        ));
+        assert!(sees_restricted_fields(
+            Some(&user(Role::Enterprise, 9)),
+            true,
+            5
+        ));
     }
 
     #[test]

@@ -79,9 +79,99 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    achievements (id) {
+        id -> BigInt,
+        org_id -> BigInt,
+        created_by -> BigInt,
+        status -> Text,
+        title -> Text,
+        summary -> Text,
+        details -> Text,
+        contact -> Text,
+        keywords -> Text,
+        chain -> Text,
+        field -> Text,
+        trl -> Integer,
+        stage -> Text,
+        ip_items -> Text,
+        transfer_modes -> Text,
+        price_min_fen -> Nullable<BigInt>,
+        price_max_fen -> Nullable<BigInt>,
+        inventors -> Text,
+        region -> Text,
+        review_comment -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    demands (id) {
+        id -> BigInt,
+        org_id -> BigInt,
+        created_by -> BigInt,
+        status -> Text,
+        title -> Text,
+        description -> Text,
+        indicators -> Text,
+        contact -> Text,
+        keywords -> Text,
+        chain -> Text,
+        field -> Text,
+        trl_min -> Integer,
+        budget_min_fen -> Nullable<BigInt>,
+        budget_max_fen -> Nullable<BigInt>,
+        cooperation_modes -> Text,
+        region -> Text,
+        valid_until -> Date,
+        bottleneck -> Bool,
+        challenge_bounty_fen -> Nullable<BigInt>,
+        challenge_apply_by -> Nullable<Date>,
+        challenge_criteria -> Nullable<Text>,
+        challenge_max_winners -> Nullable<Integer>,
+        review_comment -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_changes (id) {
+        id -> BigInt,
+        entity -> Text,
+        entity_id -> BigInt,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_id -> Nullable<BigInt>,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pool_entries (id) {
+        id -> BigInt,
+        year -> Integer,
+        achievement_id -> BigInt,
+        key_project -> Bool,
+        note -> Nullable<Text>,
+        added_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
+diesel::joinable!(achievements -> orgs (org_id));
+diesel::joinable!(demands -> orgs (org_id));
+diesel::joinable!(pool_entries -> achievements (achievement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
@@ -90,4 +180,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     audit_log,
     login_failures,
+    achievements,
+    demands,
+    status_changes,
+    pool_entries,
 );

@@ -73,7 +73,11 @@ fn every_operation_documents_its_responses_and_errors_use_the_error_schema() {
 async fn every_documented_operation_is_routed_and_the_spec_is_served() {
     let app = spawn_app().await;
     for (method, path) in documented(&spec()) {
-        let concrete = path.replace("{id}", "999999");
+        let concrete: String = path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "999999" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let body = (method != Method::GET).then(|| json!({}));
         let r = app

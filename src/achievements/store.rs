@@ -1,0 +1,136 @@
+//! Plugs achievements into the shared lifecycle handlers.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::Value;
+
+use crate::accounts::model::find_org;
+use crate::achievements::model::{self, AchievementView};
+use crate::auth::extract::CurrentUser;
+use crate::auth::policy;
+use crate::db::AnyConnection;
+use crate::db::schema::{achievements, orgs};
+use crate::error::ApiError;
+use crate::listings::handlers::{Facts, Store};
+use crate::listings::{ListingKind, Status, history};
+use crate::pagination::Pagination;
+
+pub struct AchievementStore;
+
+/// Whether the viewer's own org is verified (one of the ways to see restricted fields).
+pub fn viewer_org_verified(
+    conn: &mut AnyConnection,
+    viewer: Option<&CurrentUser>,
+) -> QueryResult<bool> {
+    match viewer {
+        None => Ok(false),
+        Some(u) => Ok(find_org(conn, u.org_id)?.is_some_and(|o| o.verified_at.is_some())),
+    }
+}
+
+impl Store for AchievementStore {
+    const KIND: ListingKind = ListingKind::Achievement;
+
+    fn facts(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Facts>> {
+        let row: Option<(i64, String, Option<NaiveDateTime>)> = achievements::table
+            .inner_join(orgs::table)
+            .filter(achievements::id.eq(id))
+            .select((
+                achievements::org_id,
+                achievements::status,
+                orgs::verified_at,
+            ))
+            .first(conn)
+            .optional()?;
+        Ok(row.map(|(org_id, status, verified)| Facts {
+            org_id,
+            status: Status::parse(&status).unwrap_or(Status::Draft),
+            org_verified: verified.is_some(),
+        }))
+    }
+
+    fn set_status(
+        conn: &mut AnyConnection,
+        id: i64,
+        to: Status,
+        review_comment: Option<&str>,
+        at: NaiveDateTime,
+    ) -> QueryResult<()> {
+        let target = achievements::table.find(id);
+        diesel::update(target)
+            .set((
+                achievements::status.eq(to.as_str()),
+                achievements::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        match to {
+            Status::PendingReview => {
+                diesel::update(target)
+                    .set(achievements::submitted_at.eq(Some(at)))
+                    .execute(conn)?;
+            }
+            Status::Published => {
+                diesel::update(target)
+                    .set((
+                        achievements::published_at.eq(Some(at)),
+                        achievements::review_comment.eq(review_comment),
+                    ))
+                    .execute(conn)?;
+            }
+            Status::Returned | Status::Rejected => {
+                diesel::update(target)
+                    .set(achievements::review_comment.eq(review_comment))
+                    .execute(conn)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
+        diesel::delete(achievements::table.find(id)).execute(conn)
+    }
+
+    fn render(
+        conn: &mut AnyConnection,
+        id: i64,
+        viewer: Option<&CurrentUser>,
+    ) -> Result<Value, ApiError> {
+        let (row, org_name) =
+            model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Achievement"))?;
+        let owner_view = policy::sees_every_status(viewer, row.org_id);
+        let restricted =
+            policy::sees_restricted_fields(viewer, viewer_org_verified(conn, viewer)?, row.org_id);
+        let (details, contact) = (row.details.clone(), row.contact.clone());
+        let comment = row.review_comment.clone();
+        let mut view = AchievementView::summary(row, org_name);
+        view.pool = Some(model::pool_marks(conn, id)?);
+        if restricted {
+            view.details = Some(details);
+            view.contact = Some(contact);
+        }
+        if owner_view {
+            view.review_comment = comment;
+            view.status_history = Some(history(conn, ListingKind::Achievement, id)?);
+        }
+        serde_json::to_value(view).map_err(ApiError::internal)
+    }
+
+    fn review_queue(
+        conn: &mut AnyConnection,
+        page: Pagination,
+    ) -> Result<(Vec<Value>, i64), ApiError> {
+        let (items, total) = model::list(
+            conn,
+            model::Scope::ReviewQueue,
+            &Default::default(),
+            page.offset(),
+            page.limit(),
+        )?;
+        let items = items
+            .into_iter()
+            .filter_map(|v| serde_json::to_value(v).ok())
+            .collect();
+        Ok((items, total))
+    }
+}

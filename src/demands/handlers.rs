@@ -1,0 +1,132 @@
+//! `/api/v1/demands` create, edit and list; the lifecycle steps are in
+//! `listings::handlers`.
+
+use actix_web::{HttpResponse, web};
+
+use crate::accounts::model::{find_org, now};
+use crate::achievements::handlers::check_filters;
+use crate::auth::extract::{CurrentUser, MaybeUser};
+use crate::auth::policy::{self, Action};
+use crate::demands::DemandStore;
+use crate::demands::model::{self, DemandInput, DemandListQuery, DemandPatch, Scope};
+use crate::error::ApiError;
+use crate::listings::fields::today;
+use crate::listings::handlers::{Store, audited_write, editable_facts};
+use crate::listings::{ListingKind, Status, record_status_change};
+use crate::pagination::Pagination;
+use crate::state::AppData;
+
+/// `POST /api/v1/demands` (enterprise users): a new draft.
+pub async fn create(
+    state: AppData,
+    user: CurrentUser,
+    body: web::Json<DemandInput>,
+) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::CreateListing(ListingKind::Demand))?;
+    let input = body.into_inner();
+    let view = state
+        .db
+        .write(move |conn| {
+            let org = find_org(conn, user.org_id)?.ok_or_else(|| ApiError::not_found("Org"))?;
+            let data = input.validate(&org.region, today())?;
+            let at = now();
+            let id = model::insert(conn, &data, org.id, user.id, at)?;
+            record_status_change(
+                conn,
+                ListingKind::Demand,
+                id,
+                None,
+                Status::Draft,
+                user.id,
+                None,
+                at,
+            )?;
+            audited_write::<DemandStore>(conn, &user, id, "create", None)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// `PATCH /api/v1/demands/{id}` (owner): drafts and returned items only.
+pub async fn update(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    body: web::Json<DemandPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let patch = body.into_inner();
+    let view = state
+        .db
+        .write(move |conn| {
+            editable_facts::<DemandStore>(conn, &user, id)?;
+            let (row, _) = model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Demand"))?;
+            let before = DemandStore::render(conn, id, Some(&user))?;
+            let data = patch.merged_into(&row).validate(&row.region, today())?;
+            model::update(conn, id, &data, now())?;
+            audited_write::<DemandStore>(conn, &user, id, "update", Some(before))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+fn check_query(q: &DemandListQuery) -> Result<Pagination, ApiError> {
+    check_filters(
+        q.chain.as_deref(),
+        q.field.as_deref(),
+        q.region.as_deref(),
+        q.status.as_deref(),
+    )?;
+    Pagination::new(q.page, q.per_page)
+}
+
+async fn list_scoped(
+    state: AppData,
+    scope: Scope,
+    q: DemandListQuery,
+) -> Result<HttpResponse, ApiError> {
+    let page = check_query(&q)?;
+    let (items, total) = state
+        .db
+        .read(move |conn| {
+            Ok(model::list(
+                conn,
+                scope,
+                &q,
+                today(),
+                page.offset(),
+                page.limit(),
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page.wrap(items, total)))
+}
+
+/// `GET /api/v1/demands`: published, unexpired demands, newest first, with filters.
+pub async fn list(
+    state: AppData,
+    query: web::Query<DemandListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    list_scoped(state, Scope::Public, query.into_inner()).await
+}
+
+/// `GET /api/v1/orgs/{id}/demands`: members and admins see every status (filter with
+/// `status`); everyone else the org's published ones.
+pub async fn list_for_org(
+    state: AppData,
+    user: MaybeUser,
+    path: web::Path<i64>,
+    query: web::Query<DemandListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let org_id = path.into_inner();
+    let all_statuses = policy::sees_every_status(user.0.as_ref(), org_id);
+    list_scoped(
+        state,
+        Scope::Org {
+            org_id,
+            all_statuses,
+        },
+        query.into_inner(),
+    )
+    .await
+}

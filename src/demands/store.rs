@@ -1,0 +1,123 @@
+//! Plugs demands into the shared lifecycle handlers.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::Value;
+
+pub use crate::achievements::store::viewer_org_verified;
+use crate::auth::extract::CurrentUser;
+use crate::auth::policy;
+use crate::db::AnyConnection;
+use crate::db::schema::{demands, orgs};
+use crate::demands::model::{self, DemandView};
+use crate::error::ApiError;
+use crate::listings::fields::today;
+use crate::listings::handlers::{Facts, Store};
+use crate::listings::{ListingKind, Status, history};
+use crate::pagination::Pagination;
+
+pub struct DemandStore;
+
+impl Store for DemandStore {
+    const KIND: ListingKind = ListingKind::Demand;
+
+    fn facts(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Facts>> {
+        let row: Option<(i64, String, NaiveDate, Option<NaiveDateTime>)> = demands::table
+            .inner_join(orgs::table)
+            .filter(demands::id.eq(id))
+            .select((
+                demands::org_id,
+                demands::status,
+                demands::valid_until,
+                orgs::verified_at,
+            ))
+            .first(conn)
+            .optional()?;
+        Ok(row.map(|(org_id, status, valid_until, verified)| Facts {
+            org_id,
+            status: model::effective_status(&status, valid_until, today()),
+            org_verified: verified.is_some(),
+        }))
+    }
+
+    fn set_status(
+        conn: &mut AnyConnection,
+        id: i64,
+        to: Status,
+        review_comment: Option<&str>,
+        at: NaiveDateTime,
+    ) -> QueryResult<()> {
+        let target = demands::table.find(id);
+        diesel::update(target)
+            .set((demands::status.eq(to.as_str()), demands::updated_at.eq(at)))
+            .execute(conn)?;
+        match to {
+            Status::PendingReview => {
+                diesel::update(target)
+                    .set(demands::submitted_at.eq(Some(at)))
+                    .execute(conn)?;
+            }
+            Status::Published => {
+                diesel::update(target)
+                    .set((
+                        demands::published_at.eq(Some(at)),
+                        demands::review_comment.eq(review_comment),
+                    ))
+                    .execute(conn)?;
+            }
+            Status::Returned | Status::Rejected => {
+                diesel::update(target)
+                    .set(demands::review_comment.eq(review_comment))
+                    .execute(conn)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
+        diesel::delete(demands::table.find(id)).execute(conn)
+    }
+
+    fn render(
+        conn: &mut AnyConnection,
+        id: i64,
+        viewer: Option<&CurrentUser>,
+    ) -> Result<Value, ApiError> {
+        let (row, org_name) =
+            model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Demand"))?;
+        let owner_view = policy::sees_every_status(viewer, row.org_id);
+        let restricted =
+            policy::sees_restricted_fields(viewer, viewer_org_verified(conn, viewer)?, row.org_id);
+        let contact = row.contact.clone();
+        let comment = row.review_comment.clone();
+        let mut view = DemandView::summary(row, org_name, today());
+        if restricted {
+            view.contact = Some(contact);
+        }
+        if owner_view {
+            view.review_comment = comment;
+            view.status_history = Some(history(conn, ListingKind::Demand, id)?);
+        }
+        serde_json::to_value(view).map_err(ApiError::internal)
+    }
+
+    fn review_queue(
+        conn: &mut AnyConnection,
+        page: Pagination,
+    ) -> Result<(Vec<Value>, i64), ApiError> {
+        let (items, total) = model::list(
+            conn,
+            model::Scope::ReviewQueue,
+            &Default::default(),
+            today(),
+            page.offset(),
+            page.limit(),
+        )?;
+        let items = items
+            .into_iter()
+            .filter_map(|v| serde_json::to_value(v).ok())
+            .collect();
+        Ok((items, total))
+    }
+}

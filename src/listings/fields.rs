@@ -1,0 +1,282 @@
+//! Field rules shared by achievements and demands. Each rule names its own error code so a
+//! client can point at the field.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::taxonomy::{self, Vocabulary};
+
+/// Largest amount accepted anywhere: 10^15 fen is 10 万亿元, far above any contract.
+pub const MAX_FEN: i64 = 1_000_000_000_000_000;
+
+/// For PATCH bodies: tells "absent" (`None`) from "set to null" (`Some(None)`).
+pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn bad(code: ErrorCode, message: String) -> ApiError {
+    ApiError::with_message(code, message)
+}
+
+/// Trimmed text of `min..=max` characters; newlines and tabs allowed, other controls not.
+pub fn text(
+    raw: &str,
+    field: &str,
+    min: usize,
+    max: usize,
+    code: ErrorCode,
+) -> Result<String, ApiError> {
+    let value = raw.trim();
+    let len = value.chars().count();
+    if len < min || len > max {
+        let range = if min == 0 {
+            format!("at most {max}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(bad(
+            code,
+            format!("`{field}` must be {range} characters long."),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(bad(code, format!("`{field}` contains control characters.")));
+    }
+    Ok(value.to_owned())
+}
+
+pub fn code(
+    raw: &str,
+    vocab: Vocabulary,
+    field: &str,
+    code: ErrorCode,
+) -> Result<String, ApiError> {
+    if vocab.contains(raw) {
+        Ok(raw.to_owned())
+    } else {
+        Err(bad(
+            code,
+            format!(
+                "Unknown `{field}` code {raw:?}; see GET /api/v1/taxonomy ({}).",
+                vocab.name
+            ),
+        ))
+    }
+}
+
+pub fn chain(raw: &str) -> Result<String, ApiError> {
+    code(raw, taxonomy::CHAINS, "chain", ErrorCode::InvalidChain)
+}
+
+pub fn field(raw: &str) -> Result<String, ApiError> {
+    code(raw, taxonomy::FIELDS, "field", ErrorCode::InvalidField)
+}
+
+pub fn region(raw: &str) -> Result<String, ApiError> {
+    code(raw, taxonomy::REGIONS, "region", ErrorCode::InvalidRegion)
+}
+
+pub fn stage(raw: &str) -> Result<String, ApiError> {
+    code(raw, taxonomy::STAGES, "stage", ErrorCode::InvalidStage)
+}
+
+pub fn trl(value: i32, field: &str) -> Result<i32, ApiError> {
+    if (1..=9).contains(&value) {
+        Ok(value)
+    } else {
+        Err(bad(
+            ErrorCode::InvalidTrl,
+            format!("`{field}` must be a TRL from 1 to 9."),
+        ))
+    }
+}
+
+/// 0..=30 keywords of 1..=30 characters, trimmed, duplicates removed (order kept).
+pub fn keywords(raw: &[String]) -> Result<Vec<String>, ApiError> {
+    if raw.len() > 30 {
+        return Err(bad(
+            ErrorCode::InvalidKeywords,
+            "At most 30 `keywords`.".into(),
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for k in raw {
+        let k = text(k, "keywords[]", 1, 30, ErrorCode::InvalidKeywords)?;
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    Ok(out)
+}
+
+/// 1..=5 distinct transfer / cooperation mode codes.
+pub fn modes(raw: &[String], field: &str, code: ErrorCode) -> Result<Vec<String>, ApiError> {
+    if raw.is_empty() || raw.len() > 5 {
+        return Err(bad(code, format!("`{field}` needs 1 to 5 mode codes.")));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for m in raw {
+        if !taxonomy::TRANSFER_MODES.contains(m) {
+            return Err(bad(code, format!("Unknown mode {m:?} in `{field}`.")));
+        }
+        if !out.contains(m) {
+            out.push(m.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// An amount range in fen: both null (negotiable) or `0 ≤ min ≤ max ≤ MAX_FEN`.
+pub fn fen_range(
+    min: Option<i64>,
+    max: Option<i64>,
+    what: &str,
+    code: ErrorCode,
+) -> Result<(Option<i64>, Option<i64>), ApiError> {
+    match (min, max) {
+        (None, None) => Ok((None, None)),
+        (Some(lo), Some(hi))
+            if (0..=MAX_FEN).contains(&lo) && (0..=MAX_FEN).contains(&hi) && lo <= hi =>
+        {
+            Ok((Some(lo), Some(hi)))
+        }
+        (Some(_), Some(_)) => Err(bad(
+            code,
+            format!("The {what} range must satisfy 0 ≤ min ≤ max ≤ {MAX_FEN} (integer fen)."),
+        )),
+        _ => Err(bad(
+            code,
+            format!("Give both ends of the {what} range, or neither (negotiable)."),
+        )),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IpItem {
+    pub kind: String,
+    pub number: String,
+    pub status: String,
+}
+
+pub fn ip_items(raw: &[IpItem]) -> Result<Vec<IpItem>, ApiError> {
+    if raw.len() > 50 {
+        return Err(bad(
+            ErrorCode::InvalidIpItems,
+            "At most 50 `ip_items`.".into(),
+        ));
+    }
+    raw.iter()
+        .map(|item| {
+            if !taxonomy::IP_KINDS.contains(&item.kind) {
+                return Err(bad(
+                    ErrorCode::InvalidIpItems,
+                    format!("Unknown IP kind {:?}.", item.kind),
+                ));
+            }
+            if !taxonomy::IP_STATUSES.contains(&item.status) {
+                return Err(bad(
+                    ErrorCode::InvalidIpItems,
+                    format!("Unknown IP status {:?}.", item.status),
+                ));
+            }
+            let number = text(
+                &item.number,
+                "ip_items[].number",
+                1,
+                64,
+                ErrorCode::InvalidIpItems,
+            )?;
+            Ok(IpItem {
+                kind: item.kind.clone(),
+                number,
+                status: item.status.clone(),
+            })
+        })
+        .collect()
+}
+
+/// 0..=50 names of 1..=50 characters.
+pub fn names(raw: &[String], field: &str, code: ErrorCode) -> Result<Vec<String>, ApiError> {
+    if raw.len() > 50 {
+        return Err(bad(code, format!("At most 50 `{field}`.")));
+    }
+    raw.iter().map(|n| text(n, field, 1, 50, code)).collect()
+}
+
+/// A date strictly after `today`.
+pub fn future_date(
+    value: NaiveDate,
+    today: NaiveDate,
+    field: &str,
+    code: ErrorCode,
+) -> Result<NaiveDate, ApiError> {
+    if value > today {
+        Ok(value)
+    } else {
+        Err(bad(
+            code,
+            format!("`{field}` must be a date in the future."),
+        ))
+    }
+}
+
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
+
+/// JSON list columns are written only by this crate, so a parse failure means corruption:
+/// it is logged and read as empty rather than failing the whole page.
+pub fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Vec<T> {
+    serde_json::from_str(text).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "unreadable JSON list column");
+        Vec::new()
+    })
+}
+
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        let c = ErrorCode::InvalidPriceRange;
+        assert_eq!(fen_range(None, None, "price", c).unwrap(), (None, None));
+        assert_eq!(
+            fen_range(Some(0), Some(0), "price", c).unwrap(),
+            (Some(0), Some(0))
+        );
+        assert!(fen_range(Some(5), Some(4), "price", c).is_err());
+        assert!(fen_range(Some(-1), Some(4), "price", c).is_err());
+        assert!(fen_range(Some(1), None, "price", c).is_err());
+        assert!(fen_range(Some(1), Some(MAX_FEN + 1), "price", c).is_err());
+    }
+
+    #[test]
+    fn keywords_are_trimmed_and_deduplicated() {
+        let k = keywords(&[" 碳化硅 ".into(), "SiC".into(), "碳化硅".into()]).unwrap();
+        assert_eq!(k, ["碳化硅", "SiC"]);
+        assert!(keywords(&["".into()]).is_err());
+        assert!(keywords(&vec!["x".to_string(); 31]).is_err());
+    }
+
+    #[test]
+    fn texts_count_characters_not_bytes() {
+        assert!(text(&"钛".repeat(120), "title", 1, 120, ErrorCode::InvalidTitle).is_ok());
+        assert!(text(&"钛".repeat(121), "title", 1, 120, ErrorCode::InvalidTitle).is_err());
+        assert!(text("a\nb", "summary", 1, 10, ErrorCode::InvalidSummary).is_ok());
+        assert!(text("a\u{7}b", "summary", 1, 10, ErrorCode::InvalidSummary).is_err());
+    }
+}

@@ -1,0 +1,340 @@
+//! Lifecycle endpoints written once for both listing types: submit, review, withdraw or
+//! close, delete, and the admin review queue. Each type plugs in through [`Store`].
+
+use actix_web::{HttpResponse, web};
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::accounts::model::now;
+use crate::audit::{self, Change};
+use crate::auth::extract::CurrentUser;
+use crate::auth::policy::{self, Action};
+use crate::db::AnyConnection;
+use crate::error::{ApiError, ErrorCode};
+use crate::listings::{ListingKind, Status, Transition, delete_history, record_status_change};
+use crate::pagination::Pagination;
+use crate::state::AppData;
+
+/// What a lifecycle decision needs to know about one listing.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts {
+    pub org_id: i64,
+    /// The effective status (a published demand past its date reads `expired`).
+    pub status: Status,
+    pub org_verified: bool,
+}
+
+/// The table-specific half of a listing type.
+pub trait Store: Send + 'static {
+    const KIND: ListingKind;
+
+    fn facts(conn: &mut AnyConnection, id: i64) -> diesel::QueryResult<Option<Facts>>;
+
+    /// Sets the stored status and the timestamps and comment that go with it.
+    fn set_status(
+        conn: &mut AnyConnection,
+        id: i64,
+        to: Status,
+        review_comment: Option<&str>,
+        at: NaiveDateTime,
+    ) -> diesel::QueryResult<()>;
+
+    fn delete(conn: &mut AnyConnection, id: i64) -> diesel::QueryResult<usize>;
+
+    /// The item as `viewer` may see it.
+    fn render(
+        conn: &mut AnyConnection,
+        id: i64,
+        viewer: Option<&CurrentUser>,
+    ) -> Result<Value, ApiError>;
+
+    /// Items waiting for review, oldest submission first.
+    fn review_queue(
+        conn: &mut AnyConnection,
+        page: Pagination,
+    ) -> Result<(Vec<Value>, i64), ApiError>;
+}
+
+fn not_found<S: Store>() -> ApiError {
+    ApiError::not_found(S::KIND.label())
+}
+
+/// Loads the facts, hiding unpublished items from those who may not see them (404, so an
+/// outsider learns nothing about another org's drafts).
+pub fn visible_facts<S: Store>(
+    conn: &mut AnyConnection,
+    id: i64,
+    user: Option<&CurrentUser>,
+) -> Result<Facts, ApiError> {
+    let facts = S::facts(conn, id)?.ok_or_else(not_found::<S>)?;
+    let public = matches!(facts.status, Status::Published);
+    if !public && !policy::sees_every_status(user, facts.org_id) {
+        return Err(not_found::<S>());
+    }
+    Ok(facts)
+}
+
+/// Applies one lifecycle step: policy, allowed-from check, status, history, audit.
+pub fn apply<S: Store>(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    id: i64,
+    step: Transition,
+    comment: Option<&str>,
+) -> Result<Value, ApiError> {
+    let facts = visible_facts::<S>(conn, id, Some(user))?;
+    let kind = S::KIND;
+    let action = match step {
+        Transition::Submit => Action::EditListing {
+            kind,
+            org_id: facts.org_id,
+        },
+        Transition::Approve | Transition::Return | Transition::Reject => Action::ReviewListings,
+        Transition::Withdraw | Transition::Close => Action::RetireListing {
+            kind,
+            org_id: facts.org_id,
+        },
+    };
+    policy::authorize(user, action)?;
+    let to = step.target(kind, facts.status).ok_or_else(|| {
+        ApiError::with_message(
+            ErrorCode::InvalidTransition,
+            format!(
+                "Cannot {} a {} {}.",
+                step.name(),
+                facts.status.as_str(),
+                kind.entity()
+            ),
+        )
+    })?;
+    if step == Transition::Approve && !facts.org_verified {
+        return Err(ApiError::new(ErrorCode::OrgNotVerified));
+    }
+    let at = now();
+    let review_comment = match step {
+        Transition::Approve | Transition::Return | Transition::Reject => comment,
+        _ => None,
+    };
+    S::set_status(conn, id, to, review_comment, at)?;
+    record_status_change(conn, kind, id, Some(facts.status), to, user.id, comment, at)?;
+    let action_name = format!("{}.{}", kind.entity(), step.name());
+    audit::record(
+        conn,
+        Change {
+            actor_id: Some(user.id),
+            action: &action_name,
+            entity: kind.entity(),
+            entity_id: Some(id),
+            before: Some(json!({"status": facts.status.as_str()})),
+            after: Some(json!({"status": to.as_str(), "comment": comment})),
+        },
+    )?;
+    S::render(conn, id, Some(user))
+}
+
+async fn step<S: Store>(
+    state: AppData,
+    user: CurrentUser,
+    id: i64,
+    step: Transition,
+    comment: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let view = state
+        .db
+        .write(move |conn| apply::<S>(conn, &user, id, step, comment.as_deref()))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// `POST /{kind}/{id}/submit` (owner): draft or returned → pending_review.
+pub async fn submit<S: Store>(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    step::<S>(state, user, path.into_inner(), Transition::Submit, None).await
+}
+
+/// `POST /achievements/{id}/withdraw` (owner, admin): published → withdrawn.
+pub async fn withdraw<S: Store>(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    step::<S>(state, user, path.into_inner(), Transition::Withdraw, None).await
+}
+
+/// `POST /demands/{id}/close` (owner, admin): published or expired → closed.
+pub async fn close<S: Store>(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    step::<S>(state, user, path.into_inner(), Transition::Close, None).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    pub decision: String,
+    pub comment: Option<String>,
+}
+
+/// `POST /{kind}/{id}/review` (admin): approve publishes; return and reject need a comment.
+pub async fn review<S: Store>(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    body: web::Json<ReviewRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ReviewRequest { decision, comment } = body.into_inner();
+    let transition = match decision.as_str() {
+        "approve" => Transition::Approve,
+        "return" => Transition::Return,
+        "reject" => Transition::Reject,
+        _ => return Err(ApiError::new(ErrorCode::InvalidDecision)),
+    };
+    let comment = comment
+        .as_deref()
+        .map(|c| crate::listings::fields::text(c, "comment", 0, 2000, ErrorCode::CommentRequired))
+        .transpose()?
+        .filter(|c| !c.is_empty());
+    if transition != Transition::Approve && comment.is_none() {
+        return Err(ApiError::new(ErrorCode::CommentRequired));
+    }
+    step::<S>(state, user, path.into_inner(), transition, comment).await
+}
+
+/// `DELETE /{kind}/{id}` (owner): drafts only; their history goes with them.
+pub async fn delete<S: Store>(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    state
+        .db
+        .write(move |conn| {
+            let facts = visible_facts::<S>(conn, id, Some(&user))?;
+            policy::authorize(
+                &user,
+                Action::EditListing {
+                    kind: S::KIND,
+                    org_id: facts.org_id,
+                },
+            )?;
+            if facts.status != Status::Draft {
+                return Err(ApiError::with_message(
+                    ErrorCode::InvalidTransition,
+                    format!(
+                        "Only drafts can be deleted; this one is {}.",
+                        facts.status.as_str()
+                    ),
+                ));
+            }
+            let before = S::render(conn, id, Some(&user))?;
+            delete_history(conn, S::KIND, id)?;
+            S::delete(conn, id)?;
+            let action = format!("{}.delete", S::KIND.entity());
+            audit::record(
+                conn,
+                Change {
+                    actor_id: Some(user.id),
+                    action: &action,
+                    entity: S::KIND.entity(),
+                    entity_id: Some(id),
+                    before: Some(before),
+                    after: None,
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// `GET /review/{kind}` (admin): the review queue, oldest submission first.
+pub async fn review_queue<S: Store>(
+    state: AppData,
+    user: CurrentUser,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ReviewListings)?;
+    let page = Pagination::new(query.page, query.per_page)?;
+    let (items, total) = state
+        .db
+        .read(move |conn| S::review_queue(conn, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(page.wrap(items, total)))
+}
+
+/// `GET /{kind}/{id}`: published items for everyone; every status for the owning org and
+/// admins; `details`/`contact` by the policy.
+pub async fn get<S: Store>(
+    state: AppData,
+    user: crate::auth::extract::MaybeUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let viewer = user.0;
+    let view = state
+        .db
+        .read(move |conn| {
+            visible_facts::<S>(conn, id, viewer.as_ref())?;
+            S::render(conn, id, viewer.as_ref())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The facts of a listing `user` may edit now (owner, draft or returned), or the error.
+pub fn editable_facts<S: Store>(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<Facts, ApiError> {
+    let facts = visible_facts::<S>(conn, id, Some(user))?;
+    policy::authorize(
+        user,
+        Action::EditListing {
+            kind: S::KIND,
+            org_id: facts.org_id,
+        },
+    )?;
+    if !facts.status.is_editable() {
+        return Err(ApiError::new(ErrorCode::NotEditable));
+    }
+    Ok(facts)
+}
+
+/// Renders the item after a content write and audits it as `<entity>.<verb>`.
+pub fn audited_write<S: Store>(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    id: i64,
+    verb: &str,
+    before: Option<Value>,
+) -> Result<Value, ApiError> {
+    let after = S::render(conn, id, Some(user))?;
+    let action = format!("{}.{verb}", S::KIND.entity());
+    audit::record(
+        conn,
+        Change {
+            actor_id: Some(user.id),
+            action: &action,
+            entity: S::KIND.entity(),
+            entity_id: Some(id),
+            before,
+            after: Some(after.clone()),
+        },
+    )?;
+    Ok(after)
+}
