@@ -23,6 +23,7 @@ async fn malformed_json_is_a_400() {
         .raw(
             Method::POST,
             "/api/v1/auth/login",
+            None,
             Some("application/json"),
             b"{\"email\": ".to_vec(),
         )
@@ -65,6 +66,7 @@ async fn a_body_without_json_content_type_is_a_415() {
         .raw(
             Method::POST,
             "/api/v1/auth/login",
+            None,
             Some("text/plain"),
             b"{}".to_vec(),
         )

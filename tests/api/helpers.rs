@@ -183,12 +183,16 @@ impl TestApp {
         &self,
         method: Method,
         path: &str,
+        token: Option<&str>,
         content_type: Option<&str>,
         body: Vec<u8>,
     ) -> Resp {
         let mut req = self
             .client
             .request(method, format!("{}{}", self.address, path));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
         if let Some(ct) = content_type {
             req = req.insert_header(("Content-Type", ct));
         }

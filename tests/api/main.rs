@@ -7,6 +7,8 @@ mod audit;
 mod auth;
 mod errors;
 mod helpers;
+mod listings;
 mod openapi;
+mod pool;
 mod schema;
 mod system;
