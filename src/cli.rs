@@ -98,7 +98,25 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 created.org.name
             );
         }
-        Command::Reindex | Command::SeedDemo | Command::GenData { .. } => {
+        Command::SeedDemo => {
+            if settings.env == crate::config::Environment::Production {
+                anyhow::bail!("seed-demo refuses to run with TT_ENV=production");
+            }
+            let _lock = lock_data_dir(&settings)?;
+            let db = open_database(&settings)?;
+            let report = actix_web::web::block(move || crate::seed::seed_demo(&db))
+                .await?
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            println!(
+                "demo data: added {} orgs, {} users, {} achievements, {} demands, {} pool entries",
+                report.orgs, report.users, report.achievements, report.demands, report.pool_entries
+            );
+            println!("sign in with any of these (password {}):", crate::seed::DEMO_PASSWORD);
+            for (role, email) in &report.accounts {
+                println!("  {role:<13} {email}");
+            }
+        }
+        Command::Reindex | Command::GenData { .. } => {
             anyhow::bail!("not yet available: this subcommand arrives with its feature");
         }
     }

@@ -15,6 +15,10 @@
 //! | [`db`] | SQLite/PostgreSQL connection enum, pool, migrations, `read`/`write` helpers |
 //! | [`auth`] | passwords, JWT and refresh tokens, current-user extractor, policy, throttle |
 //! | [`accounts`] | orgs, users, invitations |
+//! | [`listings`] | the review lifecycle, status history and handlers shared by both listings |
+//! | [`achievements`] | achievements (成果) and the yearly hundred-achievements pool |
+//! | [`demands`] | enterprise demands (技术需求) and open challenges (揭榜挂帅) |
+//! | [`seed`] | the `seed-demo` data set |
 //! | [`audit`] | the audit trail, written in the same transaction as each change |
 //! | [`taxonomy`] | fixed vocabularies (chains, fields, regions, ...) with labels |
 //! | [`system`] | health, readiness, metrics, spec, taxonomy and error-table endpoints |
@@ -35,6 +39,7 @@ pub mod listings;
 pub mod metrics;
 pub mod pagination;
 pub mod routes;
+pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod system;

@@ -32,6 +32,8 @@ pub fn lock_data_dir(settings: &Settings) -> anyhow::Result<Option<File>> {
     if settings.uses_postgres() {
         return Ok(None);
     }
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
     let path = settings.data_dir.join(".lock");
     let file = File::options()
         .create(true)

@@ -11,4 +11,5 @@ mod listings;
 mod openapi;
 mod pool;
 mod schema;
+mod seed;
 mod system;

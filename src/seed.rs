@@ -1,0 +1,247 @@
+//! `seed-demo`: a demo exchange (Shaanxi universities and institutes, fictional
+//! enterprises, about 200 achievements, 80 demands, a pool for two years) from
+//! `seed/demo.json`, compiled into the binary. Idempotent: every record is looked up by its
+//! natural key first, so a second run adds nothing.
+
+use chrono::Duration;
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::accounts::model::{self, NewOrg, NewUser, OrgKind, Role, now, org_name_key};
+use crate::achievements::AchievementStore;
+use crate::achievements::model::{self as amodel, AchievementInput};
+use crate::auth::password;
+use crate::db::schema::{achievements, demands, pool_entries};
+use crate::db::{AnyConnection, Db};
+use crate::demands::DemandStore;
+use crate::demands::model::{self as dmodel, DemandInput};
+use crate::error::ApiError;
+use crate::listings::handlers::Store;
+use crate::listings::{ListingKind, Status, fields, record_status_change};
+
+const DEMO: &str = include_str!("../seed/demo.json");
+
+/// The password of every demo account, printed by the command.
+pub const DEMO_PASSWORD: &str = "Qinchuangyuan-Demo-2026";
+
+#[derive(Debug, Deserialize)]
+struct Demo {
+    orgs: Vec<DemoOrg>,
+    achievements: Vec<Value>,
+    demands: Vec<Value>,
+    pool: Vec<DemoPool>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoOrg {
+    key: String,
+    name: String,
+    kind: String,
+    region: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoPool {
+    year: i32,
+    achievement: usize,
+    key_project: bool,
+    note: String,
+}
+
+/// What a run added, and the accounts to sign in with.
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    pub orgs: usize,
+    pub users: usize,
+    pub achievements: usize,
+    pub demands: usize,
+    pub pool_entries: usize,
+    pub accounts: Vec<(String, String)>,
+}
+
+fn fail(message: String) -> ApiError {
+    ApiError::internal(anyhow::anyhow!(message))
+}
+
+/// Takes the demo-only keys out of a listing object and returns the owning org key.
+fn take_str(v: &mut Value, key: &str) -> Result<String, ApiError> {
+    v.as_object_mut()
+        .and_then(|o| o.remove(key))
+        .and_then(|s| s.as_str().map(str::to_owned))
+        .ok_or_else(|| fail(format!("demo listing without `{key}`")))
+}
+
+fn take_days(v: &mut Value, key: &str) -> Result<i64, ApiError> {
+    v.as_object_mut()
+        .and_then(|o| o.remove(key))
+        .and_then(|d| d.as_i64())
+        .ok_or_else(|| fail(format!("demo listing without `{key}`")))
+}
+
+/// Loads the demo data into `db`. Slow part (password hashing) happens once per run.
+pub fn seed_demo(db: &Db) -> Result<SeedReport, ApiError> {
+    let demo: Demo =
+        serde_json::from_str(DEMO).map_err(|e| fail(format!("seed/demo.json: {e}")))?;
+    let hash = password::hash_blocking(DEMO_PASSWORD)?;
+    db.write_blocking(|conn| seed(conn, demo, &hash))
+}
+
+fn org_user_email(key: &str) -> String {
+    format!("{}@demo.qcy.example.cn", key.replace('_', "-"))
+}
+
+fn ensure_user(
+    conn: &mut AnyConnection,
+    report: &mut SeedReport,
+    email: &str,
+    name: &str,
+    role: Role,
+    org_id: i64,
+    hash: &str,
+) -> Result<i64, ApiError> {
+    if let Some(u) = model::find_user_by_email(conn, email)? {
+        return Ok(u.id);
+    }
+    let at = now();
+    let user = model::insert_user(
+        conn,
+        &NewUser {
+            org_id,
+            email,
+            name,
+            role: role.as_str(),
+            password_hash: hash,
+            is_active: true,
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    report.users += 1;
+    Ok(user.id)
+}
+
+/// Publishes a freshly inserted listing with the history a real review would leave.
+fn publish<S: Store>(conn: &mut AnyConnection, id: i64, kind: ListingKind, actor: i64, admin: i64) -> Result<(), ApiError> {
+    let at = now();
+    record_status_change(conn, kind, id, None, Status::Draft, actor, None, at)?;
+    S::set_status(conn, id, Status::PendingReview, None, at)?;
+    record_status_change(conn, kind, id, Some(Status::Draft), Status::PendingReview, actor, None, at)?;
+    S::set_status(conn, id, Status::Published, Some("演示数据"), at)?;
+    record_status_change(conn, kind, id, Some(Status::PendingReview), Status::Published, admin, Some("演示数据"), at)?;
+    Ok(())
+}
+
+fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, ApiError> {
+    let mut report = SeedReport::default();
+    let admin = ensure_user(conn, &mut report, "admin@demo.qcy.example.cn", "交易所管理员", Role::Admin, model::EXCHANGE_ORG_ID, hash)?;
+    ensure_user(conn, &mut report, "statistician@demo.qcy.example.cn", "统计员", Role::Statistician, model::EXCHANGE_ORG_ID, hash)?;
+    report.accounts.push(("admin".into(), "admin@demo.qcy.example.cn".into()));
+    report.accounts.push(("statistician".into(), "statistician@demo.qcy.example.cn".into()));
+
+    // Orgs, verified, each with one member who owns its listings.
+    let mut owners: std::collections::HashMap<String, (i64, i64, String)> = Default::default();
+    for org in &demo.orgs {
+        let kind = OrgKind::parse(&org.kind).ok_or_else(|| fail(format!("org kind {}", org.kind)))?;
+        let key = org_name_key(&org.name);
+        let row = match model::find_org_by_key(conn, &key)? {
+            Some(row) => row,
+            None => {
+                let at = now();
+                let row = model::insert_org(
+                    conn,
+                    &NewOrg { name: &org.name, name_key: &key, kind: kind.as_str(), region: &org.region, is_exchange: false, created_at: at, updated_at: at },
+                )?;
+                model::mark_org_verified(conn, row.id, admin, at)?;
+                report.orgs += 1;
+                row
+            }
+        };
+        let role = match kind {
+            OrgKind::University | OrgKind::Institute => Role::University,
+            OrgKind::Enterprise => Role::Enterprise,
+            OrgKind::Agency => Role::Broker,
+        };
+        let email = org_user_email(&org.key);
+        let user_id = ensure_user(conn, &mut report, &email, &format!("{}联系人", org.name), role, row.id, hash)?;
+        if !report.accounts.iter().any(|(r, _)| r == role.as_str()) {
+            report.accounts.push((role.as_str().to_owned(), email));
+        }
+        owners.insert(org.key.clone(), (row.id, user_id, row.region.clone()));
+    }
+
+    let owner = |key: &str| owners.get(key).cloned().ok_or_else(|| fail(format!("unknown demo org {key}")));
+    let mut achievement_ids = Vec::with_capacity(demo.achievements.len());
+    for mut raw in demo.achievements {
+        let (org_id, user_id, region) = owner(&take_str(&mut raw, "org")?)?;
+        let input: AchievementInput = serde_json::from_value(raw).map_err(|e| fail(format!("demo achievement: {e}")))?;
+        let data = input.validate(&region)?;
+        let existing: Option<i64> = achievements::table
+            .filter(achievements::org_id.eq(org_id))
+            .filter(achievements::title.eq(&data.title))
+            .select(achievements::id)
+            .first(conn)
+            .optional()?;
+        let id = match existing {
+            Some(id) => id,
+            None => {
+                let id = amodel::insert(conn, &data, org_id, user_id, now())?;
+                publish::<AchievementStore>(conn, id, ListingKind::Achievement, user_id, admin)?;
+                report.achievements += 1;
+                id
+            }
+        };
+        achievement_ids.push(id);
+    }
+
+    let today = fields::today();
+    for mut raw in demo.demands {
+        let (org_id, user_id, region) = owner(&take_str(&mut raw, "org")?)?;
+        let valid_for = take_days(&mut raw, "valid_for_days")?;
+        raw["valid_until"] = Value::String((today + Duration::days(valid_for)).to_string());
+        if raw["challenge"].is_object() {
+            let apply_for = take_days(&mut raw["challenge"], "apply_for_days")?;
+            raw["challenge"]["apply_by"] = Value::String((today + Duration::days(apply_for)).to_string());
+        }
+        let input: DemandInput = serde_json::from_value(raw).map_err(|e| fail(format!("demo demand: {e}")))?;
+        let data = input.validate(&region, today)?;
+        let exists = demands::table
+            .filter(demands::org_id.eq(org_id))
+            .filter(demands::title.eq(&data.title))
+            .select(demands::id)
+            .first::<i64>(conn)
+            .optional()?
+            .is_some();
+        if !exists {
+            let id = dmodel::insert(conn, &data, org_id, user_id, now())?;
+            publish::<DemandStore>(conn, id, ListingKind::Demand, user_id, admin)?;
+            report.demands += 1;
+        }
+    }
+
+    for entry in demo.pool {
+        let id = *achievement_ids.get(entry.achievement).ok_or_else(|| fail(format!("pool index {}", entry.achievement)))?;
+        let exists = pool_entries::table
+            .filter(pool_entries::year.eq(entry.year))
+            .filter(pool_entries::achievement_id.eq(id))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if !exists {
+            let at = now();
+            diesel::insert_into(pool_entries::table)
+                .values((
+                    pool_entries::year.eq(entry.year),
+                    pool_entries::achievement_id.eq(id),
+                    pool_entries::key_project.eq(entry.key_project),
+                    pool_entries::note.eq(Some(entry.note)),
+                    pool_entries::added_by.eq(admin),
+                    pool_entries::created_at.eq(at),
+                    pool_entries::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            report.pool_entries += 1;
+        }
+    }
+    Ok(report)
+}
