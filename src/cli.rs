@@ -111,7 +111,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 "demo data: added {} orgs, {} users, {} achievements, {} demands, {} pool entries",
                 report.orgs, report.users, report.achievements, report.demands, report.pool_entries
             );
-            println!("sign in with any of these (password {}):", crate::seed::DEMO_PASSWORD);
+            println!(
+                "sign in with any of these (password {}):",
+                crate::seed::DEMO_PASSWORD
+            );
             for (role, email) in &report.accounts {
                 println!("  {role:<13} {email}");
             }

@@ -122,27 +122,73 @@ fn ensure_user(
 }
 
 /// Publishes a freshly inserted listing with the history a real review would leave.
-fn publish<S: Store>(conn: &mut AnyConnection, id: i64, kind: ListingKind, actor: i64, admin: i64) -> Result<(), ApiError> {
+fn publish<S: Store>(
+    conn: &mut AnyConnection,
+    id: i64,
+    kind: ListingKind,
+    actor: i64,
+    admin: i64,
+) -> Result<(), ApiError> {
     let at = now();
     record_status_change(conn, kind, id, None, Status::Draft, actor, None, at)?;
     S::set_status(conn, id, Status::PendingReview, None, at)?;
-    record_status_change(conn, kind, id, Some(Status::Draft), Status::PendingReview, actor, None, at)?;
+    record_status_change(
+        conn,
+        kind,
+        id,
+        Some(Status::Draft),
+        Status::PendingReview,
+        actor,
+        None,
+        at,
+    )?;
     S::set_status(conn, id, Status::Published, Some("演示数据"), at)?;
-    record_status_change(conn, kind, id, Some(Status::PendingReview), Status::Published, admin, Some("演示数据"), at)?;
+    record_status_change(
+        conn,
+        kind,
+        id,
+        Some(Status::PendingReview),
+        Status::Published,
+        admin,
+        Some("演示数据"),
+        at,
+    )?;
     Ok(())
 }
 
 fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, ApiError> {
     let mut report = SeedReport::default();
-    let admin = ensure_user(conn, &mut report, "admin@demo.qcy.example.cn", "交易所管理员", Role::Admin, model::EXCHANGE_ORG_ID, hash)?;
-    ensure_user(conn, &mut report, "statistician@demo.qcy.example.cn", "统计员", Role::Statistician, model::EXCHANGE_ORG_ID, hash)?;
-    report.accounts.push(("admin".into(), "admin@demo.qcy.example.cn".into()));
-    report.accounts.push(("statistician".into(), "statistician@demo.qcy.example.cn".into()));
+    let admin = ensure_user(
+        conn,
+        &mut report,
+        "admin@demo.qcy.example.cn",
+        "交易所管理员",
+        Role::Admin,
+        model::EXCHANGE_ORG_ID,
+        hash,
+    )?;
+    ensure_user(
+        conn,
+        &mut report,
+        "statistician@demo.qcy.example.cn",
+        "统计员",
+        Role::Statistician,
+        model::EXCHANGE_ORG_ID,
+        hash,
+    )?;
+    report
+        .accounts
+        .push(("admin".into(), "admin@demo.qcy.example.cn".into()));
+    report.accounts.push((
+        "statistician".into(),
+        "statistician@demo.qcy.example.cn".into(),
+    ));
 
     // Orgs, verified, each with one member who owns its listings.
     let mut owners: std::collections::HashMap<String, (i64, i64, String)> = Default::default();
     for org in &demo.orgs {
-        let kind = OrgKind::parse(&org.kind).ok_or_else(|| fail(format!("org kind {}", org.kind)))?;
+        let kind =
+            OrgKind::parse(&org.kind).ok_or_else(|| fail(format!("org kind {}", org.kind)))?;
         let key = org_name_key(&org.name);
         let row = match model::find_org_by_key(conn, &key)? {
             Some(row) => row,
@@ -150,7 +196,15 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
                 let at = now();
                 let row = model::insert_org(
                     conn,
-                    &NewOrg { name: &org.name, name_key: &key, kind: kind.as_str(), region: &org.region, is_exchange: false, created_at: at, updated_at: at },
+                    &NewOrg {
+                        name: &org.name,
+                        name_key: &key,
+                        kind: kind.as_str(),
+                        region: &org.region,
+                        is_exchange: false,
+                        created_at: at,
+                        updated_at: at,
+                    },
                 )?;
                 model::mark_org_verified(conn, row.id, admin, at)?;
                 report.orgs += 1;
@@ -163,18 +217,32 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
             OrgKind::Agency => Role::Broker,
         };
         let email = org_user_email(&org.key);
-        let user_id = ensure_user(conn, &mut report, &email, &format!("{}联系人", org.name), role, row.id, hash)?;
+        let user_id = ensure_user(
+            conn,
+            &mut report,
+            &email,
+            &format!("{}联系人", org.name),
+            role,
+            row.id,
+            hash,
+        )?;
         if !report.accounts.iter().any(|(r, _)| r == role.as_str()) {
             report.accounts.push((role.as_str().to_owned(), email));
         }
         owners.insert(org.key.clone(), (row.id, user_id, row.region.clone()));
     }
 
-    let owner = |key: &str| owners.get(key).cloned().ok_or_else(|| fail(format!("unknown demo org {key}")));
+    let owner = |key: &str| {
+        owners
+            .get(key)
+            .cloned()
+            .ok_or_else(|| fail(format!("unknown demo org {key}")))
+    };
     let mut achievement_ids = Vec::with_capacity(demo.achievements.len());
     for mut raw in demo.achievements {
         let (org_id, user_id, region) = owner(&take_str(&mut raw, "org")?)?;
-        let input: AchievementInput = serde_json::from_value(raw).map_err(|e| fail(format!("demo achievement: {e}")))?;
+        let input: AchievementInput =
+            serde_json::from_value(raw).map_err(|e| fail(format!("demo achievement: {e}")))?;
         let data = input.validate(&region)?;
         let existing: Option<i64> = achievements::table
             .filter(achievements::org_id.eq(org_id))
@@ -201,9 +269,11 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
         raw["valid_until"] = Value::String((today + Duration::days(valid_for)).to_string());
         if raw["challenge"].is_object() {
             let apply_for = take_days(&mut raw["challenge"], "apply_for_days")?;
-            raw["challenge"]["apply_by"] = Value::String((today + Duration::days(apply_for)).to_string());
+            raw["challenge"]["apply_by"] =
+                Value::String((today + Duration::days(apply_for)).to_string());
         }
-        let input: DemandInput = serde_json::from_value(raw).map_err(|e| fail(format!("demo demand: {e}")))?;
+        let input: DemandInput =
+            serde_json::from_value(raw).map_err(|e| fail(format!("demo demand: {e}")))?;
         let data = input.validate(&region, today)?;
         let exists = demands::table
             .filter(demands::org_id.eq(org_id))
@@ -220,7 +290,9 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
     }
 
     for entry in demo.pool {
-        let id = *achievement_ids.get(entry.achievement).ok_or_else(|| fail(format!("pool index {}", entry.achievement)))?;
+        let id = *achievement_ids
+            .get(entry.achievement)
+            .ok_or_else(|| fail(format!("pool index {}", entry.achievement)))?;
         let exists = pool_entries::table
             .filter(pool_entries::year.eq(entry.year))
             .filter(pool_entries::achievement_id.eq(id))

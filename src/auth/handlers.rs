@@ -245,6 +245,26 @@ fn client_ip(req: &HttpRequest) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// Session events (sign-in, sign-out, a replayed refresh token) go to the audit trail too;
+/// routine refresh rotation does not, it would drown the rest.
+fn audit_session(
+    conn: &mut crate::db::AnyConnection,
+    user_id: i64,
+    action: &str,
+) -> Result<(), ApiError> {
+    Ok(audit::record(
+        conn,
+        Change {
+            actor_id: Some(user_id),
+            action,
+            entity: "user",
+            entity_id: Some(user_id),
+            before: None,
+            after: None,
+        },
+    )?)
+}
+
 /// `POST /api/v1/auth/login`.
 pub async fn login(
     state: AppData,
@@ -298,7 +318,9 @@ pub async fn login(
         .db
         .write(move |conn| {
             throttle::clear(conn, &email_key)?;
-            Ok(tokens::issue_refresh(conn, user_id, None, ttl)?)
+            let token = tokens::issue_refresh(conn, user_id, None, ttl)?;
+            audit_session(conn, user_id, "auth.login")?;
+            Ok(token)
         })
         .await?;
     Ok(HttpResponse::Ok().json(token_pair(&state, user.id, role, user.org_id, refresh)?))
@@ -342,6 +364,7 @@ pub async fn refresh(
             }
             if row.used_at.is_some() || !tokens::spend_refresh(conn, row.id)? {
                 tokens::revoke_family(conn, &row.family_id)?;
+                audit_session(conn, row.user_id, "auth.refresh_reused")?;
                 tracing::warn!(
                     user_id = row.user_id,
                     "refresh token reused; session revoked"
@@ -384,7 +407,9 @@ pub async fn logout(
         .db
         .write(move |conn| {
             if let Some(row) = tokens::find_refresh(conn, &presented)? {
-                tokens::revoke_family(conn, &row.family_id)?;
+                if tokens::revoke_family(conn, &row.family_id)? > 0 {
+                    audit_session(conn, row.user_id, "auth.logout")?;
+                }
             }
             Ok(())
         })

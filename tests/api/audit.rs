@@ -74,3 +74,66 @@ async fn only_admins_read_the_audit_trail() {
         .await
         .assert_error(401, "missing_authorization");
 }
+
+#[actix_rt::test]
+async fn sign_in_sign_out_and_token_replay_are_audited() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let a = Account::university();
+    let (user_id, _) = app.registered(&a).await;
+    let first = app.login(&a.email, crate::helpers::PASSWORD).await.body["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": first}),
+        )
+        .await
+        .body["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": first}),
+    )
+    .await
+    .assert_error(401, "refresh_token_reused");
+    let third = app.login(&a.email, crate::helpers::PASSWORD).await.body["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        "/api/v1/auth/logout",
+        None,
+        &json!({"refresh_token": third}),
+    )
+    .await;
+    let _ = second;
+    let r = app
+        .get(
+            &format!("/api/v1/audit?entity=user&entity_id={user_id}"),
+            Some(&admin),
+        )
+        .await;
+    let actions: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "auth.logout",
+            "auth.login",
+            "auth.refresh_reused",
+            "auth.login",
+            "user.register"
+        ]
+    );
+}

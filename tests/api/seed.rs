@@ -6,26 +6,47 @@ use crate::helpers::spawn_app;
 #[actix_rt::test]
 async fn seed_demo_is_complete_valid_and_idempotent() {
     let app = spawn_app().await;
-    let demo: serde_json::Value = serde_json::from_str(include_str!("../../seed/demo.json")).unwrap();
+    let demo: serde_json::Value =
+        serde_json::from_str(include_str!("../../seed/demo.json")).unwrap();
     let count = |k: &str| demo[k].as_array().unwrap().len() as i64;
 
     let db = app.db.clone();
-    let first = actix_web::web::block(move || tt_exchange::seed::seed_demo(&db)).await.unwrap().unwrap();
+    let first = actix_web::web::block(move || tt_exchange::seed::seed_demo(&db))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(first.achievements as i64, count("achievements"));
     assert_eq!(first.demands as i64, count("demands"));
     assert_eq!(first.orgs as i64, count("orgs"));
     assert!(first.pool_entries > 0);
 
     let db = app.db.clone();
-    let second = actix_web::web::block(move || tt_exchange::seed::seed_demo(&db)).await.unwrap().unwrap();
+    let second = actix_web::web::block(move || tt_exchange::seed::seed_demo(&db))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
-        (second.orgs, second.users, second.achievements, second.demands, second.pool_entries),
+        (
+            second.orgs,
+            second.users,
+            second.achievements,
+            second.demands,
+            second.pool_entries
+        ),
         (0, 0, 0, 0, 0)
     );
 
     let listed = app.get("/api/v1/achievements", None).await;
-    assert_eq!(listed.body["total"], count("achievements"), "all published: {}", listed.text);
-    assert_eq!(app.get("/api/v1/demands", None).await.body["total"], count("demands"));
+    assert_eq!(
+        listed.body["total"],
+        count("achievements"),
+        "all published: {}",
+        listed.text
+    );
+    assert_eq!(
+        app.get("/api/v1/demands", None).await.body["total"],
+        count("demands")
+    );
     let pool = app.get("/api/v1/pool/2025", None).await;
     assert!(pool.body["total"].as_i64().unwrap() > 0);
     assert_eq!(pool.body["items"][0]["key_project"], true);
@@ -35,7 +56,13 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
         assert_eq!(r.status, 200, "{role} {email}: {}", r.text);
     }
     let roles: Vec<&str> = first.accounts.iter().map(|(r, _)| r.as_str()).collect();
-    for role in ["admin", "statistician", "university", "enterprise", "broker"] {
+    for role in [
+        "admin",
+        "statistician",
+        "university",
+        "enterprise",
+        "broker",
+    ] {
         assert!(roles.contains(&role), "a demo account for {role}");
     }
 }
