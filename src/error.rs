@@ -89,6 +89,7 @@ error_codes! {
     InvalidChallenge => ("invalid_challenge", BAD_REQUEST, InvalidRequest, "`challenge` needs bounty_fen > 0, a future apply_by not after valid_until, criteria, and max_winners ≥ 1."),
     InvalidStatus => ("invalid_status", BAD_REQUEST, InvalidRequest, "Unknown status; see GET /api/v1/taxonomy (listing_statuses)."),
     InvalidDecision => ("invalid_decision", BAD_REQUEST, InvalidRequest, "`decision` must be approve, return or reject."),
+    InvalidComment => ("invalid_comment", BAD_REQUEST, InvalidRequest, "`comment` must be at most 2,000 characters without control characters."),
     CommentRequired => ("comment_required", BAD_REQUEST, InvalidRequest, "Returning or rejecting needs a `comment` for the owner."),
     InvalidYear => ("invalid_year", BAD_REQUEST, InvalidRequest, "The pool year must be from 2000 to 2100."),
     InvalidTransition => ("invalid_transition", CONFLICT, InvalidRequest, "This step is not possible from the item's current status."),

@@ -18,7 +18,7 @@ use crate::demands::DemandStore;
 use crate::demands::model::{self as dmodel, DemandInput};
 use crate::error::ApiError;
 use crate::listings::handlers::Store;
-use crate::listings::{ListingKind, Status, fields, record_status_change};
+use crate::listings::{ListingKind, Status, StatusChange, fields, record_status_change};
 
 const DEMO: &str = include_str!("../seed/demo.json");
 
@@ -130,28 +130,43 @@ fn publish<S: Store>(
     admin: i64,
 ) -> Result<(), ApiError> {
     let at = now();
-    record_status_change(conn, kind, id, None, Status::Draft, actor, None, at)?;
+    record_status_change(
+        conn,
+        &StatusChange {
+            kind,
+            id,
+            from: None,
+            to: Status::Draft,
+            actor,
+            comment: None,
+            at,
+        },
+    )?;
     S::set_status(conn, id, Status::PendingReview, None, at)?;
     record_status_change(
         conn,
-        kind,
-        id,
-        Some(Status::Draft),
-        Status::PendingReview,
-        actor,
-        None,
-        at,
+        &StatusChange {
+            kind,
+            id,
+            from: Some(Status::Draft),
+            to: Status::PendingReview,
+            actor,
+            comment: None,
+            at,
+        },
     )?;
     S::set_status(conn, id, Status::Published, Some("演示数据"), at)?;
     record_status_change(
         conn,
-        kind,
-        id,
-        Some(Status::PendingReview),
-        Status::Published,
-        admin,
-        Some("演示数据"),
-        at,
+        &StatusChange {
+            kind,
+            id,
+            from: Some(Status::PendingReview),
+            to: Status::Published,
+            actor: admin,
+            comment: Some("演示数据"),
+            at,
+        },
     )?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use crate::auth::extract::{CurrentUser, MaybeUser};
 use crate::auth::policy::{self, Action};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::handlers::{Store, audited_write, editable_facts};
-use crate::listings::{ListingKind, Status, record_status_change};
+use crate::listings::{ListingKind, Status, StatusChange, record_status_change};
 use crate::pagination::Pagination;
 use crate::state::AppData;
 use crate::taxonomy;
@@ -34,13 +34,15 @@ pub async fn create(
             let id = model::insert(conn, &data, org.id, user.id, at)?;
             record_status_change(
                 conn,
-                ListingKind::Achievement,
-                id,
-                None,
-                Status::Draft,
-                user.id,
-                None,
-                at,
+                &StatusChange {
+                    kind: ListingKind::Achievement,
+                    id,
+                    from: None,
+                    to: Status::Draft,
+                    actor: user.id,
+                    comment: None,
+                    at,
+                },
             )?;
             audited_write::<AchievementStore>(conn, &user, id, "create", None)
         })
@@ -111,9 +113,21 @@ async fn list_scoped(
     q: AchievementListQuery,
 ) -> Result<HttpResponse, ApiError> {
     let page = check_query(&q)?;
+    if q.status.is_some() && matches!(scope, Scope::Public) {
+        return Err(ApiError::with_message(
+            ErrorCode::InvalidStatus,
+            "The public list shows published items only; `status` filters an org's list.",
+        ));
+    }
     let (items, total) = state
         .db
-        .read(move |conn| Ok(model::list(conn, scope, &q, page.offset(), page.limit())?))
+        .read(move |conn| {
+            if let Scope::Org { org_id, .. } = scope {
+                crate::accounts::model::find_org(conn, org_id)?
+                    .ok_or_else(|| ApiError::not_found("Org"))?;
+            }
+            Ok(model::list(conn, scope, &q, page.offset(), page.limit())?)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(page.wrap(items, total)))
 }

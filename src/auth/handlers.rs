@@ -406,10 +406,10 @@ pub async fn logout(
     state
         .db
         .write(move |conn| {
-            if let Some(row) = tokens::find_refresh(conn, &presented)? {
-                if tokens::revoke_family(conn, &row.family_id)? > 0 {
-                    audit_session(conn, row.user_id, "auth.logout")?;
-                }
+            if let Some(row) = tokens::find_refresh(conn, &presented)?
+                && tokens::revoke_family(conn, &row.family_id)? > 0
+            {
+                audit_session(conn, row.user_id, "auth.logout")?;
             }
             Ok(())
         })

@@ -12,7 +12,9 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::db::AnyConnection;
 use crate::error::{ApiError, ErrorCode};
-use crate::listings::{ListingKind, Status, Transition, delete_history, record_status_change};
+use crate::listings::{
+    ListingKind, Status, StatusChange, Transition, delete_history, record_status_change,
+};
 use crate::pagination::Pagination;
 use crate::state::AppData;
 
@@ -117,7 +119,18 @@ pub fn apply<S: Store>(
         _ => None,
     };
     S::set_status(conn, id, to, review_comment, at)?;
-    record_status_change(conn, kind, id, Some(facts.status), to, user.id, comment, at)?;
+    record_status_change(
+        conn,
+        &StatusChange {
+            kind,
+            id,
+            from: Some(facts.status),
+            to,
+            actor: user.id,
+            comment,
+            at,
+        },
+    )?;
     let action_name = format!("{}.{}", kind.entity(), step.name());
     audit::record(
         conn,
@@ -197,7 +210,7 @@ pub async fn review<S: Store>(
     };
     let comment = comment
         .as_deref()
-        .map(|c| crate::listings::fields::text(c, "comment", 0, 2000, ErrorCode::CommentRequired))
+        .map(|c| crate::listings::fields::text(c, "comment", 0, 2000, ErrorCode::InvalidComment))
         .transpose()?
         .filter(|c| !c.is_empty());
     if transition != Transition::Approve && comment.is_none() {

@@ -167,25 +167,28 @@ impl From<StatusChangeRow> for StatusChangeView {
     }
 }
 
-pub fn record_status_change(
-    conn: &mut AnyConnection,
-    kind: ListingKind,
-    id: i64,
-    from: Option<Status>,
-    to: Status,
-    actor: i64,
-    comment: Option<&str>,
-    at: NaiveDateTime,
-) -> QueryResult<()> {
+/// One step of the status history, as recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusChange<'a> {
+    pub kind: ListingKind,
+    pub id: i64,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub actor: i64,
+    pub comment: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+pub fn record_status_change(conn: &mut AnyConnection, c: &StatusChange<'_>) -> QueryResult<()> {
     diesel::insert_into(status_changes::table)
         .values((
-            status_changes::entity.eq(kind.entity()),
-            status_changes::entity_id.eq(id),
-            status_changes::from_status.eq(from.map(Status::as_str)),
-            status_changes::to_status.eq(to.as_str()),
-            status_changes::actor_id.eq(Some(actor)),
-            status_changes::comment.eq(comment),
-            status_changes::created_at.eq(at),
+            status_changes::entity.eq(c.kind.entity()),
+            status_changes::entity_id.eq(c.id),
+            status_changes::from_status.eq(c.from.map(Status::as_str)),
+            status_changes::to_status.eq(c.to.as_str()),
+            status_changes::actor_id.eq(Some(c.actor)),
+            status_changes::comment.eq(c.comment),
+            status_changes::created_at.eq(c.at),
         ))
         .execute(conn)?;
     Ok(())
