@@ -39,6 +39,7 @@ pub mod listings;
 pub mod metrics;
 pub mod pagination;
 pub mod routes;
+pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod state;

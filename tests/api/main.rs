@@ -11,5 +11,6 @@ mod listings;
 mod openapi;
 mod pool;
 mod schema;
+mod search_conformance;
 mod seed;
 mod system;

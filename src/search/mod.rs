@@ -1,0 +1,189 @@
+//! Search: one [`SearchEngine`] trait, two engines (embedded tantivy + jieba by default,
+//! Meilisearch in production), index settings from `search-config/`, search documents
+//! built from DB rows, and the outbox that keeps the indexes in step with the database.
+
+pub mod documents;
+pub mod embedded;
+pub mod settings;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// The two logical indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexKind {
+    Achievements,
+    Demands,
+}
+
+impl IndexKind {
+    pub const ALL: [IndexKind; 2] = [IndexKind::Achievements, IndexKind::Demands];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            IndexKind::Achievements => "achievements",
+            IndexKind::Demands => "demands",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IndexKind> {
+        IndexKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+/// A filter value, typed: never a string glued into a filter expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilterValue {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+}
+
+/// Filters of one query; a query's filters all apply (AND).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    Eq(String, FilterValue),
+    /// Any of the values (OR).
+    In(String, Vec<FilterValue>),
+    /// Inclusive numeric range; a document without the field never matches.
+    Range {
+        field: String,
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Asc,
+    Desc,
+}
+
+/// A typed search request.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// Free text; empty means every document.
+    pub q: String,
+    pub filters: Vec<Filter>,
+    /// `None` sorts by relevance.
+    pub sort: Option<(String, Order)>,
+    pub offset: usize,
+    pub limit: usize,
+    /// Attributes to count values of over all hits.
+    pub facets: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SearchHits {
+    /// Documents as indexed, best first.
+    pub hits: Vec<Value>,
+    pub total: u64,
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineHealth {
+    pub engine: &'static str,
+    pub available: bool,
+    pub documents: BTreeMap<String, u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The engine cannot be reached or is failing; retry later.
+    #[error("search engine unavailable: {0}")]
+    Unavailable(String),
+    #[error("search engine error: {0}")]
+    Internal(String),
+}
+
+pub type SearchResult<T> = Result<T, SearchError>;
+
+/// Where writes go: the live index of a kind, or a staging index being rebuilt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub kind: IndexKind,
+    pub staging: bool,
+}
+
+impl Target {
+    pub fn live(kind: IndexKind) -> Target {
+        Target {
+            kind,
+            staging: false,
+        }
+    }
+}
+
+/// What both engines do. Writes are batched; search takes a typed query.
+pub trait SearchEngine: Send + Sync + 'static {
+    /// Creates the live indexes if missing and applies `search-config/` when it differs.
+    /// Returns the kinds whose index was (re)created empty and needs a full resync.
+    fn prepare(&self) -> impl Future<Output = SearchResult<Vec<IndexKind>>> + Send;
+    fn upsert(
+        &self,
+        target: &Target,
+        docs: Vec<Value>,
+    ) -> impl Future<Output = SearchResult<()>> + Send;
+    fn delete(
+        &self,
+        target: &Target,
+        ids: Vec<i64>,
+    ) -> impl Future<Output = SearchResult<()>> + Send;
+    fn search(
+        &self,
+        kind: IndexKind,
+        query: &SearchQuery,
+    ) -> impl Future<Output = SearchResult<SearchHits>> + Send;
+    fn health(&self) -> impl Future<Output = EngineHealth> + Send;
+    /// A fresh, empty staging index with the current settings.
+    fn create_staging(&self, kind: IndexKind) -> impl Future<Output = SearchResult<Target>> + Send;
+    /// Makes the staging index live and drops the old one.
+    fn promote(&self, staging: &Target) -> impl Future<Output = SearchResult<()>> + Send;
+}
+
+/// The configured engine. An enum rather than a trait object, so the trait keeps plain
+/// `async` methods.
+#[derive(Clone)]
+pub enum Engine {
+    Embedded(Arc<embedded::EmbeddedEngine>),
+}
+
+macro_rules! delegate {
+    ($self:ident, $e:ident => $call:expr) => {
+        match $self {
+            Engine::Embedded($e) => $call,
+        }
+    };
+}
+
+impl SearchEngine for Engine {
+    async fn prepare(&self) -> SearchResult<Vec<IndexKind>> {
+        delegate!(self, e => e.prepare().await)
+    }
+    async fn upsert(&self, target: &Target, docs: Vec<Value>) -> SearchResult<()> {
+        delegate!(self, e => e.upsert(target, docs).await)
+    }
+    async fn delete(&self, target: &Target, ids: Vec<i64>) -> SearchResult<()> {
+        delegate!(self, e => e.delete(target, ids).await)
+    }
+    async fn search(&self, kind: IndexKind, query: &SearchQuery) -> SearchResult<SearchHits> {
+        delegate!(self, e => e.search(kind, query).await)
+    }
+    async fn health(&self) -> EngineHealth {
+        delegate!(self, e => e.health().await)
+    }
+    async fn create_staging(&self, kind: IndexKind) -> SearchResult<Target> {
+        delegate!(self, e => e.create_staging(kind).await)
+    }
+    async fn promote(&self, staging: &Target) -> SearchResult<()> {
+        delegate!(self, e => e.promote(staging).await)
+    }
+}
