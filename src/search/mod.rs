@@ -4,6 +4,7 @@
 
 pub mod documents;
 pub mod embedded;
+pub mod meili;
 pub mod settings;
 
 use std::collections::BTreeMap;
@@ -154,12 +155,14 @@ pub trait SearchEngine: Send + Sync + 'static {
 #[derive(Clone)]
 pub enum Engine {
     Embedded(Arc<embedded::EmbeddedEngine>),
+    Meilisearch(meili::MeiliEngine),
 }
 
 macro_rules! delegate {
     ($self:ident, $e:ident => $call:expr) => {
         match $self {
             Engine::Embedded($e) => $call,
+            Engine::Meilisearch($e) => $call,
         }
     };
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use tt_exchange::search::embedded::EmbeddedEngine;
+use tt_exchange::search::meili::MeiliEngine;
 use tt_exchange::search::{
     Engine, Filter, FilterValue, IndexKind, Order, SearchEngine, SearchQuery, Target,
 };
@@ -420,4 +421,23 @@ async fn embedded_indexes_survive_a_restart_and_settings_changes_rebuild_them() 
             .total,
         9
     );
+}
+
+#[actix_rt::test]
+async fn meilisearch_passes_the_conformance_suite() {
+    let Some(url) = std::env::var("TT_TEST_MEILI_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!(
+            "skipped: set TT_TEST_MEILI_URL (and TT_TEST_MEILI_KEY) to run against Meilisearch"
+        );
+        return;
+    };
+    let key = std::env::var("TT_TEST_MEILI_KEY").ok();
+    let prefix = format!("tt_test_{}_", tt_exchange::auth::tokens::random_hex(4));
+    let meili = MeiliEngine::new(&url, key.as_deref(), &prefix).expect("client");
+    let engine = Engine::Meilisearch(meili.clone());
+    conformance(&engine).await;
+    meili.delete_indexes().await.expect("clean up");
 }

@@ -1,0 +1,399 @@
+//! The Meilisearch engine, through `meilisearch-sdk`. Index names carry `TT_INDEX_PREFIX`;
+//! settings come from `search-config/` and are applied only when they differ; every task
+//! is awaited and a failed one is an error; filter values are quoted and escaped.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use meilisearch_sdk::client::{Client, SwapIndexes};
+use meilisearch_sdk::errors::{Error as MeiliError, ErrorType};
+use meilisearch_sdk::search::{MatchingStrategies, Selectors};
+use meilisearch_sdk::settings::Settings;
+use meilisearch_sdk::task_info::TaskInfo;
+use serde_json::Value;
+
+use crate::search::settings::raw_settings;
+use crate::search::{
+    EngineHealth, Filter, FilterValue, IndexKind, Order, SearchEngine, SearchError, SearchHits,
+    SearchQuery, SearchResult, Target,
+};
+
+const TASK_TIMEOUT: Duration = Duration::from_secs(120);
+
+#[derive(Clone)]
+pub struct MeiliEngine {
+    client: Client,
+    prefix: String,
+}
+
+fn classify(e: MeiliError) -> SearchError {
+    match &e {
+        MeiliError::MeilisearchCommunication(_) | MeiliError::Timeout => {
+            SearchError::Unavailable(e.to_string())
+        }
+        MeiliError::Meilisearch(m) if m.error_type == ErrorType::Internal => {
+            SearchError::Unavailable(e.to_string())
+        }
+        _ => SearchError::Internal(e.to_string()),
+    }
+}
+
+/// `"..."` with backslashes and quotes escaped: a value can never end the string early.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+fn literal(v: &FilterValue) -> String {
+    match v {
+        FilterValue::Str(s) => quote(s),
+        FilterValue::Int(i) => i.to_string(),
+        FilterValue::Bool(b) => b.to_string(),
+    }
+}
+
+/// Attribute names come from our code, not from users; refuse anything else anyway.
+fn attribute(name: &str) -> Result<&str, SearchError> {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+    {
+        Ok(name)
+    } else {
+        Err(SearchError::Internal(format!(
+            "bad attribute name {name:?}"
+        )))
+    }
+}
+
+/// Typed filters to Meilisearch's filter expression, every part parenthesised.
+pub fn filter_expression(filters: &[Filter]) -> Result<Option<String>, SearchError> {
+    let mut parts = Vec::new();
+    for f in filters {
+        parts.push(match f {
+            Filter::Eq(field, v) => format!("({} = {})", attribute(field)?, literal(v)),
+            Filter::In(field, values) => {
+                let list: Vec<String> = values.iter().map(literal).collect();
+                format!("({} IN [{}])", attribute(field)?, list.join(", "))
+            }
+            Filter::Range { field, min, max } => {
+                let field = attribute(field)?;
+                match (min, max) {
+                    (Some(a), Some(b)) => format!("({field} >= {a} AND {field} <= {b})"),
+                    (Some(a), None) => format!("({field} >= {a})"),
+                    (None, Some(b)) => format!("({field} <= {b})"),
+                    (None, None) => format!("({field} EXISTS)"),
+                }
+            }
+        });
+    }
+    Ok(if parts.is_empty() {
+        None
+    } else {
+        Some(parts.join(" AND "))
+    })
+}
+
+/// Settings compared as Meilisearch normalises them: attribute sets unordered, synonym
+/// lists unordered; searchable attributes and ranking rules keep their order.
+fn normalised(v: &Value, key: &str) -> Value {
+    let sort = |a: &Value| {
+        let mut items: Vec<Value> = a.as_array().cloned().unwrap_or_default();
+        items.sort_by_key(|x| x.to_string());
+        Value::Array(items)
+    };
+    match key {
+        "filterableAttributes" | "sortableAttributes" | "stopWords" => sort(v),
+        "synonyms" => match v.as_object() {
+            Some(map) => Value::Object(map.iter().map(|(k, l)| (k.clone(), sort(l))).collect()),
+            None => v.clone(),
+        },
+        _ => v.clone(),
+    }
+}
+
+fn differs(desired: &Value, current: &Value) -> bool {
+    let Some(want) = desired.as_object() else {
+        return false;
+    };
+    want.iter().any(|(key, value)| {
+        let have = current.get(key).cloned().unwrap_or(Value::Null);
+        match (value, &have) {
+            // Nested objects (typoTolerance, faceting, pagination): compare what we set.
+            (Value::Object(w), Value::Object(_)) => w.iter().any(|(k, v)| {
+                have.get(k)
+                    .map(|h| normalised(h, k) != normalised(v, k))
+                    .unwrap_or(true)
+            }),
+            _ => normalised(value, key) != normalised(&have, key),
+        }
+    })
+}
+
+impl MeiliEngine {
+    pub fn new(url: &str, key: Option<&str>, prefix: &str) -> Result<MeiliEngine, SearchError> {
+        let client = Client::new(url, key).map_err(classify)?;
+        Ok(MeiliEngine {
+            client,
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    fn uid(&self, kind: IndexKind, staging: bool) -> String {
+        match staging {
+            false => format!("{}{}", self.prefix, kind.name()),
+            true => format!("{}{}_staging", self.prefix, kind.name()),
+        }
+    }
+
+    /// Drops this prefix's indexes (tests sharing one server clean up with it).
+    pub async fn delete_indexes(&self) -> SearchResult<()> {
+        for kind in IndexKind::ALL {
+            for staging in [false, true] {
+                if let Ok(index) = self.client.get_index(self.uid(kind, staging)).await {
+                    self.wait(index.delete().await).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn target_uid(&self, t: &Target) -> String {
+        self.uid(t.kind, t.staging)
+    }
+
+    async fn wait(&self, task: Result<TaskInfo, MeiliError>) -> SearchResult<()> {
+        let task = task.map_err(classify)?;
+        let done = task
+            .wait_for_completion(&self.client, None, Some(TASK_TIMEOUT))
+            .await
+            .map_err(classify)?;
+        if done.is_failure() {
+            let err = done.unwrap_failure();
+            tracing::error!(error = %err, "Meilisearch task failed");
+            return Err(SearchError::Internal(err.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn apply_settings(&self, uid: &str, kind: IndexKind) -> SearchResult<()> {
+        let index = self.client.index(uid);
+        let desired = raw_settings(kind);
+        let current = index.get_settings().await.map_err(classify)?;
+        let current =
+            serde_json::to_value(&current).map_err(|e| SearchError::Internal(e.to_string()))?;
+        if !differs(desired, &current) {
+            return Ok(());
+        }
+        tracing::info!(index = uid, "applying search-config settings");
+        let settings: Settings = serde_json::from_value(desired.clone())
+            .map_err(|e| SearchError::Internal(e.to_string()))?;
+        self.wait(index.set_settings(&settings).await).await
+    }
+
+    /// Creates the index if missing; `true` if it was created.
+    async fn ensure_index(&self, uid: &str) -> SearchResult<bool> {
+        match self.client.get_index(uid).await {
+            Ok(_) => Ok(false),
+            Err(MeiliError::Meilisearch(e))
+                if e.error_code == meilisearch_sdk::errors::ErrorCode::IndexNotFound =>
+            {
+                self.wait(self.client.create_index(uid, Some("id")).await)
+                    .await?;
+                Ok(true)
+            }
+            Err(e) => Err(classify(e)),
+        }
+    }
+}
+
+impl SearchEngine for MeiliEngine {
+    async fn prepare(&self) -> SearchResult<Vec<IndexKind>> {
+        let mut fresh = Vec::new();
+        for kind in IndexKind::ALL {
+            let uid = self.uid(kind, false);
+            if self.ensure_index(&uid).await? {
+                fresh.push(kind);
+            }
+            self.apply_settings(&uid, kind).await?;
+        }
+        Ok(fresh)
+    }
+
+    async fn upsert(&self, target: &Target, docs: Vec<Value>) -> SearchResult<()> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let index = self.client.index(self.target_uid(target));
+        self.wait(index.add_or_replace(&docs, Some("id")).await)
+            .await
+    }
+
+    async fn delete(&self, target: &Target, ids: Vec<i64>) -> SearchResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let index = self.client.index(self.target_uid(target));
+        self.wait(index.delete_documents(&ids).await).await
+    }
+
+    async fn search(&self, kind: IndexKind, query: &SearchQuery) -> SearchResult<SearchHits> {
+        let index = self.client.index(self.uid(kind, false));
+        let filter = filter_expression(&query.filters)?;
+        let sort: Vec<String> = match &query.sort {
+            Some((field, order)) => {
+                let dir = if *order == Order::Asc { "asc" } else { "desc" };
+                vec![format!("{}:{dir}", attribute(field)?)]
+            }
+            None => vec![],
+        };
+        let sort_refs: Vec<&str> = sort.iter().map(String::as_str).collect();
+        let facet_refs: Vec<&str> = query.facets.iter().map(String::as_str).collect();
+        let limit = query.limit.max(1);
+        let mut s = index.search();
+        s.with_query(&query.q)
+            .with_page(query.offset / limit + 1)
+            .with_hits_per_page(limit)
+            .with_matching_strategy(MatchingStrategies::ALL);
+        if let Some(f) = &filter {
+            s.with_filter(f);
+        }
+        if !sort_refs.is_empty() {
+            s.with_sort(&sort_refs);
+        }
+        if !facet_refs.is_empty() {
+            s.with_facets(Selectors::Some(&facet_refs));
+        }
+        let r = s.execute::<Value>().await.map_err(classify)?;
+        let facets = r
+            .facet_distribution
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k,
+                    v.into_iter()
+                        .map(|(a, n)| (a, n as u64))
+                        .collect::<BTreeMap<_, _>>(),
+                )
+            })
+            .collect();
+        Ok(SearchHits {
+            hits: r.hits.into_iter().map(|h| h.result).collect(),
+            total: r.total_hits.or(r.estimated_total_hits).unwrap_or(0) as u64,
+            facets,
+        })
+    }
+
+    async fn health(&self) -> EngineHealth {
+        let mut documents = BTreeMap::new();
+        if let Err(e) = self.client.health().await {
+            return EngineHealth {
+                engine: "meilisearch",
+                available: false,
+                documents,
+                error: Some(e.to_string()),
+            };
+        }
+        for kind in IndexKind::ALL {
+            match self.client.index(self.uid(kind, false)).get_stats().await {
+                Ok(stats) => {
+                    documents.insert(kind.name().to_owned(), stats.number_of_documents as u64);
+                }
+                Err(e) => {
+                    return EngineHealth {
+                        engine: "meilisearch",
+                        available: false,
+                        documents,
+                        error: Some(e.to_string()),
+                    };
+                }
+            }
+        }
+        EngineHealth {
+            engine: "meilisearch",
+            available: true,
+            documents,
+            error: None,
+        }
+    }
+
+    async fn create_staging(&self, kind: IndexKind) -> SearchResult<Target> {
+        let uid = self.uid(kind, true);
+        if !self.ensure_index(&uid).await? {
+            self.wait(self.client.index(&uid).delete().await).await?;
+            self.ensure_index(&uid).await?;
+        }
+        self.apply_settings(&uid, kind).await?;
+        Ok(Target {
+            kind,
+            staging: true,
+        })
+    }
+
+    async fn promote(&self, staging: &Target) -> SearchResult<()> {
+        let live = self.uid(staging.kind, false);
+        let staged = self.uid(staging.kind, true);
+        self.ensure_index(&live).await?;
+        let swap = SwapIndexes {
+            indexes: (live, staged.clone()),
+            rename: None,
+        };
+        self.wait(self.client.swap_indexes([&swap]).await).await?;
+        self.wait(self.client.index(&staged).delete().await).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_values_are_quoted_and_escaped() {
+        let f = vec![
+            Filter::Eq(
+                "chain".into(),
+                FilterValue::Str(r#"x" OR chain = "y"#.into()),
+            ),
+            Filter::In(
+                "region".into(),
+                vec![
+                    FilterValue::Str("610100".into()),
+                    FilterValue::Str(r"a\b".into()),
+                ],
+            ),
+            Filter::Range {
+                field: "trl".into(),
+                min: Some(3),
+                max: None,
+            },
+            Filter::Eq("key_project".into(), FilterValue::Bool(true)),
+        ];
+        assert_eq!(
+            filter_expression(&f).unwrap().unwrap(),
+            r#"(chain = "x\" OR chain = \"y") AND (region IN ["610100", "a\\b"]) AND (trl >= 3) AND (key_project = true)"#
+        );
+        assert!(filter_expression(&[Filter::Eq("a b".into(), FilterValue::Int(1))]).is_err());
+    }
+
+    #[test]
+    fn settings_differ_only_on_real_changes() {
+        let want = serde_json::json!({"filterableAttributes": ["a", "b"], "searchableAttributes": ["t", "s"],
+            "typoTolerance": {"enabled": true}});
+        let same = serde_json::json!({"filterableAttributes": ["b", "a"], "searchableAttributes": ["t", "s"],
+            "typoTolerance": {"enabled": true, "disableOnNumbers": false}, "other": 1});
+        assert!(!differs(&want, &same));
+        let reordered = serde_json::json!({"filterableAttributes": ["a", "b"], "searchableAttributes": ["s", "t"],
+            "typoTolerance": {"enabled": true}});
+        assert!(differs(&want, &reordered));
+    }
+}
