@@ -57,7 +57,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             tracing::info!(settings = ?settings, "starting");
-            let app = Application::build(settings)?;
+            let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "listening");
             app.run_until_stopped().await?;
         }

@@ -121,6 +121,8 @@ error_codes! {
     OrgOrInvitationRequired => ("org_or_invitation_required", BAD_REQUEST, InvalidRequest, "Give either `org` (a new organisation) or `invitation_token`, not both."),
     ReferenceNotFound => ("reference_not_found", UNPROCESSABLE_ENTITY, InvalidRequest, "A referenced record does not exist."),
     // Infrastructure.
+    InvalidSort => ("invalid_sort", BAD_REQUEST, InvalidRequest, "Unknown `sort`."),
+    SearchUnavailable => ("search_unavailable", SERVICE_UNAVAILABLE, System, "Search is unavailable right now; retry shortly. Changes are kept and indexed when it is back."),
     DatabaseUnavailable => ("database_unavailable", SERVICE_UNAVAILABLE, System, "The database is unavailable; retry shortly."),
     NotReady => ("not_ready", SERVICE_UNAVAILABLE, System, "The service is not ready."),
     Internal => ("internal", INTERNAL_SERVER_ERROR, Internal, "Internal error; it has been logged."),

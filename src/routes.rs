@@ -8,7 +8,7 @@ use actix_web::{Route, web};
 
 use crate::achievements::AchievementStore;
 use crate::demands::DemandStore;
-use crate::{accounts, achievements, audit, auth, demands, listings, system};
+use crate::{accounts, achievements, audit, auth, demands, listings, search, system};
 
 /// One registered route; `make` builds the actix route (once per worker).
 pub struct RouteDef {
@@ -51,7 +51,7 @@ pub fn table() -> Vec<RouteDef> {
 
         GET "/api/v1/audit" => audit::list_handler,
 
-        GET "/api/v1/achievements" => achievements::handlers::list,
+        GET "/api/v1/achievements" => search::handlers::achievements,
         POST "/api/v1/achievements" => achievements::handlers::create,
         GET "/api/v1/achievements/{id}" => listings::handlers::get::<AchievementStore>,
         PATCH "/api/v1/achievements/{id}" => achievements::handlers::update,
@@ -62,7 +62,7 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/orgs/{id}/achievements" => achievements::handlers::list_for_org,
         GET "/api/v1/review/achievements" => listings::handlers::review_queue::<AchievementStore>,
 
-        GET "/api/v1/demands" => demands::handlers::list,
+        GET "/api/v1/demands" => search::handlers::demands,
         POST "/api/v1/demands" => demands::handlers::create,
         GET "/api/v1/demands/{id}" => listings::handlers::get::<DemandStore>,
         PATCH "/api/v1/demands/{id}" => demands::handlers::update,
@@ -76,6 +76,8 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/pool/{year}" => achievements::pool::list,
         PUT "/api/v1/pool/{year}/entries/{achievement_id}" => achievements::pool::put_entry,
         DELETE "/api/v1/pool/{year}/entries/{achievement_id}" => achievements::pool::delete_entry,
+
+        GET "/api/v1/admin/search" => search::handlers::admin_status,
     ]
 }
 

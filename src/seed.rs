@@ -168,6 +168,7 @@ fn publish<S: Store>(
             at,
         },
     )?;
+    crate::search::outbox::enqueue(conn, S::INDEX, &[id])?;
     Ok(())
 }
 
@@ -327,6 +328,7 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
                     pool_entries::updated_at.eq(at),
                 ))
                 .execute(conn)?;
+            crate::search::outbox::enqueue(conn, crate::search::IndexKind::Achievements, &[id])?;
             report.pool_entries += 1;
         }
     }

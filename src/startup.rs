@@ -11,10 +11,14 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::auth::tokens::{TokenKeys, load_or_create_secret};
-use crate::config::Settings;
+use crate::config::{SearchEngineKind, Settings};
 use crate::db::{Backend, Db};
 use crate::error::extractors;
 use crate::metrics::{Metrics, observe};
+use crate::search::Engine;
+use crate::search::embedded::EmbeddedEngine;
+use crate::search::meili::MeiliEngine;
+use crate::search::outbox::{self, Shutdown};
 use crate::state::AppState;
 use crate::{routes, system};
 
@@ -22,6 +26,8 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    engine: Engine,
+    shutdown: Shutdown,
     /// Held for the life of the server: the embedded database allows one process.
     _lock: Option<File>,
 }
@@ -66,12 +72,43 @@ pub fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The engine named by the settings; the embedded one lives in `data_dir/index`.
+pub fn build_engine(settings: &Settings) -> anyhow::Result<Engine> {
+    Ok(match settings.search_engine {
+        SearchEngineKind::Embedded => {
+            let root = settings.data_dir.join("index");
+            Engine::Embedded(Arc::new(
+                EmbeddedEngine::open(&root).map_err(|e| anyhow::anyhow!("{e}"))?,
+            ))
+        }
+        SearchEngineKind::Meilisearch => {
+            let url = settings
+                .meili_url
+                .as_deref()
+                .context("TT_MEILI_URL is required when TT_SEARCH_ENGINE=meilisearch")?;
+            let key = settings.meili_key.as_ref().map(|k| k.expose());
+            Engine::Meilisearch(
+                MeiliEngine::new(url, key, &settings.index_prefix)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            )
+        }
+    })
+}
+
 impl Application {
-    pub fn build(settings: Settings) -> anyhow::Result<Application> {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
         let lock = lock_data_dir(&settings)?;
         let db = open_database(&settings)?;
+        let engine = build_engine(&settings)?;
+        outbox::prepare(&db, &engine).await;
+        let shutdown = Shutdown::default();
+        actix_web::rt::spawn(outbox::run_worker(
+            db.clone(),
+            engine.clone(),
+            shutdown.clone(),
+        ));
         let secret = load_or_create_secret(&settings)?;
         let keys = TokenKeys::new(&secret, &settings);
         let listener = TcpListener::bind(&settings.bind)
@@ -79,6 +116,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             db: db.clone(),
+            engine: engine.clone(),
             keys,
             settings: Arc::new(settings.clone()),
             metrics: Arc::new(Metrics::default()),
@@ -108,6 +146,8 @@ impl Application {
             port,
             server: server.run(),
             db,
+            engine,
+            shutdown,
             _lock: lock,
         })
     }
@@ -120,8 +160,19 @@ impl Application {
         &self.db
     }
 
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Stops the HTTP server and the outbox worker (tests restart apps on one database).
+    pub fn stopper(&self) -> (actix_web::dev::ServerHandle, Shutdown) {
+        (self.server.handle(), self.shutdown.clone())
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _lock = self._lock;
-        self.server.await
+        let result = self.server.await;
+        self.shutdown.stop();
+        result
     }
 }

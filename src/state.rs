@@ -6,9 +6,11 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::metrics::Metrics;
+use crate::search::Engine;
 
 pub struct AppState {
     pub db: Db,
+    pub engine: Engine,
     pub keys: TokenKeys,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,

@@ -6,6 +6,7 @@ use actix_web::http::header::ContentType;
 use serde_json::json;
 
 use crate::error::{ApiError, ErrorCode, code_table};
+use crate::search::SearchEngine;
 use crate::state::AppData;
 use crate::taxonomy;
 
@@ -16,16 +17,29 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// Ready when the database answers (later also the search engine).
+/// Ready when the database and the search engine answer; the message names what is down.
 pub async fn ready(state: AppData) -> Result<HttpResponse, ApiError> {
-    match state.db.ping().await {
-        Ok(()) => Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"}))),
-        Err(e) => Err(ApiError::with_message(
-            ErrorCode::NotReady,
-            "The database is not reachable.",
-        )
-        .with_cause(anyhow::anyhow!("{e:?}"))),
+    let database = state.db.ping().await;
+    let search = state.engine.health().await;
+    let mut down = Vec::new();
+    if database.is_err() {
+        down.push("the database");
     }
+    if !search.available {
+        down.push("the search engine");
+    }
+    if !down.is_empty() {
+        return Err(ApiError::with_message(
+            ErrorCode::NotReady,
+            format!("Not ready: {} is unavailable.", down.join(" and ")),
+        )
+        .retry_after(5)
+        .with_cause(anyhow::anyhow!(
+            "database: {database:?}; search: {:?}",
+            search.error
+        )));
+    }
+    Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": "ok", "search": "ok"})))
 }
 
 pub async fn metrics(state: AppData) -> HttpResponse {

@@ -113,12 +113,6 @@ async fn list_scoped(
     q: AchievementListQuery,
 ) -> Result<HttpResponse, ApiError> {
     let page = check_query(&q)?;
-    if q.status.is_some() && matches!(scope, Scope::Public) {
-        return Err(ApiError::with_message(
-            ErrorCode::InvalidStatus,
-            "The public list shows published items only; `status` filters an org's list.",
-        ));
-    }
     let (items, total) = state
         .db
         .read(move |conn| {
@@ -130,14 +124,6 @@ async fn list_scoped(
         })
         .await?;
     Ok(HttpResponse::Ok().json(page.wrap(items, total)))
-}
-
-/// `GET /api/v1/achievements`: published achievements, newest first, with filters.
-pub async fn list(
-    state: AppData,
-    query: web::Query<AchievementListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    list_scoped(state, Scope::Public, query.into_inner()).await
 }
 
 /// `GET /api/v1/orgs/{id}/achievements`: members and admins see every status (filter with

@@ -19,6 +19,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
 use crate::listings::fields;
 use crate::pagination::Pagination;
+use crate::search::{IndexKind, outbox};
 use crate::state::AppData;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -154,6 +155,7 @@ pub async fn put_entry(
             }
             let row = find_entry(conn, year, achievement_id)?
                 .ok_or_else(|| ApiError::not_found("Pool entry"))?;
+            outbox::enqueue(conn, IndexKind::Achievements, &[achievement_id])?;
             let view = PoolEntryView::new(row, None, status == Status::Transferred.as_str());
             audit::record(
                 conn,
@@ -192,6 +194,7 @@ pub async fn delete_entry(
             let row = find_entry(conn, year, achievement_id)?
                 .ok_or_else(|| ApiError::not_found("Pool entry"))?;
             diesel::delete(pool_entries::table.find(row.id)).execute(conn)?;
+            outbox::enqueue(conn, IndexKind::Achievements, &[achievement_id])?;
             audit::record(
                 conn,
                 Change {

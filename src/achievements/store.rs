@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::listings::handlers::{Facts, Store};
 use crate::listings::{ListingKind, Status, history};
 use crate::pagination::Pagination;
+use crate::search::IndexKind;
 
 pub struct AchievementStore;
 
@@ -30,6 +31,7 @@ pub fn viewer_org_verified(
 
 impl Store for AchievementStore {
     const KIND: ListingKind = ListingKind::Achievement;
+    const INDEX: IndexKind = IndexKind::Achievements;
 
     fn facts(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Facts>> {
         let row: Option<(i64, String, Option<NaiveDateTime>)> = achievements::table

@@ -34,6 +34,8 @@ pub enum Action {
     ReviewListings,
     /// Put achievements into the yearly pool or take them out.
     ManagePool,
+    /// See the search engine's health and the outbox backlog.
+    ReadSearchStatus,
 }
 
 /// The role that owns listings of this kind.
@@ -81,7 +83,9 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
         Action::RetireListing { kind, org_id } => {
             user.role == Role::Admin || is_owner(user, kind, org_id)
         }
-        Action::ReviewListings | Action::ManagePool => user.role == Role::Admin,
+        Action::ReviewListings | Action::ManagePool | Action::ReadSearchStatus => {
+            user.role == Role::Admin
+        }
     }
 }
 

@@ -166,6 +166,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    search_outbox (id) {
+        id -> BigInt,
+        index_name -> Text,
+        doc_id -> BigInt,
+        attempts -> Integer,
+        available_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
@@ -184,4 +196,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     demands,
     status_changes,
     pool_entries,
+    search_outbox,
 );

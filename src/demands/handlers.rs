@@ -9,7 +9,7 @@ use crate::auth::extract::{CurrentUser, MaybeUser};
 use crate::auth::policy::{self, Action};
 use crate::demands::DemandStore;
 use crate::demands::model::{self, DemandInput, DemandListQuery, DemandPatch, Scope};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::listings::fields::today;
 use crate::listings::handlers::{Store, audited_write, editable_facts};
 use crate::listings::{ListingKind, Status, StatusChange, record_status_change};
@@ -88,12 +88,6 @@ async fn list_scoped(
     q: DemandListQuery,
 ) -> Result<HttpResponse, ApiError> {
     let page = check_query(&q)?;
-    if q.status.is_some() && matches!(scope, Scope::Public) {
-        return Err(ApiError::with_message(
-            ErrorCode::InvalidStatus,
-            "The public list shows published items only; `status` filters an org's list.",
-        ));
-    }
     let (items, total) = state
         .db
         .read(move |conn| {
@@ -112,14 +106,6 @@ async fn list_scoped(
         })
         .await?;
     Ok(HttpResponse::Ok().json(page.wrap(items, total)))
-}
-
-/// `GET /api/v1/demands`: published, unexpired demands, newest first, with filters.
-pub async fn list(
-    state: AppData,
-    query: web::Query<DemandListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    list_scoped(state, Scope::Public, query.into_inner()).await
 }
 
 /// `GET /api/v1/orgs/{id}/demands`: members and admins see every status (filter with

@@ -15,11 +15,13 @@ use crate::listings::fields::today;
 use crate::listings::handlers::{Facts, Store};
 use crate::listings::{ListingKind, Status, history};
 use crate::pagination::Pagination;
+use crate::search::IndexKind;
 
 pub struct DemandStore;
 
 impl Store for DemandStore {
     const KIND: ListingKind = ListingKind::Demand;
+    const INDEX: IndexKind = IndexKind::Demands;
 
     fn facts(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Facts>> {
         let row: Option<(i64, String, NaiveDate, Option<NaiveDateTime>)> = demands::table

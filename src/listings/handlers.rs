@@ -16,6 +16,7 @@ use crate::listings::{
     ListingKind, Status, StatusChange, Transition, delete_history, record_status_change,
 };
 use crate::pagination::Pagination;
+use crate::search::{IndexKind, outbox};
 use crate::state::AppData;
 
 /// What a lifecycle decision needs to know about one listing.
@@ -30,6 +31,8 @@ pub struct Facts {
 /// The table-specific half of a listing type.
 pub trait Store: Send + 'static {
     const KIND: ListingKind;
+    /// The search index its published items live in.
+    const INDEX: IndexKind;
 
     fn facts(conn: &mut AnyConnection, id: i64) -> diesel::QueryResult<Option<Facts>>;
 
@@ -119,6 +122,11 @@ pub fn apply<S: Store>(
         _ => None,
     };
     S::set_status(conn, id, to, review_comment, at)?;
+    // Entering or leaving the market changes the index, in this same transaction.
+    let listed = |s: Status| matches!(s, Status::Published | Status::Expired);
+    if listed(facts.status) || listed(to) {
+        outbox::enqueue(conn, S::INDEX, &[id])?;
+    }
     record_status_change(
         conn,
         &StatusChange {

@@ -360,44 +360,46 @@ impl Shard {
             .map_err(internal)?;
 
         let facets = self.facets(&searcher, &hits, &query.facets)?;
-        match &query.sort {
-            Some((field, order)) => {
-                let name = format!("n_{field}");
-                let mut keyed: Vec<(Option<i64>, (u32, DocId, Score))> =
-                    Vec::with_capacity(hits.len());
-                let mut columns: HashMap<u32, Option<tantivy::columnar::Column<i64>>> =
-                    HashMap::new();
-                for h in hits {
-                    let col = columns.entry(h.0).or_insert_with(|| {
-                        searcher
-                            .segment_reader(h.0)
-                            .fast_fields()
-                            .column_opt::<i64>(&name)
-                            .ok()
-                            .flatten()
-                    });
-                    keyed.push((col.as_ref().and_then(|c| c.first(h.1)), h));
-                }
-                // Documents without the field come last either way, as in Meilisearch.
-                keyed.sort_by(|a, b| match (a.0, b.0) {
-                    (Some(x), Some(y)) => {
-                        let o = if *order == Order::Asc {
-                            x.cmp(&y)
-                        } else {
-                            y.cmp(&x)
-                        };
-                        o.then(b.1.2.total_cmp(&a.1.2))
-                    }
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (None, None) => b.1.2.total_cmp(&a.1.2),
+        if !query.sort.is_empty() {
+            // One value per sort key per hit (the first, for multi-valued fields).
+            let names: Vec<String> = query.sort.iter().map(|(f, _)| format!("n_{f}")).collect();
+            let mut columns: HashMap<u32, Vec<Option<tantivy::columnar::Column<i64>>>> =
+                HashMap::new();
+            let mut keyed: Vec<(Vec<Option<i64>>, Hit)> =
+                Vec::with_capacity(hits.len());
+            for h in hits {
+                let cols = columns.entry(h.0).or_insert_with(|| {
+                    let ff = searcher.segment_reader(h.0).fast_fields();
+                    names
+                        .iter()
+                        .map(|n| ff.column_opt::<i64>(n).ok().flatten())
+                        .collect()
                 });
-                hits = keyed.into_iter().map(|(_, h)| h).collect();
+                let key = cols
+                    .iter()
+                    .map(|c| c.as_ref().and_then(|c| c.first(h.1)))
+                    .collect();
+                keyed.push((key, h));
             }
-            None if has_text => {
-                hits.sort_by(|a, b| b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))))
-            }
-            None => {}
+            keyed.sort_by(|a, b| {
+                for (i, (_, order)) in query.sort.iter().enumerate() {
+                    // Documents without the field come last either way, as in Meilisearch.
+                    let o = match (a.0[i], b.0[i]) {
+                        (Some(x), Some(y)) if *order == Order::Asc => x.cmp(&y),
+                        (Some(x), Some(y)) => y.cmp(&x),
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
+                        (None, None) => std::cmp::Ordering::Equal,
+                    };
+                    if o != std::cmp::Ordering::Equal {
+                        return o;
+                    }
+                }
+                b.1.2.total_cmp(&a.1.2)
+            });
+            hits = keyed.into_iter().map(|(_, h)| h).collect();
+        } else if has_text {
+            hits.sort_by(|a, b| b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
         }
         let total = hits.len() as u64;
         let page = hits.iter().skip(query.offset).take(query.limit);
@@ -478,6 +480,9 @@ fn for_each_scalar(v: &Value, f: &mut impl FnMut(&Value)) {
         other => f(other),
     }
 }
+
+/// A matching document: segment, document, score.
+type Hit = (u32, DocId, Score);
 
 /// Collects every matching document with its score.
 struct AllHits;

@@ -28,7 +28,8 @@ pub struct MeiliEngine {
 
 fn classify(e: MeiliError) -> SearchError {
     match &e {
-        MeiliError::MeilisearchCommunication(_) | MeiliError::Timeout => {
+        MeiliError::HttpError(_) | MeiliError::Timeout => SearchError::Unavailable(e.to_string()),
+        MeiliError::MeilisearchCommunication(c) if c.status_code >= 500 || c.status_code == 429 => {
             SearchError::Unavailable(e.to_string())
         }
         MeiliError::Meilisearch(m) if m.error_type == ErrorType::Internal => {
@@ -249,13 +250,11 @@ impl SearchEngine for MeiliEngine {
     async fn search(&self, kind: IndexKind, query: &SearchQuery) -> SearchResult<SearchHits> {
         let index = self.client.index(self.uid(kind, false));
         let filter = filter_expression(&query.filters)?;
-        let sort: Vec<String> = match &query.sort {
-            Some((field, order)) => {
-                let dir = if *order == Order::Asc { "asc" } else { "desc" };
-                vec![format!("{}:{dir}", attribute(field)?)]
-            }
-            None => vec![],
-        };
+        let mut sort: Vec<String> = Vec::new();
+        for (field, order) in &query.sort {
+            let dir = if *order == Order::Asc { "asc" } else { "desc" };
+            sort.push(format!("{}:{dir}", attribute(field)?));
+        }
         let sort_refs: Vec<&str> = sort.iter().map(String::as_str).collect();
         let facet_refs: Vec<&str> = query.facets.iter().map(String::as_str).collect();
         let limit = query.limit.max(1);

@@ -4,7 +4,9 @@
 
 pub mod documents;
 pub mod embedded;
+pub mod handlers;
 pub mod meili;
+pub mod outbox;
 pub mod settings;
 
 use std::collections::BTreeMap;
@@ -71,8 +73,8 @@ pub struct SearchQuery {
     /// Free text; empty means every document.
     pub q: String,
     pub filters: Vec<Filter>,
-    /// `None` sorts by relevance.
-    pub sort: Option<(String, Order)>,
+    /// Sort keys in priority order; empty sorts by relevance.
+    pub sort: Vec<(String, Order)>,
     pub offset: usize,
     pub limit: usize,
     /// Attributes to count values of over all hits.

@@ -69,6 +69,10 @@ pub fn test_database_url() -> Option<String> {
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    stopper: Option<(
+        actix_web::dev::ServerHandle,
+        tt_exchange::search::outbox::Shutdown,
+    )>,
     pub client: awc::Client,
     pub settings: Settings,
     _data_dir: TempDir,
@@ -140,9 +144,25 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         ..Settings::default()
     };
     configure(&mut settings);
-    let app = Application::build(settings.clone()).expect("build app");
+    start(settings, data_dir, pg).await
+}
+
+async fn start(settings: Settings, data_dir: TempDir, pg: Option<PgDatabase>) -> TestApp {
+    // A stopped predecessor on the same data dir may take a moment to release its lock.
+    let mut tries = 0;
+    let app = loop {
+        match Application::build(settings.clone()).await {
+            Ok(app) => break app,
+            Err(e) if tries < 50 && e.to_string().contains("another tt-exchange process") => {
+                tries += 1;
+                actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("build app: {e:#}"),
+        }
+    };
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
+    let stopper = Some(app.stopper());
     actix_rt::spawn(app.run_until_stopped());
     let client = awc::Client::builder()
         .timeout(std::time::Duration::from_secs(30))
@@ -150,6 +170,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         address,
         db,
+        stopper,
         client,
         settings,
         _data_dir: data_dir,
@@ -158,6 +179,38 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// Stops this server and starts another on the same database and data dir.
+    pub async fn restart_with(mut self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        if let Some((handle, shutdown)) = self.stopper.take() {
+            handle.stop(true).await;
+            shutdown
+                .stop_and_wait(std::time::Duration::from_secs(10))
+                .await;
+        }
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        let data_dir =
+            std::mem::replace(&mut self._data_dir, tempfile::tempdir().expect("temp dir"));
+        let pg = self._pg.take();
+        start(settings, data_dir, pg).await
+    }
+
+    /// Waits until the search outbox is drained, so searches see every committed change.
+    pub async fn sync_search(&self) {
+        for _ in 0..1000 {
+            let backlog = self
+                .db
+                .read(|conn| Ok(tt_exchange::search::outbox::backlog(conn)?))
+                .await
+                .expect("backlog");
+            if backlog.pending == 0 {
+                return;
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("the search outbox did not drain");
+    }
+
     pub async fn request(
         &self,
         method: Method,

@@ -422,6 +422,16 @@ async fn returned_items_are_fixed_and_resubmitted_rejected_ones_are_final() {
     )
     .await
     .assert_error(400, "comment_required");
+    step(
+        &app,
+        "demands",
+        id,
+        "review",
+        &admin,
+        json!({"decision": "return", "comment": "长".repeat(2001)}),
+    )
+    .await
+    .assert_error(400, "invalid_comment");
     let r = step(
         &app,
         "demands",
@@ -647,9 +657,16 @@ async fn demands_past_valid_until_read_as_expired_and_can_be_closed() {
     let yesterday = Utc::now().date_naive() - Duration::days(1);
     app.db
         .write(move |conn| {
-            Ok(diesel::update(demands::table.find(id))
+            // Time passing, as far as the database and the index know.
+            diesel::update(demands::table.find(id))
                 .set(demands::valid_until.eq(yesterday))
-                .execute(conn)?)
+                .execute(conn)?;
+            tt_exchange::search::outbox::enqueue(
+                conn,
+                tt_exchange::search::IndexKind::Demands,
+                &[id],
+            )?;
+            Ok(())
         })
         .await
         .unwrap();
@@ -658,6 +675,7 @@ async fn demands_past_valid_until_read_as_expired_and_can_be_closed() {
     app.get(&format!("/api/v1/demands/{id}"), None)
         .await
         .assert_error(404, "not_found");
+    app.sync_search().await;
     let public = app.get("/api/v1/demands", None).await;
     let ids: Vec<i64> = public.body["items"]
         .as_array()
@@ -715,6 +733,7 @@ async fn lists_for_the_public_owners_and_reviewers() {
     .await;
     create(&app, "achievements", &uni, &achievement_body()).await;
 
+    app.sync_search().await;
     let ids = |r: &crate::helpers::Resp| -> Vec<i64> {
         r.body["items"]
             .as_array()
@@ -733,9 +752,18 @@ async fn lists_for_the_public_owners_and_reviewers() {
     app.get("/api/v1/achievements?chain=nope", None)
         .await
         .assert_error(400, "invalid_chain");
-    app.get("/api/v1/achievements?q=x", None)
+    app.get("/api/v1/achievements?colour=x", None)
         .await
         .assert_error(400, "invalid_query");
+    app.get("/api/v1/achievements?status=draft", None)
+        .await
+        .assert_error(400, "invalid_query");
+    app.get("/api/v1/orgs/99999/achievements", None)
+        .await
+        .assert_error(404, "not_found");
+    app.get("/api/v1/orgs/99999/demands", None)
+        .await
+        .assert_error(404, "not_found");
 
     let mine = app
         .get(&format!("/api/v1/orgs/{org_id}/achievements"), Some(&uni))

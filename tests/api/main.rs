@@ -11,6 +11,7 @@ mod listings;
 mod openapi;
 mod pool;
 mod schema;
+mod search_api;
 mod search_conformance;
 mod seed;
 mod system;

@@ -283,7 +283,7 @@ pub async fn conformance(engine: &Engine) {
 
     // Sorting, with documents lacking the field last; pagination over a sorted list.
     let sorted = |field: &str, order: Order, offset: usize, limit: usize| SearchQuery {
-        sort: Some((field.into(), order)),
+        sort: vec![(field.into(), order)],
         offset,
         limit,
         ..Default::default()

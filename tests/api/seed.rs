@@ -36,6 +36,7 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
         (0, 0, 0, 0, 0)
     );
 
+    app.sync_search().await;
     let listed = app.get("/api/v1/achievements", None).await;
     assert_eq!(
         listed.body["total"],

@@ -115,6 +115,7 @@ async fn a_second_server_on_the_same_embedded_data_dir_is_refused() {
         return;
     }
     let err = tt_exchange::startup::Application::build(app.settings.clone())
+        .await
         .err()
         .expect("refused");
     assert!(
