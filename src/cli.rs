@@ -119,7 +119,29 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 println!("  {role:<13} {email}");
             }
         }
-        Command::Reindex | Command::GenData { .. } => {
+        Command::Reindex => {
+            let _lock = lock_data_dir(&settings)?;
+            let db = open_database(&settings)?;
+            let engine = crate::startup::build_engine(&settings)?;
+            let report = crate::search::reindex::reindex(
+                &db,
+                &engine,
+                &crate::search::IndexKind::ALL,
+                std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            for (kind, n) in &report.indexed {
+                println!("{}: {n} documents indexed and swapped in", kind.name());
+            }
+            if report.caught_up > 0 {
+                println!(
+                    "{} items changed meanwhile; queued for the outbox",
+                    report.caught_up
+                );
+            }
+        }
+        Command::GenData { .. } => {
             anyhow::bail!("not yet available: this subcommand arrives with its feature");
         }
     }

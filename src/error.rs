@@ -290,6 +290,18 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
+impl From<crate::search::SearchError> for ApiError {
+    fn from(e: crate::search::SearchError) -> Self {
+        use crate::search::SearchError;
+        match e {
+            SearchError::Unavailable(m) => ApiError::new(ErrorCode::SearchUnavailable)
+                .retry_after(5)
+                .with_cause(anyhow::anyhow!(m)),
+            SearchError::Internal(m) => ApiError::internal(anyhow::anyhow!(m)),
+        }
+    }
+}
+
 /// One row of the public code table.
 #[derive(Debug, Serialize)]
 pub struct CodeInfo {

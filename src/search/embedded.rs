@@ -365,8 +365,7 @@ impl Shard {
             let names: Vec<String> = query.sort.iter().map(|(f, _)| format!("n_{f}")).collect();
             let mut columns: HashMap<u32, Vec<Option<tantivy::columnar::Column<i64>>>> =
                 HashMap::new();
-            let mut keyed: Vec<(Vec<Option<i64>>, Hit)> =
-                Vec::with_capacity(hits.len());
+            let mut keyed: Vec<(Vec<Option<i64>>, Hit)> = Vec::with_capacity(hits.len());
             for h in hits {
                 let cols = columns.entry(h.0).or_insert_with(|| {
                     let ff = searcher.segment_reader(h.0).fast_fields();
@@ -586,6 +585,15 @@ impl EmbeddedEngine {
             Some(dir) => (dir, false),
             None => (new_generation(&self.root, kind), true),
         };
+        let already_open = self
+            .live
+            .read()
+            .map_err(|_| internal("poisoned"))?
+            .get(&kind)
+            .is_some_and(|s| s.dir == dir);
+        if already_open {
+            return Ok(false);
+        }
         let shard = Arc::new(Shard::open(&dir, kind)?);
         self.make_current(kind, &dir)?;
         let old = self

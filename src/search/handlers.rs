@@ -16,25 +16,12 @@ use crate::listings::fields;
 use crate::search::documents::day_start;
 use crate::search::embedded::query_words;
 use crate::search::settings::synonyms_of;
-use crate::search::{
-    Filter, FilterValue, IndexKind, Order, SearchEngine, SearchError, SearchQuery, outbox,
-};
+use crate::search::{Filter, FilterValue, IndexKind, Order, SearchEngine, SearchQuery, outbox};
 use crate::state::AppData;
 use crate::taxonomy::{self, Vocabulary};
 
 /// Meilisearch's `pagination.maxTotalHits`: deeper pages are refused on both engines.
 pub const MAX_HITS: usize = 10_000;
-
-impl From<SearchError> for ApiError {
-    fn from(e: SearchError) -> Self {
-        match e {
-            SearchError::Unavailable(m) => ApiError::new(ErrorCode::SearchUnavailable)
-                .retry_after(5)
-                .with_cause(anyhow::anyhow!(m)),
-            SearchError::Internal(m) => ApiError::internal(anyhow::anyhow!(m)),
-        }
-    }
-}
 
 fn bad(code: ErrorCode, message: String) -> ApiError {
     ApiError::with_message(code, message)

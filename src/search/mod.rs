@@ -7,6 +7,7 @@ pub mod embedded;
 pub mod handlers;
 pub mod meili;
 pub mod outbox;
+pub mod reindex;
 pub mod settings;
 
 use std::collections::BTreeMap;

@@ -69,6 +69,7 @@ pub fn test_database_url() -> Option<String> {
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    pub engine: tt_exchange::search::Engine,
     stopper: Option<(
         actix_web::dev::ServerHandle,
         tt_exchange::search::outbox::Shutdown,
@@ -162,6 +163,7 @@ async fn start(settings: Settings, data_dir: TempDir, pg: Option<PgDatabase>) ->
     };
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
+    let engine = app.engine().clone();
     let stopper = Some(app.stopper());
     actix_rt::spawn(app.run_until_stopped());
     let client = awc::Client::builder()
@@ -170,6 +172,7 @@ async fn start(settings: Settings, data_dir: TempDir, pg: Option<PgDatabase>) ->
     TestApp {
         address,
         db,
+        engine,
         stopper,
         client,
         settings,

@@ -346,3 +346,30 @@ async fn writes_made_while_the_engine_is_down_are_indexed_once_it_is_back() {
         .await; // 热误差
     assert_eq!(ids(&r), [id], "{}", r.text);
 }
+
+#[actix_rt::test]
+async fn reindex_rebuilds_a_lost_index_from_the_database() {
+    use tt_exchange::search::{IndexKind, SearchEngine, Target};
+    let app = spawn_app().await;
+    let (_, _, a) = setup(&app).await;
+    // The index loses documents behind the exchange's back.
+    app.engine
+        .delete(&Target::live(IndexKind::Achievements), a.clone())
+        .await
+        .unwrap();
+    assert_eq!(app.get("/api/v1/achievements", None).await.body["total"], 0);
+    let report =
+        tt_exchange::search::reindex::reindex(&app.db, &app.engine, &IndexKind::ALL, false)
+            .await
+            .unwrap();
+    assert_eq!(
+        report.indexed,
+        [(IndexKind::Achievements, 4), (IndexKind::Demands, 0)]
+    );
+    let r = app.get("/api/v1/achievements", None).await;
+    assert_eq!(r.body["total"], 4, "{}", r.text);
+    assert_eq!(
+        app.get("/api/v1/achievements?q=SiC", None).await.body["total"],
+        2
+    );
+}
