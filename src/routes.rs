@@ -52,9 +52,9 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/audit" => audit::list_handler,
 
         GET "/api/v1/achievements" => search::handlers::achievements,
-        POST "/api/v1/achievements" => achievements::handlers::create,
+        POST "/api/v1/achievements" => listings::handlers::create::<AchievementStore>,
         GET "/api/v1/achievements/{id}" => listings::handlers::get::<AchievementStore>,
-        PATCH "/api/v1/achievements/{id}" => achievements::handlers::update,
+        PATCH "/api/v1/achievements/{id}" => listings::handlers::update::<AchievementStore>,
         DELETE "/api/v1/achievements/{id}" => listings::handlers::delete::<AchievementStore>,
         POST "/api/v1/achievements/{id}/submit" => listings::handlers::submit::<AchievementStore>,
         POST "/api/v1/achievements/{id}/review" => listings::handlers::review::<AchievementStore>,
@@ -63,9 +63,9 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/review/achievements" => listings::handlers::review_queue::<AchievementStore>,
 
         GET "/api/v1/demands" => search::handlers::demands,
-        POST "/api/v1/demands" => demands::handlers::create,
+        POST "/api/v1/demands" => listings::handlers::create::<DemandStore>,
         GET "/api/v1/demands/{id}" => listings::handlers::get::<DemandStore>,
-        PATCH "/api/v1/demands/{id}" => demands::handlers::update,
+        PATCH "/api/v1/demands/{id}" => listings::handlers::update::<DemandStore>,
         DELETE "/api/v1/demands/{id}" => listings::handlers::delete::<DemandStore>,
         POST "/api/v1/demands/{id}/submit" => listings::handlers::submit::<DemandStore>,
         POST "/api/v1/demands/{id}/review" => listings::handlers::review::<DemandStore>,

@@ -1,78 +1,15 @@
-//! `/api/v1/achievements` create, edit and list; the lifecycle steps are in
+//! Achievement lists of one org; create, edit and the lifecycle steps are generic, in
 //! `listings::handlers`.
 
 use actix_web::{HttpResponse, web};
 
-use crate::accounts::model::{find_org, now};
-use crate::achievements::AchievementStore;
-use crate::achievements::model::{
-    self, AchievementInput, AchievementListQuery, AchievementPatch, Scope,
-};
-use crate::auth::extract::{CurrentUser, MaybeUser};
-use crate::auth::policy::{self, Action};
+use crate::achievements::model::{self, AchievementListQuery, Scope};
+use crate::auth::extract::MaybeUser;
+use crate::auth::policy;
 use crate::error::{ApiError, ErrorCode};
-use crate::listings::handlers::{Store, audited_write, editable_facts};
-use crate::listings::{ListingKind, Status, StatusChange, record_status_change};
 use crate::pagination::Pagination;
 use crate::state::AppData;
 use crate::taxonomy;
-
-/// `POST /api/v1/achievements` (university and institute users): a new draft.
-pub async fn create(
-    state: AppData,
-    user: CurrentUser,
-    body: web::Json<AchievementInput>,
-) -> Result<HttpResponse, ApiError> {
-    policy::authorize(&user, Action::CreateListing(ListingKind::Achievement))?;
-    let input = body.into_inner();
-    let view = state
-        .db
-        .write(move |conn| {
-            let org = find_org(conn, user.org_id)?.ok_or_else(|| ApiError::not_found("Org"))?;
-            let data = input.validate(&org.region)?;
-            let at = now();
-            let id = model::insert(conn, &data, org.id, user.id, at)?;
-            record_status_change(
-                conn,
-                &StatusChange {
-                    kind: ListingKind::Achievement,
-                    id,
-                    from: None,
-                    to: Status::Draft,
-                    actor: user.id,
-                    comment: None,
-                    at,
-                },
-            )?;
-            audited_write::<AchievementStore>(conn, &user, id, "create", None)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
-}
-
-/// `PATCH /api/v1/achievements/{id}` (owner): drafts and returned items only.
-pub async fn update(
-    state: AppData,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    body: web::Json<AchievementPatch>,
-) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let patch = body.into_inner();
-    let view = state
-        .db
-        .write(move |conn| {
-            editable_facts::<AchievementStore>(conn, &user, id)?;
-            let (row, _) =
-                model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Achievement"))?;
-            let before = AchievementStore::render(conn, id, Some(&user))?;
-            let data = patch.merged_into(&row).validate(&row.region)?;
-            model::update(conn, id, &data, now())?;
-            audited_write::<AchievementStore>(conn, &user, id, "update", Some(before))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
-}
 
 /// Rejects unknown codes in list filters with the same codes as the write path.
 pub fn check_filters(

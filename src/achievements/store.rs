@@ -11,7 +11,7 @@ use crate::auth::policy;
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, orgs};
 use crate::error::ApiError;
-use crate::listings::handlers::{Facts, Store};
+use crate::listings::handlers::{Editable, Facts, Store};
 use crate::listings::{ListingKind, Status, history};
 use crate::pagination::Pagination;
 use crate::search::IndexKind;
@@ -134,5 +134,43 @@ impl Store for AchievementStore {
             .filter_map(|v| serde_json::to_value(v).ok())
             .collect();
         Ok((items, total))
+    }
+}
+
+impl Editable for AchievementStore {
+    type Input = model::AchievementInput;
+    type Patch = model::AchievementPatch;
+    type Data = model::AchievementData;
+
+    fn validate(input: Self::Input, org_region: &str) -> Result<Self::Data, ApiError> {
+        input.validate(org_region)
+    }
+
+    fn patched(
+        conn: &mut AnyConnection,
+        id: i64,
+        patch: Self::Patch,
+    ) -> Result<Self::Data, ApiError> {
+        let (row, _) = model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Achievement"))?;
+        patch.merged_into(&row).validate(&row.region)
+    }
+
+    fn insert(
+        conn: &mut AnyConnection,
+        data: &Self::Data,
+        org_id: i64,
+        user_id: i64,
+        at: NaiveDateTime,
+    ) -> QueryResult<i64> {
+        model::insert(conn, data, org_id, user_id, at)
+    }
+
+    fn update(
+        conn: &mut AnyConnection,
+        id: i64,
+        data: &Self::Data,
+        at: NaiveDateTime,
+    ) -> QueryResult<()> {
+        model::update(conn, id, data, at)
     }
 }

@@ -1,76 +1,16 @@
-//! `/api/v1/demands` create, edit and list; the lifecycle steps are in
+//! Demand lists of one org; create, edit and the lifecycle steps are generic, in
 //! `listings::handlers`.
 
 use actix_web::{HttpResponse, web};
 
-use crate::accounts::model::{find_org, now};
 use crate::achievements::handlers::check_filters;
-use crate::auth::extract::{CurrentUser, MaybeUser};
-use crate::auth::policy::{self, Action};
-use crate::demands::DemandStore;
-use crate::demands::model::{self, DemandInput, DemandListQuery, DemandPatch, Scope};
+use crate::auth::extract::MaybeUser;
+use crate::auth::policy;
+use crate::demands::model::{self, DemandListQuery, Scope};
 use crate::error::ApiError;
 use crate::listings::fields::today;
-use crate::listings::handlers::{Store, audited_write, editable_facts};
-use crate::listings::{ListingKind, Status, StatusChange, record_status_change};
 use crate::pagination::Pagination;
 use crate::state::AppData;
-
-/// `POST /api/v1/demands` (enterprise users): a new draft.
-pub async fn create(
-    state: AppData,
-    user: CurrentUser,
-    body: web::Json<DemandInput>,
-) -> Result<HttpResponse, ApiError> {
-    policy::authorize(&user, Action::CreateListing(ListingKind::Demand))?;
-    let input = body.into_inner();
-    let view = state
-        .db
-        .write(move |conn| {
-            let org = find_org(conn, user.org_id)?.ok_or_else(|| ApiError::not_found("Org"))?;
-            let data = input.validate(&org.region, today())?;
-            let at = now();
-            let id = model::insert(conn, &data, org.id, user.id, at)?;
-            record_status_change(
-                conn,
-                &StatusChange {
-                    kind: ListingKind::Demand,
-                    id,
-                    from: None,
-                    to: Status::Draft,
-                    actor: user.id,
-                    comment: None,
-                    at,
-                },
-            )?;
-            audited_write::<DemandStore>(conn, &user, id, "create", None)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
-}
-
-/// `PATCH /api/v1/demands/{id}` (owner): drafts and returned items only.
-pub async fn update(
-    state: AppData,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    body: web::Json<DemandPatch>,
-) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let patch = body.into_inner();
-    let view = state
-        .db
-        .write(move |conn| {
-            editable_facts::<DemandStore>(conn, &user, id)?;
-            let (row, _) = model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Demand"))?;
-            let before = DemandStore::render(conn, id, Some(&user))?;
-            let data = patch.merged_into(&row).validate(&row.region, today())?;
-            model::update(conn, id, &data, now())?;
-            audited_write::<DemandStore>(conn, &user, id, "update", Some(before))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
-}
 
 fn check_query(q: &DemandListQuery) -> Result<Pagination, ApiError> {
     check_filters(

@@ -12,7 +12,7 @@ use crate::db::schema::{demands, orgs};
 use crate::demands::model::{self, DemandView};
 use crate::error::ApiError;
 use crate::listings::fields::today;
-use crate::listings::handlers::{Facts, Store};
+use crate::listings::handlers::{Editable, Facts, Store};
 use crate::listings::{ListingKind, Status, history};
 use crate::pagination::Pagination;
 use crate::search::IndexKind;
@@ -121,5 +121,43 @@ impl Store for DemandStore {
             .filter_map(|v| serde_json::to_value(v).ok())
             .collect();
         Ok((items, total))
+    }
+}
+
+impl Editable for DemandStore {
+    type Input = model::DemandInput;
+    type Patch = model::DemandPatch;
+    type Data = model::DemandData;
+
+    fn validate(input: Self::Input, org_region: &str) -> Result<Self::Data, ApiError> {
+        input.validate(org_region, today())
+    }
+
+    fn patched(
+        conn: &mut AnyConnection,
+        id: i64,
+        patch: Self::Patch,
+    ) -> Result<Self::Data, ApiError> {
+        let (row, _) = model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Demand"))?;
+        patch.merged_into(&row).validate(&row.region, today())
+    }
+
+    fn insert(
+        conn: &mut AnyConnection,
+        data: &Self::Data,
+        org_id: i64,
+        user_id: i64,
+        at: NaiveDateTime,
+    ) -> QueryResult<i64> {
+        model::insert(conn, data, org_id, user_id, at)
+    }
+
+    fn update(
+        conn: &mut AnyConnection,
+        id: i64,
+        data: &Self::Data,
+        at: NaiveDateTime,
+    ) -> QueryResult<()> {
+        model::update(conn, id, data, at)
     }
 }

@@ -359,3 +359,89 @@ pub fn audited_write<S: Store>(
     )?;
     Ok(after)
 }
+
+/// The content half of a listing type: its create body, its PATCH body, and the validated
+/// columns both turn into.
+pub trait Editable: Store {
+    type Input: serde::de::DeserializeOwned + Send + 'static;
+    type Patch: serde::de::DeserializeOwned + Send + 'static;
+    type Data;
+
+    /// Validates a new item; `org_region` is the default region.
+    fn validate(input: Self::Input, org_region: &str) -> Result<Self::Data, ApiError>;
+    /// The stored item with `patch` laid over it, validated like a new one.
+    fn patched(
+        conn: &mut AnyConnection,
+        id: i64,
+        patch: Self::Patch,
+    ) -> Result<Self::Data, ApiError>;
+    fn insert(
+        conn: &mut AnyConnection,
+        data: &Self::Data,
+        org_id: i64,
+        user_id: i64,
+        at: NaiveDateTime,
+    ) -> diesel::QueryResult<i64>;
+    fn update(
+        conn: &mut AnyConnection,
+        id: i64,
+        data: &Self::Data,
+        at: NaiveDateTime,
+    ) -> diesel::QueryResult<()>;
+}
+
+/// `POST /{kind}` (the owning role): a new draft of the user's org.
+pub async fn create<S: Editable>(
+    state: AppData,
+    user: CurrentUser,
+    body: web::Json<S::Input>,
+) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::CreateListing(S::KIND))?;
+    let input = body.into_inner();
+    let view = state
+        .db
+        .write(move |conn| {
+            let org = crate::accounts::model::find_org(conn, user.org_id)?
+                .ok_or_else(|| ApiError::not_found("Org"))?;
+            let data = S::validate(input, &org.region)?;
+            let at = now();
+            let id = S::insert(conn, &data, org.id, user.id, at)?;
+            record_status_change(
+                conn,
+                &StatusChange {
+                    kind: S::KIND,
+                    id,
+                    from: None,
+                    to: Status::Draft,
+                    actor: user.id,
+                    comment: None,
+                    at,
+                },
+            )?;
+            audited_write::<S>(conn, &user, id, "create", None)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// `PATCH /{kind}/{id}` (owner): drafts and returned items only.
+pub async fn update<S: Editable>(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    body: web::Json<S::Patch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let patch = body.into_inner();
+    let view = state
+        .db
+        .write(move |conn| {
+            editable_facts::<S>(conn, &user, id)?;
+            let before = S::render(conn, id, Some(&user))?;
+            let data = S::patched(conn, id, patch)?;
+            S::update(conn, id, &data, now())?;
+            audited_write::<S>(conn, &user, id, "update", Some(before))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
