@@ -18,6 +18,8 @@
 //! | [`listings`] | the review lifecycle, status history and handlers shared by both listings |
 //! | [`achievements`] | achievements (成果) and the yearly hundred-achievements pool |
 //! | [`demands`] | enterprise demands (技术需求) and open challenges (揭榜挂帅) |
+//! | [`search`] | `SearchEngine` trait, embedded (tantivy + jieba) and Meilisearch engines, outbox, reindex |
+//! | [`matching`] | candidates from search, the feature scorer and its reasons |
 //! | [`seed`] | the `seed-demo` data set |
 //! | [`audit`] | the audit trail, written in the same transaction as each change |
 //! | [`taxonomy`] | fixed vocabularies (chains, fields, regions, ...) with labels |
@@ -36,6 +38,7 @@ pub mod db;
 pub mod demands;
 pub mod error;
 pub mod listings;
+pub mod matching;
 pub mod metrics;
 pub mod pagination;
 pub mod routes;

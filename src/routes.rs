@@ -8,7 +8,7 @@ use actix_web::{Route, web};
 
 use crate::achievements::AchievementStore;
 use crate::demands::DemandStore;
-use crate::{accounts, achievements, audit, auth, demands, listings, search, system};
+use crate::{accounts, achievements, audit, auth, demands, listings, matching, search, system};
 
 /// One registered route; `make` builds the actix route (once per worker).
 pub struct RouteDef {
@@ -78,6 +78,9 @@ pub fn table() -> Vec<RouteDef> {
         DELETE "/api/v1/pool/{year}/entries/{achievement_id}" => achievements::pool::delete_entry,
 
         GET "/api/v1/admin/search" => search::handlers::admin_status,
+
+        GET "/api/v1/demands/{id}/matches" => matching::handlers::for_demand,
+        GET "/api/v1/achievements/{id}/matches" => matching::handlers::for_achievement,
     ]
 }
 

@@ -36,6 +36,10 @@ pub enum Action {
     ManagePool,
     /// See the search engine's health and the outbox backlog.
     ReadSearchStatus,
+    /// See match suggestions for a listing of `org_id`.
+    SeeMatches {
+        org_id: i64,
+    },
 }
 
 /// The role that owns listings of this kind.
@@ -82,6 +86,9 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
         Action::EditListing { kind, org_id } => is_owner(user, kind, org_id),
         Action::RetireListing { kind, org_id } => {
             user.role == Role::Admin || is_owner(user, kind, org_id)
+        }
+        Action::SeeMatches { org_id } => {
+            matches!(user.role, Role::Admin | Role::Broker) || user.org_id == org_id
         }
         Action::ReviewListings | Action::ManagePool | Action::ReadSearchStatus => {
             user.role == Role::Admin

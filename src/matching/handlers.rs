@@ -1,0 +1,132 @@
+//! `GET /api/v1/demands/{id}/matches` and `GET /api/v1/achievements/{id}/matches`.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::achievements::model as amodel;
+use crate::auth::extract::CurrentUser;
+use crate::auth::policy::{self, Action};
+use crate::demands::model as dmodel;
+use crate::error::{ApiError, ErrorCode};
+use crate::listings::Status;
+use crate::listings::fields::{from_json, today};
+use crate::matching::{self, Profile, Scored};
+use crate::search::Filter;
+use crate::search::documents::day_start;
+use crate::state::AppData;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchQuery {
+    pub limit: Option<usize>,
+}
+
+fn limit(q: &MatchQuery) -> Result<usize, ApiError> {
+    match q.limit.unwrap_or(10) {
+        n @ 1..=50 => Ok(n),
+        _ => Err(ApiError::with_message(
+            ErrorCode::InvalidQuery,
+            "`limit` must be from 1 to 50.",
+        )),
+    }
+}
+
+fn answer(side: &str, matches: Vec<Scored>) -> HttpResponse {
+    let items: Vec<Value> = matches
+        .into_iter()
+        .map(|m| json!({ side: m.doc, "score": m.score, "reasons": m.reasons }))
+        .collect();
+    HttpResponse::Ok().json(json!({ "items": items }))
+}
+
+/// Published items only, except for their own org and admins.
+fn check_visible(
+    user: &CurrentUser,
+    org_id: i64,
+    status: Status,
+    what: &str,
+) -> Result<(), ApiError> {
+    policy::authorize(user, Action::SeeMatches { org_id })?;
+    if status != Status::Published && !policy::sees_every_status(Some(user), org_id) {
+        return Err(ApiError::not_found(what));
+    }
+    Ok(())
+}
+
+/// Achievements that could solve the demand, best first.
+pub async fn for_demand(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    query: web::Query<MatchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = limit(&query)?;
+    let id = path.into_inner();
+    let (row, _) = state
+        .db
+        .read(move |conn| Ok(dmodel::find(conn, id)?))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Demand"))?;
+    check_visible(
+        &user,
+        row.org_id,
+        dmodel::effective_status(&row.status, row.valid_until, today()),
+        "Demand",
+    )?;
+    let profile = Profile {
+        id: row.id,
+        org_id: row.org_id,
+        title: row.title.clone(),
+        body: format!("{}\n{}", row.description, row.indicators),
+        keywords: from_json(&row.keywords),
+        chain: row.chain.clone(),
+        field: row.field.clone(),
+        region: row.region.clone(),
+        trl: row.trl_min,
+        range: row.budget_min_fen.zip(row.budget_max_fen),
+        modes: from_json(&row.cooperation_modes),
+    };
+    let now = chrono::Utc::now().timestamp();
+    let matches = matching::find(&state.engine, &profile, true, vec![], limit, now).await?;
+    Ok(answer("achievement", matches))
+}
+
+/// Published, unexpired demands (challenges marked by `challenge: true`) the achievement
+/// could answer, best first.
+pub async fn for_achievement(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    query: web::Query<MatchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = limit(&query)?;
+    let id = path.into_inner();
+    let (row, _) = state
+        .db
+        .read(move |conn| Ok(amodel::find(conn, id)?))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Achievement"))?;
+    check_visible(&user, row.org_id, row.status(), "Achievement")?;
+    let profile = Profile {
+        id: row.id,
+        org_id: row.org_id,
+        title: row.title.clone(),
+        body: row.summary.clone(),
+        keywords: from_json(&row.keywords),
+        chain: row.chain.clone(),
+        field: row.field.clone(),
+        region: row.region.clone(),
+        trl: row.trl,
+        range: row.price_min_fen.zip(row.price_max_fen),
+        modes: from_json(&row.transfer_modes),
+    };
+    let unexpired = vec![Filter::Range {
+        field: "valid_until".into(),
+        min: Some(day_start(today())),
+        max: None,
+    }];
+    let now = chrono::Utc::now().timestamp();
+    let matches = matching::find(&state.engine, &profile, false, unexpired, limit, now).await?;
+    Ok(answer("demand", matches))
+}
