@@ -95,7 +95,14 @@ error_codes! {
     InvalidTransition => ("invalid_transition", CONFLICT, InvalidRequest, "This step is not possible from the item's current status."),
     NotEditable => ("not_editable", CONFLICT, InvalidRequest, "Only drafts and returned items can be edited."),
     OrgNotVerified => ("org_not_verified", UNPROCESSABLE_ENTITY, InvalidRequest, "The owning organisation is not verified yet; an admin must verify it first."),
-    NotPublished => ("not_published", UNPROCESSABLE_ENTITY, InvalidRequest, "Only published achievements can enter the pool."),
+    NotPublished => ("not_published", UNPROCESSABLE_ENTITY, InvalidRequest, "Only published listings can be used here."),
+    // Deals.
+    DealExists => ("deal_exists", CONFLICT, InvalidRequest, "An open deal for this demand and achievement exists already."),
+    VersionConflict => ("version_conflict", CONFLICT, InvalidRequest, "The deal changed since you read it; reload it and apply your change again."),
+    InvalidStageChange => ("invalid_stage_change", CONFLICT, InvalidRequest, "Deals only move forward: recommended → contacted → negotiating → signed, or to lost from any open stage."),
+    InvalidLostReason => ("invalid_lost_reason", BAD_REQUEST, InvalidRequest, "A lost deal needs a `lost_reason`: too_early, price, ip_unclear, no_response, benefit_unclear or other."),
+    NoteRequired => ("note_required", BAD_REQUEST, InvalidRequest, "A lost deal needs a `note` saying what happened."),
+    NotAMatch => ("not_a_match", UNPROCESSABLE_ENTITY, InvalidRequest, "This achievement is not among the demand's matches."),
     // Routing.
     RouteNotFound => ("route_not_found", NOT_FOUND, InvalidRequest, "No such endpoint; see /openapi.yaml."),
     MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, InvalidRequest, "This endpoint does not accept that HTTP method."),

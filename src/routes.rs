@@ -8,7 +8,9 @@ use actix_web::{Route, web};
 
 use crate::achievements::AchievementStore;
 use crate::demands::DemandStore;
-use crate::{accounts, achievements, audit, auth, demands, listings, matching, search, system};
+use crate::{
+    accounts, achievements, audit, auth, deals, demands, listings, matching, search, system,
+};
 
 /// One registered route; `make` builds the actix route (once per worker).
 pub struct RouteDef {
@@ -81,6 +83,11 @@ pub fn table() -> Vec<RouteDef> {
 
         GET "/api/v1/demands/{id}/matches" => matching::handlers::for_demand,
         GET "/api/v1/achievements/{id}/matches" => matching::handlers::for_achievement,
+
+        GET "/api/v1/deals" => deals::handlers::list,
+        POST "/api/v1/deals" => deals::handlers::create,
+        GET "/api/v1/deals/{id}" => deals::handlers::get,
+        PATCH "/api/v1/deals/{id}" => deals::handlers::update,
     ]
 }
 

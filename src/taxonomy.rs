@@ -360,6 +360,7 @@ pub const LOSS_REASONS: Vocabulary = Vocabulary {
         t("price", "价格未谈拢", "Price"),
         t("ip_unclear", "知识产权权属不清", "IP ownership unclear"),
         t("no_response", "对方无回应", "No response"),
+        t("benefit_unclear", "转化效益不明确", "Benefit unclear"),
         t("other", "其他", "Other"),
     ],
 };

@@ -125,7 +125,10 @@ pub async fn put_entry(
             let existing = find_entry(conn, year, achievement_id)?;
             // A transferred achievement keeps its entry; only new entries need `published`.
             if existing.is_none() && status != Status::Published.as_str() {
-                return Err(ApiError::new(ErrorCode::NotPublished));
+                return Err(ApiError::with_message(
+                    ErrorCode::NotPublished,
+                    "Only published achievements can enter the pool.",
+                ));
             }
             let at = now();
             let before = existing.clone().map(|r| PoolEntryView::new(r, None, false));

@@ -40,6 +40,41 @@ pub enum Action {
     SeeMatches {
         org_id: i64,
     },
+    /// Open a deal (brokers).
+    CreateDeal,
+    /// Move a deal along, add notes, set its follow-up.
+    EditDeal {
+        broker_id: i64,
+    },
+}
+
+/// Which deals a user's list shows: brokers their own, admins all, the orgs of the two
+/// listings theirs; statisticians none.
+pub fn deal_scope(user: &CurrentUser) -> Result<crate::deals::DealScope, ApiError> {
+    use crate::deals::DealScope;
+    match user.role {
+        Role::Admin => Ok(DealScope::All),
+        Role::Broker => Ok(DealScope::Broker(user.id)),
+        Role::University | Role::Enterprise => Ok(DealScope::Org(user.org_id)),
+        Role::Statistician => Err(ApiError::forbidden()),
+    }
+}
+
+/// One deal: its broker, admins, and members of the two orgs whose listings it joins.
+pub fn sees_deal(
+    user: &CurrentUser,
+    broker_id: i64,
+    demand_org: i64,
+    achievement_org: i64,
+) -> bool {
+    match user.role {
+        Role::Admin => true,
+        Role::Broker => user.id == broker_id,
+        Role::University | Role::Enterprise => {
+            user.org_id == demand_org || user.org_id == achievement_org
+        }
+        Role::Statistician => false,
+    }
 }
 
 /// The role that owns listings of this kind.
@@ -87,6 +122,8 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
         Action::RetireListing { kind, org_id } => {
             user.role == Role::Admin || is_owner(user, kind, org_id)
         }
+        Action::CreateDeal => user.role == Role::Broker,
+        Action::EditDeal { broker_id } => user.role == Role::Admin || user.id == broker_id,
         Action::SeeMatches { org_id } => {
             matches!(user.role, Role::Admin | Role::Broker) || user.org_id == org_id
         }

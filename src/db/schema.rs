@@ -178,12 +178,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deals (id) {
+        id -> BigInt,
+        demand_id -> BigInt,
+        achievement_id -> BigInt,
+        broker_id -> BigInt,
+        stage -> Text,
+        version -> Integer,
+        lost_reason -> Nullable<Text>,
+        next_follow_up -> Nullable<Date>,
+        match_json -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deal_events (id) {
+        id -> BigInt,
+        deal_id -> BigInt,
+        actor_id -> BigInt,
+        kind -> Text,
+        from_stage -> Nullable<Text>,
+        to_stage -> Nullable<Text>,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
 diesel::joinable!(achievements -> orgs (org_id));
 diesel::joinable!(demands -> orgs (org_id));
 diesel::joinable!(pool_entries -> achievements (achievement_id));
+diesel::joinable!(deal_events -> deals (deal_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
@@ -197,4 +227,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     status_changes,
     pool_entries,
     search_outbox,
+    deals,
+    deal_events,
 );

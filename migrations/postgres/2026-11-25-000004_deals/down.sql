@@ -1,0 +1,2 @@
+DROP TABLE deal_events;
+DROP TABLE deals;
