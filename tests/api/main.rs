@@ -9,6 +9,7 @@ mod deals;
 mod errors;
 mod helpers;
 mod listings;
+mod match_quality;
 mod openapi;
 mod pool;
 mod schema;
