@@ -118,6 +118,18 @@ impl Params {
     }
 }
 
+/// `q`, at most 200 characters: enough for any real query, bounded work for the tokenizer.
+fn query_text(p: &Params) -> Result<String, ApiError> {
+    let q = p.one("q")?.unwrap_or_default();
+    if q.chars().count() > 200 {
+        return Err(bad(
+            ErrorCode::InvalidQuery,
+            "`q` must be at most 200 characters.".into(),
+        ));
+    }
+    Ok(q.to_owned())
+}
+
 fn trl_range(p: &Params, attribute: &str, filters: &mut Vec<Filter>) -> Result<(), ApiError> {
     let check = |name: &str| -> Result<Option<i64>, ApiError> {
         match p.int(name)? {
@@ -310,7 +322,7 @@ pub async fn achievements(
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(query.into_inner(), ACHIEVEMENT_PARAMS)?;
-    let q = p.one("q")?.unwrap_or_default().to_owned();
+    let q = query_text(&p)?;
     let mut filters = Vec::new();
     p.codes(
         "chain",
@@ -420,7 +432,7 @@ pub async fn demands(
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(query.into_inner(), DEMAND_PARAMS)?;
-    let q = p.one("q")?.unwrap_or_default().to_owned();
+    let q = query_text(&p)?;
     // Expiry needs no index write: a demand past its last day simply stops matching.
     let mut filters = vec![Filter::Range {
         field: "valid_until".into(),

@@ -25,7 +25,15 @@ async fn world(app: &TestApp) -> World {
     let achievement = published(app, "achievements", &uni, &admin, &achievement_body()).await;
     let demand = published(app, "demands", &ent, &admin, &demand_body()).await;
     app.sync_search().await;
-    World { admin, uni, ent, broker, other_broker, demand, achievement }
+    World {
+        admin,
+        uni,
+        ent,
+        broker,
+        other_broker,
+        demand,
+        achievement,
+    }
 }
 
 async fn open(app: &TestApp, w: &World, token: &str, extra: Value) -> Resp {
@@ -37,29 +45,60 @@ async fn open(app: &TestApp, w: &World, token: &str, extra: Value) -> Resp {
 }
 
 async fn patch(app: &TestApp, id: i64, token: &str, body: Value) -> Resp {
-    app.request(Method::PATCH, &format!("/api/v1/deals/{id}"), Some(token), Some(&body)).await
+    app.request(
+        Method::PATCH,
+        &format!("/api/v1/deals/{id}"),
+        Some(token),
+        Some(&body),
+    )
+    .await
 }
 
 #[actix_rt::test]
 async fn matches_go_both_ways_with_scores_and_reasons() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let r = app.get(&format!("/api/v1/demands/{}/matches", w.demand), Some(&w.broker)).await;
+    let r = app
+        .get(
+            &format!("/api/v1/demands/{}/matches", w.demand),
+            Some(&w.broker),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let first = &r.body["items"][0];
     assert_eq!(first["achievement"]["id"], w.achievement);
     let score = first["score"].as_f64().unwrap();
     assert!(score > 0.0 && score <= 1.0, "{score}");
-    let codes: Vec<&str> = first["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
-    assert!(codes.contains(&"shared_keywords") && codes.contains(&"same_chain") && codes.contains(&"trl_fits"), "{codes:?}");
+    let codes: Vec<&str> = first["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"shared_keywords")
+            && codes.contains(&"same_chain")
+            && codes.contains(&"trl_fits"),
+        "{codes:?}"
+    );
     let detail = first["reasons"][0]["detail"].as_str().unwrap();
     assert!(detail.starts_with("关键词重合："), "{detail}");
 
-    let r = app.get(&format!("/api/v1/achievements/{}/matches?limit=5", w.achievement), Some(&w.uni)).await;
+    let r = app
+        .get(
+            &format!("/api/v1/achievements/{}/matches?limit=5", w.achievement),
+            Some(&w.uni),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["items"][0]["demand"]["id"], w.demand);
     assert_eq!(r.body["items"][0]["demand"]["challenge"], false);
-    app.get(&format!("/api/v1/demands/{}/matches?limit=51", w.demand), Some(&w.broker)).await.assert_error(400, "invalid_query");
+    app.get(
+        &format!("/api/v1/demands/{}/matches?limit=51", w.demand),
+        Some(&w.broker),
+    )
+    .await
+    .assert_error(400, "invalid_query");
 }
 
 #[actix_rt::test]
@@ -70,68 +109,170 @@ async fn matches_are_for_brokers_admins_and_the_owning_org() {
     for token in [&w.broker, &w.admin, &w.ent] {
         assert_eq!(app.get(&path, Some(token)).await.status, 200);
     }
-    app.get(&path, Some(&w.uni)).await.assert_error(403, "forbidden");
-    app.get(&path, None).await.assert_error(401, "missing_authorization");
-    app.get("/api/v1/demands/999999/matches", Some(&w.broker)).await.assert_error(404, "not_found");
+    app.get(&path, Some(&w.uni))
+        .await
+        .assert_error(403, "forbidden");
+    app.get(&path, None)
+        .await
+        .assert_error(401, "missing_authorization");
+    app.get("/api/v1/demands/999999/matches", Some(&w.broker))
+        .await
+        .assert_error(404, "not_found");
 }
 
 #[actix_rt::test]
 async fn brokers_open_deals_on_published_pairs_once() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    open(&app, &w, &w.uni, json!({})).await.assert_error(403, "forbidden");
+    open(&app, &w, &w.uni, json!({}))
+        .await
+        .assert_error(403, "forbidden");
     let r = open(&app, &w, &w.broker, json!({"note": "企业急需，先约技术负责人", "next_follow_up": "2030-01-15", "from_match": true})).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["stage"], "recommended");
     assert_eq!(r.body["version"], 1);
     assert!(r.body["match"]["score"].as_f64().unwrap() > 0.0);
-    assert!(r.body["match"]["reasons"].as_array().is_some_and(|a| !a.is_empty()));
+    assert!(
+        r.body["match"]["reasons"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    );
     assert_eq!(r.body["events"][0]["kind"], "created");
     assert_eq!(r.body["events"][0]["note"], "企业急需，先约技术负责人");
     let id = r.body["id"].as_i64().unwrap();
     let again = open(&app, &w, &w.other_broker, json!({})).await;
     again.assert_error(409, "deal_exists");
-    assert!(again.body["message"].as_str().unwrap().contains(&format!("deal {id}")));
+    assert!(
+        again.body["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("deal {id}"))
+    );
 
     // Unpublished listings cannot be dealt.
-    let draft = app.post("/api/v1/achievements", Some(&w.uni), &achievement_body()).await.body["id"].as_i64().unwrap();
-    app.post("/api/v1/deals", Some(&w.broker), &json!({"demand_id": w.demand, "achievement_id": draft}))
+    let draft = app
+        .post("/api/v1/achievements", Some(&w.uni), &achievement_body())
         .await
-        .assert_error(422, "not_published");
-    app.post("/api/v1/deals", Some(&w.broker), &json!({"demand_id": 999999, "achievement_id": draft}))
-        .await
-        .assert_error(422, "reference_not_found");
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        "/api/v1/deals",
+        Some(&w.broker),
+        &json!({"demand_id": w.demand, "achievement_id": draft}),
+    )
+    .await
+    .assert_error(422, "not_published");
+    app.post(
+        "/api/v1/deals",
+        Some(&w.broker),
+        &json!({"demand_id": 999999, "achievement_id": draft}),
+    )
+    .await
+    .assert_error(422, "reference_not_found");
 }
 
 #[actix_rt::test]
 async fn stages_move_forward_with_versions_and_a_timeline() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let id = open(&app, &w, &w.broker, json!({})).await.body["id"].as_i64().unwrap();
-    let r = patch(&app, id, &w.broker, json!({"version": 1, "stage": "contacted", "note": "已电话联系双方"})).await;
+    let id = open(&app, &w, &w.broker, json!({})).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let r = patch(
+        &app,
+        id,
+        &w.broker,
+        json!({"version": 1, "stage": "contacted", "note": "已电话联系双方"}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["version"], 2);
     // A stale version is refused and changes nothing.
-    patch(&app, id, &w.broker, json!({"version": 1, "stage": "negotiating"})).await.assert_error(409, "version_conflict");
-    patch(&app, id, &w.broker, json!({"version": 2, "stage": "recommended"})).await.assert_error(409, "invalid_stage_change");
-    patch(&app, id, &w.other_broker, json!({"version": 2, "stage": "negotiating"})).await.assert_error(404, "not_found");
-    let r = patch(&app, id, &w.broker, json!({"version": 2, "next_follow_up": "2030-02-01"})).await;
+    patch(
+        &app,
+        id,
+        &w.broker,
+        json!({"version": 1, "stage": "negotiating"}),
+    )
+    .await
+    .assert_error(409, "version_conflict");
+    patch(
+        &app,
+        id,
+        &w.broker,
+        json!({"version": 2, "stage": "recommended"}),
+    )
+    .await
+    .assert_error(409, "invalid_stage_change");
+    patch(
+        &app,
+        id,
+        &w.other_broker,
+        json!({"version": 2, "stage": "negotiating"}),
+    )
+    .await
+    .assert_error(404, "not_found");
+    let r = patch(
+        &app,
+        id,
+        &w.broker,
+        json!({"version": 2, "next_follow_up": "2030-02-01"}),
+    )
+    .await;
     assert_eq!(r.body["next_follow_up"], "2030-02-01");
     // Lost needs a known reason and a note.
-    patch(&app, id, &w.broker, json!({"version": 3, "stage": "lost"})).await.assert_error(400, "invalid_lost_reason");
-    patch(&app, id, &w.broker, json!({"version": 3, "stage": "lost", "lost_reason": "weather"})).await.assert_error(400, "invalid_lost_reason");
-    patch(&app, id, &w.broker, json!({"version": 3, "stage": "lost", "lost_reason": "price"})).await.assert_error(400, "note_required");
-    let r = patch(&app, id, &w.broker, json!({"version": 3, "stage": "lost", "lost_reason": "price", "note": "报价超出预算一倍"})).await;
+    patch(&app, id, &w.broker, json!({"version": 3, "stage": "lost"}))
+        .await
+        .assert_error(400, "invalid_lost_reason");
+    patch(
+        &app,
+        id,
+        &w.broker,
+        json!({"version": 3, "stage": "lost", "lost_reason": "weather"}),
+    )
+    .await
+    .assert_error(400, "invalid_lost_reason");
+    patch(
+        &app,
+        id,
+        &w.broker,
+        json!({"version": 3, "stage": "lost", "lost_reason": "price"}),
+    )
+    .await
+    .assert_error(400, "note_required");
+    let r = patch(
+        &app,
+        id,
+        &w.broker,
+        json!({"version": 3, "stage": "lost", "lost_reason": "price", "note": "报价超出预算一倍"}),
+    )
+    .await;
     assert_eq!(r.body["stage"], "lost", "{}", r.text);
     assert_eq!(r.body["lost_reason"], "price");
-    patch(&app, id, &w.broker, json!({"version": 4, "stage": "negotiating"})).await.assert_error(409, "invalid_stage_change");
+    patch(
+        &app,
+        id,
+        &w.broker,
+        json!({"version": 4, "stage": "negotiating"}),
+    )
+    .await
+    .assert_error(409, "invalid_stage_change");
     let kinds: Vec<(&str, &str)> = r.body["events"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| (e["kind"].as_str().unwrap(), e["to"].as_str().unwrap_or("-")))
         .collect();
-    assert_eq!(kinds, [("created", "recommended"), ("stage", "contacted"), ("follow_up", "-"), ("stage", "lost")]);
+    assert_eq!(
+        kinds,
+        [
+            ("created", "recommended"),
+            ("stage", "contacted"),
+            ("follow_up", "-"),
+            ("stage", "lost")
+        ]
+    );
     // A lost deal frees the pair for a new one.
     assert_eq!(open(&app, &w, &w.broker, json!({})).await.status, 201);
 }
@@ -140,21 +281,59 @@ async fn stages_move_forward_with_versions_and_a_timeline() {
 async fn deals_are_seen_by_their_broker_the_two_orgs_and_admins() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let id = open(&app, &w, &w.broker, json!({"next_follow_up": "2020-01-01"})).await.body["id"].as_i64().unwrap();
+    let id = open(&app, &w, &w.broker, json!({"next_follow_up": "2020-01-01"}))
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
     let path = format!("/api/v1/deals/{id}");
     for token in [&w.broker, &w.admin, &w.uni, &w.ent] {
         assert_eq!(app.get(&path, Some(token)).await.status, 200);
         assert_eq!(app.get("/api/v1/deals", Some(token)).await.body["total"], 1);
     }
-    app.get(&path, Some(&w.other_broker)).await.assert_error(404, "not_found");
-    assert_eq!(app.get("/api/v1/deals", Some(&w.other_broker)).await.body["total"], 0);
+    app.get(&path, Some(&w.other_broker))
+        .await
+        .assert_error(404, "not_found");
+    assert_eq!(
+        app.get("/api/v1/deals", Some(&w.other_broker)).await.body["total"],
+        0
+    );
     // Orgs see but do not move deals.
-    patch(&app, id, &w.ent, json!({"version": 1, "stage": "contacted"})).await.assert_error(403, "forbidden");
+    patch(
+        &app,
+        id,
+        &w.ent,
+        json!({"version": 1, "stage": "contacted"}),
+    )
+    .await
+    .assert_error(403, "forbidden");
     // Filters.
-    assert_eq!(app.get("/api/v1/deals?follow_up_due=true", Some(&w.broker)).await.body["total"], 1);
-    assert_eq!(app.get("/api/v1/deals?stage=signed", Some(&w.broker)).await.body["total"], 0);
-    assert_eq!(app.get("/api/v1/deals?chain=machine_tools", Some(&w.admin)).await.body["total"], 1);
-    app.get("/api/v1/deals?stage=won", Some(&w.admin)).await.assert_error(400, "invalid_query");
-    let audit = app.get(&format!("/api/v1/audit?entity=deal&entity_id={id}"), Some(&w.admin)).await;
+    assert_eq!(
+        app.get("/api/v1/deals?follow_up_due=true", Some(&w.broker))
+            .await
+            .body["total"],
+        1
+    );
+    assert_eq!(
+        app.get("/api/v1/deals?stage=signed", Some(&w.broker))
+            .await
+            .body["total"],
+        0
+    );
+    assert_eq!(
+        app.get("/api/v1/deals?chain=machine_tools", Some(&w.admin))
+            .await
+            .body["total"],
+        1
+    );
+    app.get("/api/v1/deals?stage=won", Some(&w.admin))
+        .await
+        .assert_error(400, "invalid_query");
+    let audit = app
+        .get(
+            &format!("/api/v1/audit?entity=deal&entity_id={id}"),
+            Some(&w.admin),
+        )
+        .await;
     assert_eq!(audit.body["items"][0]["action"], "deal.create");
 }

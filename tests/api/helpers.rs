@@ -144,6 +144,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         workers: Some(1),
         ..Settings::default()
     };
+    // The whole suite can run against a live Meilisearch too (each test its own indexes).
+    if std::env::var("TT_TEST_SEARCH_ENGINE").as_deref() == Ok("meilisearch")
+        && let Ok(url) = std::env::var("TT_TEST_MEILI_URL")
+    {
+        settings.search_engine = tt_exchange::config::SearchEngineKind::Meilisearch;
+        settings.meili_url = Some(url);
+        settings.meili_key = std::env::var("TT_TEST_MEILI_KEY").ok().map(Secret::new);
+        settings.index_prefix = format!("tt_test_{}_", tt_exchange::auth::tokens::random_hex(6));
+    }
     configure(&mut settings);
     start(settings, data_dir, pg).await
 }

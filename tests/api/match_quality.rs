@@ -13,12 +13,21 @@ use crate::listings::published;
 const EVAL: &str = include_str!("../fixtures/match_eval.json");
 
 fn dcg(gains: &[f64]) -> f64 {
-    gains.iter().enumerate().map(|(i, g)| (2f64.powf(*g) - 1.0) / (i as f64 + 2.0).log2()).sum()
+    gains
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (2f64.powf(*g) - 1.0) / (i as f64 + 2.0).log2())
+        .sum::<f64>()
+        + 0.0
 }
 
 /// nDCG@10 of a ranking against graded labels.
 fn ndcg(ranked: &[String], labels: &HashMap<String, f64>) -> f64 {
-    let gains: Vec<f64> = ranked.iter().take(10).map(|k| labels.get(k).copied().unwrap_or(0.0)).collect();
+    let gains: Vec<f64> = ranked
+        .iter()
+        .take(10)
+        .map(|k| labels.get(k).copied().unwrap_or(0.0))
+        .collect();
     let mut ideal: Vec<f64> = labels.values().copied().collect();
     ideal.sort_by(|a, b| b.total_cmp(a));
     ideal.truncate(10);
@@ -44,14 +53,27 @@ async fn matches_reach_ndcg_at_10_of_0_80_and_beat_plain_search() {
     let mut owners: HashMap<String, String> = HashMap::new();
     for org in eval["orgs"].as_array().unwrap() {
         let kind = org["kind"].as_str().unwrap();
-        let role = if kind == "enterprise" { "enterprise" } else { "university" };
+        let role = if kind == "enterprise" {
+            "enterprise"
+        } else {
+            "university"
+        };
         let key = org["key"].as_str().unwrap();
         let account = Account::university()
             .email(&format!("{key}@eval.example.cn"))
             .role(role)
-            .org(org["name"].as_str().unwrap(), kind, org["region"].as_str().unwrap());
+            .org(
+                org["name"].as_str().unwrap(),
+                kind,
+                org["region"].as_str().unwrap(),
+            );
         let (_, org_id) = app.registered(&account).await;
-        app.post(&format!("/api/v1/orgs/{org_id}/verify"), Some(&admin), &json!({})).await;
+        app.post(
+            &format!("/api/v1/orgs/{org_id}/verify"),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
         owners.insert(key.to_owned(), app.token(&account.email).await);
     }
     let mut key_of: HashMap<i64, String> = HashMap::new();
@@ -88,19 +110,35 @@ async fn matches_reach_ndcg_at_10_of_0_80_and_beat_plain_search() {
 
     let (mut matched, mut baseline) = (0.0, 0.0);
     for (id, title, labels) in &demands {
-        let r = app.get(&format!("/api/v1/demands/{id}/matches?limit=10"), Some(&broker)).await;
+        let r = app
+            .get(
+                &format!("/api/v1/demands/{id}/matches?limit=10"),
+                Some(&broker),
+            )
+            .await;
         assert_eq!(r.status, 200, "{}", r.text);
         let ranked: Vec<String> = r.body["items"]
             .as_array()
             .unwrap()
             .iter()
-            .filter_map(|m| key_of.get(&m["achievement"]["id"].as_i64().unwrap()).cloned())
+            .filter_map(|m| {
+                key_of
+                    .get(&m["achievement"]["id"].as_i64().unwrap())
+                    .cloned()
+            })
             .collect();
         let q: String = url_encode(title);
-        let s = app.get(&format!("/api/v1/achievements?q={q}&per_page=10"), None).await;
+        let s = app
+            .get(&format!("/api/v1/achievements?q={q}&per_page=10"), None)
+            .await;
         let plain: Vec<String> = s.body["items"]
             .as_array()
-            .map(|items| items.iter().filter_map(|h| key_of.get(&h["id"].as_i64().unwrap()).cloned()).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|h| key_of.get(&h["id"].as_i64().unwrap()).cloned())
+                    .collect()
+            })
             .unwrap_or_default();
         let (m, b) = (ndcg(&ranked, labels), ndcg(&plain, labels));
         println!("{title:<40} matches nDCG@10 {m:.3}   plain search {b:.3}");
@@ -109,15 +147,23 @@ async fn matches_reach_ndcg_at_10_of_0_80_and_beat_plain_search() {
     }
     let n = demands.len() as f64;
     let (matched, baseline) = (matched / n, baseline / n);
-    println!("mean nDCG@10 over {} demands: matches {matched:.3}, plain search (title) {baseline:.3}", demands.len());
-    assert!(demands.len() >= 12 && key_of.len() >= 30, "the evaluation set is big enough");
+    println!(
+        "mean nDCG@10 over {} demands: matches {matched:.3}, plain search (title) {baseline:.3}",
+        demands.len()
+    );
+    assert!(
+        demands.len() >= 12 && key_of.len() >= 30,
+        "the evaluation set is big enough"
+    );
     assert!(matched >= 0.80, "matches nDCG@10 {matched:.3} < 0.80");
 }
 
 fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -168,6 +168,7 @@ async fn filters_repeat_as_or_and_sorts_order_by_price() {
 #[actix_rt::test]
 async fn bad_search_parameters_are_400s() {
     let app = spawn_app().await;
+    let long_q = format!("q={}", "x".repeat(201));
     let cases = [
         ("colour=red", "invalid_query"),
         ("q=a&q=b", "invalid_query"),
@@ -181,6 +182,7 @@ async fn bad_search_parameters_are_400s() {
         ("per_page=101", "invalid_pagination"),
         ("page=200&per_page=100", "invalid_pagination"),
         ("price_max_fen=-5", "invalid_query"),
+        (long_q.as_str(), "invalid_query"),
     ];
     for (query, code) in cases {
         app.get(&format!("/api/v1/achievements?{query}"), None)
