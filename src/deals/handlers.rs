@@ -241,6 +241,12 @@ pub async fn update(
     let id = path.into_inner();
     let req = body.into_inner();
     let note = note(req.note.as_deref())?;
+    if req.stage.is_none() && req.note.is_none() && req.next_follow_up.is_none() {
+        return Err(ApiError::with_message(
+            ErrorCode::InvalidRequestBody,
+            "Nothing to change: send `stage`, `note` or `next_follow_up` with the `version`.",
+        ));
+    }
     let to = req
         .stage
         .as_deref()
@@ -326,7 +332,7 @@ pub async fn update(
                 }
                 None => {}
             }
-            if let Some(date) = req.next_follow_up {
+            if let Some(date) = req.next_follow_up.filter(|d| *d != row.next_follow_up) {
                 let text = date
                     .map(|d| format!("下次跟进：{d}"))
                     .unwrap_or_else(|| "取消跟进日期".into());

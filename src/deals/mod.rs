@@ -353,7 +353,12 @@ pub fn list(
     };
     let total = query().count().get_result(conn)?;
     let rows: Vec<DealRow> = query()
-        .order((deals::next_follow_up.asc(), deals::id.desc()))
+        // Due follow-ups first; deals without a date last on both backends.
+        .order((
+            deals::next_follow_up.is_null().asc(),
+            deals::next_follow_up.asc(),
+            deals::id.desc(),
+        ))
         .offset(offset)
         .limit(limit)
         .select(DealRow::as_select())
