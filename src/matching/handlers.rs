@@ -40,18 +40,18 @@ fn answer(side: &str, matches: Vec<Scored>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "items": items }))
 }
 
-/// Published items only, except for their own org and admins.
+/// Published items only, except for their own org and admins (an unpublished item is a 404
+/// to everyone else, so its existence does not leak); then brokers, admins and the org.
 fn check_visible(
     user: &CurrentUser,
     org_id: i64,
     status: Status,
     what: &str,
 ) -> Result<(), ApiError> {
-    policy::authorize(user, Action::SeeMatches { org_id })?;
     if status != Status::Published && !policy::sees_every_status(Some(user), org_id) {
         return Err(ApiError::not_found(what));
     }
-    Ok(())
+    policy::authorize(user, Action::SeeMatches { org_id })
 }
 
 /// Achievements that could solve the demand, best first.

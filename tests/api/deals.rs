@@ -118,6 +118,21 @@ async fn matches_are_for_brokers_admins_and_the_owning_org() {
     app.get("/api/v1/demands/999999/matches", Some(&w.broker))
         .await
         .assert_error(404, "not_found");
+    // A draft is its org's business only: 404 to brokers and other orgs alike.
+    let draft = app
+        .post("/api/v1/demands", Some(&w.ent), &demand_body())
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let draft_path = format!("/api/v1/demands/{draft}/matches");
+    assert_eq!(app.get(&draft_path, Some(&w.ent)).await.status, 200);
+    app.get(&draft_path, Some(&w.broker))
+        .await
+        .assert_error(404, "not_found");
+    app.get(&draft_path, Some(&w.uni))
+        .await
+        .assert_error(404, "not_found");
 }
 
 #[actix_rt::test]
