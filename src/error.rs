@@ -102,6 +102,15 @@ error_codes! {
     InvalidStageChange => ("invalid_stage_change", CONFLICT, InvalidRequest, "Deals only move forward: recommended → contacted → negotiating → signed, or to lost from any open stage."),
     InvalidLostReason => ("invalid_lost_reason", BAD_REQUEST, InvalidRequest, "A lost deal needs a `lost_reason`: too_early, price, ip_unclear, no_response, benefit_unclear or other."),
     NoteRequired => ("note_required", BAD_REQUEST, InvalidRequest, "A lost deal needs a `note` saying what happened."),
+    // Contracts.
+    InvalidRegistrationNo => ("invalid_registration_no", BAD_REQUEST, InvalidRequest, "`registration_no` must be 14 or 16 digits."),
+    RegistrationNoTaken => ("registration_no_taken", CONFLICT, InvalidRequest, "A contract with this registration number is recorded already."),
+    InvalidContractKind => ("invalid_contract_kind", BAD_REQUEST, InvalidRequest, "Unknown contract `kind` or `sub_kind` for it; see GET /api/v1/taxonomy."),
+    InvalidAmounts => ("invalid_amounts", UNPROCESSABLE_ENTITY, InvalidRequest, "Amounts are integer fen with 0 ≤ tech_amount_fen ≤ amount_fen."),
+    SameParties => ("same_parties", UNPROCESSABLE_ENTITY, InvalidRequest, "Seller and buyer must be different organisations."),
+    InvalidSignedOn => ("invalid_signed_on", UNPROCESSABLE_ENTITY, InvalidRequest, "`signed_on` cannot be in the future."),
+    IdempotencyKeyReused => ("idempotency_key_reused", UNPROCESSABLE_ENTITY, InvalidRequest, "This Idempotency-Key was used with a different request body."),
+    InvalidAmendment => ("invalid_amendment", UNPROCESSABLE_ENTITY, InvalidRequest, "After the amendment the totals must stay ≥ 0 with tech ≤ total."),
     NotAMatch => ("not_a_match", UNPROCESSABLE_ENTITY, InvalidRequest, "This achievement is not among the demand's matches."),
     // Routing.
     RouteNotFound => ("route_not_found", NOT_FOUND, InvalidRequest, "No such endpoint; see /openapi.yaml."),

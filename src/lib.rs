@@ -21,6 +21,7 @@
 //! | [`search`] | `SearchEngine` trait, embedded (tantivy + jieba) and Meilisearch engines, outbox, reindex |
 //! | [`matching`] | candidates from search, the feature scorer and its reasons |
 //! | [`deals`] | the broker's pipeline: stages, versions, timeline |
+//! | [`contracts`] | technology contracts, amendments, registration, idempotent creation |
 //! | [`seed`] | the `seed-demo` data set |
 //! | [`audit`] | the audit trail, written in the same transaction as each change |
 //! | [`taxonomy`] | fixed vocabularies (chains, fields, regions, ...) with labels |
@@ -35,6 +36,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod contracts;
 pub mod db;
 pub mod deals;
 pub mod demands;

@@ -9,7 +9,8 @@ use actix_web::{Route, web};
 use crate::achievements::AchievementStore;
 use crate::demands::DemandStore;
 use crate::{
-    accounts, achievements, audit, auth, deals, demands, listings, matching, search, system,
+    accounts, achievements, audit, auth, contracts, deals, demands, listings, matching, search,
+    system,
 };
 
 /// One registered route; `make` builds the actix route (once per worker).
@@ -88,6 +89,12 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/deals" => deals::handlers::create,
         GET "/api/v1/deals/{id}" => deals::handlers::get,
         PATCH "/api/v1/deals/{id}" => deals::handlers::update,
+
+        GET "/api/v1/contracts" => contracts::handlers::list,
+        POST "/api/v1/contracts" => contracts::handlers::create,
+        GET "/api/v1/contracts/{id}" => contracts::handlers::get,
+        POST "/api/v1/contracts/{id}/amendments" => contracts::handlers::amend,
+        POST "/api/v1/contracts/{id}/registration" => contracts::handlers::register,
     ]
 }
 

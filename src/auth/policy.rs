@@ -46,6 +46,40 @@ pub enum Action {
     EditDeal {
         broker_id: i64,
     },
+    /// Record a contract between these orgs (optionally for a broker's deal).
+    RecordContract {
+        seller_org: i64,
+        buyer_org: i64,
+        deal_broker: Option<i64>,
+    },
+    /// Correct a contract's amounts with an amendment.
+    AmendContract {
+        seller_org: i64,
+        buyer_org: i64,
+        broker: Option<i64>,
+    },
+    /// Decide registration (认定登记).
+    RegisterContract,
+}
+
+/// Whose contracts a list shows: statisticians and admins all, brokers theirs, other
+/// users their org's (as seller or buyer).
+pub fn contract_scope(user: &CurrentUser) -> crate::contracts::ContractScope {
+    use crate::contracts::ContractScope;
+    match user.role {
+        Role::Admin | Role::Statistician => ContractScope::All,
+        Role::Broker => ContractScope::Broker(user.id),
+        Role::University | Role::Enterprise => ContractScope::Org(user.org_id),
+    }
+}
+
+/// One contract: the two parties, the broker, statisticians and admins.
+pub fn sees_contract(user: &CurrentUser, seller: i64, buyer: i64, broker: Option<i64>) -> bool {
+    match user.role {
+        Role::Admin | Role::Statistician => true,
+        Role::Broker => broker == Some(user.id) || user.org_id == seller || user.org_id == buyer,
+        Role::University | Role::Enterprise => user.org_id == seller || user.org_id == buyer,
+    }
 }
 
 /// Which deals a user's list shows: brokers their own, admins all, the orgs of the two
@@ -123,6 +157,27 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
             user.role == Role::Admin || is_owner(user, kind, org_id)
         }
         Action::CreateDeal => user.role == Role::Broker,
+        Action::RecordContract {
+            seller_org,
+            buyer_org,
+            deal_broker,
+        } => {
+            user.role == Role::Admin
+                || deal_broker == Some(user.id)
+                || (!user.role.is_exchange_staff()
+                    && (user.org_id == seller_org || user.org_id == buyer_org))
+        }
+        Action::AmendContract {
+            seller_org,
+            buyer_org,
+            broker,
+        } => {
+            user.role == Role::Admin
+                || broker == Some(user.id)
+                || (!user.role.is_exchange_staff()
+                    && (user.org_id == seller_org || user.org_id == buyer_org))
+        }
+        Action::RegisterContract => user.role == Role::Admin,
         Action::EditDeal { broker_id } => user.role == Role::Admin || user.id == broker_id,
         Action::SeeMatches { org_id } => {
             matches!(user.role, Role::Admin | Role::Broker) || user.org_id == org_id

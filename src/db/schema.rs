@@ -207,6 +207,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contracts (id) {
+        id -> BigInt,
+        registration_no -> Text,
+        kind -> Text,
+        sub_kind -> Nullable<Text>,
+        seller_org_id -> BigInt,
+        buyer_org_id -> BigInt,
+        seller_region -> Text,
+        buyer_region -> Text,
+        seller_kind -> Text,
+        deal_id -> Nullable<BigInt>,
+        achievement_id -> Nullable<BigInt>,
+        demand_id -> Nullable<BigInt>,
+        broker_id -> Nullable<BigInt>,
+        signed_on -> Date,
+        amount_fen -> BigInt,
+        tech_amount_fen -> BigInt,
+        total_amount_fen -> BigInt,
+        total_tech_amount_fen -> BigInt,
+        chain -> Text,
+        field -> Text,
+        registration_status -> Text,
+        registered_on -> Nullable<Date>,
+        registration_comment -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contract_amendments (id) {
+        id -> BigInt,
+        contract_id -> BigInt,
+        amount_delta_fen -> BigInt,
+        tech_amount_delta_fen -> BigInt,
+        reason -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        idem_key -> Text,
+        request_hash -> Text,
+        response_json -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
@@ -214,6 +268,7 @@ diesel::joinable!(achievements -> orgs (org_id));
 diesel::joinable!(demands -> orgs (org_id));
 diesel::joinable!(pool_entries -> achievements (achievement_id));
 diesel::joinable!(deal_events -> deals (deal_id));
+diesel::joinable!(contract_amendments -> contracts (contract_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
@@ -229,4 +284,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_outbox,
     deals,
     deal_events,
+    contracts,
+    contract_amendments,
+    idempotency_keys,
 );

@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod auth;
+mod contracts;
 mod deals;
 mod errors;
 mod helpers;
