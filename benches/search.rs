@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tt_exchange::search::embedded::EmbeddedEngine;
+use tt_exchange::search::meili::MeiliEngine;
 use tt_exchange::search::{
     Engine, Filter, FilterValue, IndexKind, Order, SearchEngine, SearchQuery, Target,
 };
@@ -58,9 +59,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[idx.min(sorted.len() - 1)]
 }
 
-async fn run(n: usize) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::Embedded(Arc::new(EmbeddedEngine::open(dir.path()).expect("engine")));
+async fn run(n: usize, engine: Engine, label: &str) {
+    println!("-- {label}");
     engine.prepare().await.expect("prepare");
     let docs = synthesise(n);
     let target = Target::live(IndexKind::Achievements);
@@ -220,6 +220,8 @@ async fn match_timing(engine: &Engine, n: usize) {
     );
 }
 
+/// Sizes from the arguments; with `TT_BENCH_MEILI_URL` (and `TT_BENCH_MEILI_KEY`) the same
+/// runs against a live Meilisearch too.
 fn main() {
     let sizes: Vec<usize> = std::env::args()
         .skip(1)
@@ -232,6 +234,15 @@ fn main() {
     };
     let system = actix_web::rt::System::new();
     for n in sizes {
-        system.block_on(run(n));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = Engine::Embedded(Arc::new(EmbeddedEngine::open(dir.path()).expect("engine")));
+        system.block_on(run(n, engine, "embedded"));
+        if let Ok(url) = std::env::var("TT_BENCH_MEILI_URL") {
+            let key = std::env::var("TT_BENCH_MEILI_KEY").ok();
+            let prefix = format!("tt_bench_{n}_{}_", std::process::id());
+            let meili = MeiliEngine::new(&url, key.as_deref(), &prefix).expect("meilisearch");
+            system.block_on(run(n, Engine::Meilisearch(meili.clone()), "meilisearch"));
+            let _ = system.block_on(meili.delete_indexes());
+        }
     }
 }

@@ -68,7 +68,10 @@ pub fn contract_scope(user: &CurrentUser) -> crate::contracts::ContractScope {
     use crate::contracts::ContractScope;
     match user.role {
         Role::Admin | Role::Statistician => ContractScope::All,
-        Role::Broker => ContractScope::Broker(user.id),
+        Role::Broker => ContractScope::Broker {
+            user_id: user.id,
+            org_id: user.org_id,
+        },
         Role::University | Role::Enterprise => ContractScope::Org(user.org_id),
     }
 }

@@ -164,7 +164,11 @@ pub fn view(conn: &mut AnyConnection, r: ContractRow) -> QueryResult<ContractVie
 #[derive(Debug, Clone, Copy)]
 pub enum ContractScope {
     All,
-    Broker(i64),
+    /// A broker: the contracts it brokered, and those its own org is a party to.
+    Broker {
+        user_id: i64,
+        org_id: i64,
+    },
     Org(i64),
 }
 
@@ -196,7 +200,14 @@ pub fn list(
         let mut b = contracts::table.into_boxed();
         match scope {
             ContractScope::All => {}
-            ContractScope::Broker(id) => b = b.filter(contracts::broker_id.eq(id)),
+            ContractScope::Broker { user_id, org_id } => {
+                b = b.filter(
+                    contracts::broker_id
+                        .eq(user_id)
+                        .or(contracts::seller_org_id.eq(org_id))
+                        .or(contracts::buyer_org_id.eq(org_id)),
+                )
+            }
             ContractScope::Org(org) => {
                 b = b.filter(
                     contracts::seller_org_id
