@@ -150,3 +150,41 @@ fn both_migration_sets_have_the_same_steps() {
         names(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
     );
 }
+
+#[derive(QueryableByName)]
+struct Pragma {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+#[test]
+fn sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("pragmas.sqlite3");
+    let db = Db::connect(url.to_str().unwrap(), 2).unwrap();
+    db.migrate().unwrap();
+    let mut conn = db.conn().unwrap();
+    let mut pragma = |name: &str| -> String {
+        let column = if name == "busy_timeout" {
+            "timeout"
+        } else {
+            name
+        };
+        diesel::sql_query(format!(
+            "SELECT CAST({column} AS TEXT) AS value FROM pragma_{name}"
+        ))
+        .get_result::<Pragma>(&mut *conn)
+        .unwrap()
+        .value
+    };
+    assert_eq!(pragma("journal_mode"), "wal");
+    assert_eq!(pragma("foreign_keys"), "1");
+    assert_eq!(pragma("busy_timeout"), "5000");
+    // Foreign keys are enforced: a user of a missing org is refused.
+    let err = diesel::sql_query(
+        "INSERT INTO users (org_id, email, name, role, password_hash, is_active, created_at, updated_at) \
+         VALUES (999, 'x@y.cn', 'x', 'university', 'h', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    )
+    .execute(&mut *conn);
+    assert!(err.is_err(), "foreign key enforced");
+}
