@@ -22,6 +22,7 @@
 //! | [`matching`] | candidates from search, the feature scorer and its reasons |
 //! | [`deals`] | the broker's pipeline: stages, versions, timeline |
 //! | [`contracts`] | technology contracts, amendments, registration, idempotent creation |
+//! | [`stats`] | turnover sums by any grouping, JSON and CSV |
 //! | [`seed`] | the `seed-demo` data set |
 //! | [`audit`] | the audit trail, written in the same transaction as each change |
 //! | [`taxonomy`] | fixed vocabularies (chains, fields, regions, ...) with labels |
@@ -50,6 +51,7 @@ pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod system;
 pub mod taxonomy;
 pub mod telemetry;

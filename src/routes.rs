@@ -10,7 +10,7 @@ use crate::achievements::AchievementStore;
 use crate::demands::DemandStore;
 use crate::{
     accounts, achievements, audit, auth, contracts, deals, demands, listings, matching, search,
-    system,
+    stats, system,
 };
 
 /// One registered route; `make` builds the actix route (once per worker).
@@ -95,6 +95,8 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/contracts/{id}" => contracts::handlers::get,
         POST "/api/v1/contracts/{id}/amendments" => contracts::handlers::amend,
         POST "/api/v1/contracts/{id}/registration" => contracts::handlers::register,
+
+        GET "/api/v1/stats/turnover" => stats::turnover_handler,
     ]
 }
 

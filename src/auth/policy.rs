@@ -60,6 +60,8 @@ pub enum Action {
     },
     /// Decide registration (认定登记).
     RegisterContract,
+    /// Read turnover statistics.
+    ReadStats,
 }
 
 /// Whose contracts a list shows: statisticians and admins all, brokers theirs, other
@@ -181,6 +183,7 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
                     && (user.org_id == seller_org || user.org_id == buyer_org))
         }
         Action::RegisterContract => user.role == Role::Admin,
+        Action::ReadStats => matches!(user.role, Role::Admin | Role::Statistician),
         Action::EditDeal { broker_id } => user.role == Role::Admin || user.id == broker_id,
         Action::SeeMatches { org_id } => {
             matches!(user.role, Role::Admin | Role::Broker) || user.org_id == org_id

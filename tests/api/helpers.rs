@@ -311,6 +311,23 @@ impl TestApp {
         created.user.id
     }
 
+    /// Like [`create_user_directly`], returning the user id (for brokers in fixtures).
+    pub async fn create_user_directly_in(
+        &self,
+        email: &str,
+        role: &str,
+        org_id: Option<i64>,
+    ) -> i64 {
+        let org_id = match (role, org_id) {
+            ("broker", None) => {
+                let (_, org) = self.registered(&Account::broker()).await;
+                Some(org)
+            }
+            (_, o) => o,
+        };
+        self.create_user_directly(email, role, org_id).await
+    }
+
     pub async fn admin_token(&self) -> String {
         let email = format!(
             "admin-{}@qcy.example.cn",

@@ -17,4 +17,5 @@ mod schema;
 mod search_api;
 mod search_conformance;
 mod seed;
+mod stats;
 mod system;

@@ -1,0 +1,527 @@
+//! Turnover statistics (技术合同成交额): sums of contract amounts (signed + amendments),
+//! grouped by any of the dimensions of [`Dim`], exact to the fen, as JSON or CSV.
+//!
+//! This first version aggregates the indexed `contracts` table directly; the rollups that
+//! keep it fast at millions of contracts are the next step (see the open statistics issue).
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::auth::extract::CurrentUser;
+use crate::auth::policy::{self, Action};
+use crate::db::schema::{orgs, users};
+use crate::db::{AnyConnection, Backend};
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppData;
+use crate::taxonomy;
+
+/// The dimensions turnover can be grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dim {
+    Year,
+    Quarter,
+    Month,
+    SellerRegion,
+    BuyerRegion,
+    Chain,
+    Field,
+    Kind,
+    SellerKind,
+    SellerOrg,
+    Broker,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 11] = [
+        Dim::Year,
+        Dim::Quarter,
+        Dim::Month,
+        Dim::SellerRegion,
+        Dim::BuyerRegion,
+        Dim::Chain,
+        Dim::Field,
+        Dim::Kind,
+        Dim::SellerKind,
+        Dim::SellerOrg,
+        Dim::Broker,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dim::Year => "year",
+            Dim::Quarter => "quarter",
+            Dim::Month => "month",
+            Dim::SellerRegion => "seller_region",
+            Dim::BuyerRegion => "buyer_region",
+            Dim::Chain => "chain",
+            Dim::Field => "field",
+            Dim::Kind => "kind",
+            Dim::SellerKind => "seller_kind",
+            Dim::SellerOrg => "seller_org",
+            Dim::Broker => "broker",
+        }
+    }
+
+    /// The column header in exports.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Dim::Year => "年份",
+            Dim::Quarter => "季度",
+            Dim::Month => "月份",
+            Dim::SellerRegion => "输出地区",
+            Dim::BuyerRegion => "吸纳地区",
+            Dim::Chain => "产业链",
+            Dim::Field => "技术领域",
+            Dim::Kind => "合同类别",
+            Dim::SellerKind => "卖方类型",
+            Dim::SellerOrg => "卖方单位",
+            Dim::Broker => "技术经纪人",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Dim> {
+        Dim::ALL.into_iter().find(|d| d.name() == s)
+    }
+
+    /// A text-valued SQL expression for this dimension over `date` (a date column). Only
+    /// fixed column names go in: nothing here comes from the request.
+    fn sql(self, backend: Backend, date: &str) -> String {
+        let pg = backend == Backend::Postgres;
+        match self {
+            Dim::Year if pg => format!("to_char({date}, 'YYYY')"),
+            Dim::Year => format!("strftime('%Y', {date})"),
+            Dim::Quarter if pg => {
+                format!("to_char({date}, 'YYYY') || '-Q' || to_char({date}, 'Q')")
+            }
+            Dim::Quarter => format!(
+                "strftime('%Y', {date}) || '-Q' || ((CAST(strftime('%m', {date}) AS INTEGER) + 2) / 3)"
+            ),
+            Dim::Month if pg => format!("to_char({date}, 'YYYY-MM')"),
+            Dim::Month => format!("strftime('%Y-%m', {date})"),
+            Dim::SellerRegion => "seller_region".into(),
+            Dim::BuyerRegion => "buyer_region".into(),
+            Dim::Chain => "chain".into(),
+            Dim::Field => "field".into(),
+            Dim::Kind => "kind".into(),
+            Dim::SellerKind => "seller_kind".into(),
+            Dim::SellerOrg => "CAST(seller_org_id AS TEXT)".into(),
+            Dim::Broker => "COALESCE(CAST(broker_id AS TEXT), '')".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    Signed,
+    Registered,
+}
+
+#[derive(Debug, Clone)]
+pub struct TurnoverQuery {
+    pub group_by: Vec<Dim>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub basis: Basis,
+    pub include_unregistered: bool,
+}
+
+#[derive(Debug, QueryableByName)]
+struct RawRow {
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = BigInt)]
+    contracts: i64,
+    #[diesel(sql_type = BigInt)]
+    amount_fen: i64,
+    #[diesel(sql_type = BigInt)]
+    tech_amount_fen: i64,
+}
+
+/// One group: its keys (codes), their labels, and the sums.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub keys: Vec<String>,
+    pub labels: Vec<String>,
+    pub contracts: i64,
+    pub amount_fen: i64,
+    pub tech_amount_fen: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub contracts: i64,
+    pub amount_fen: i64,
+    pub tech_amount_fen: i64,
+}
+
+pub fn turnover(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    q: &TurnoverQuery,
+) -> Result<(Vec<Row>, Totals), ApiError> {
+    let date = match q.basis {
+        Basis::Signed => "signed_on",
+        Basis::Registered => "registered_on",
+    };
+    let statuses = match (q.basis, q.include_unregistered) {
+        // Only registered contracts have a registration date that counts.
+        (Basis::Registered, _) | (Basis::Signed, false) => "('registered')",
+        (Basis::Signed, true) => "('registered', 'submitted')",
+    };
+    let key = if q.group_by.is_empty() {
+        "''".to_owned()
+    } else {
+        q.group_by
+            .iter()
+            .map(|d| d.sql(backend, date))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ")
+    };
+    let mut filters = vec![
+        format!("registration_status IN {statuses}"),
+        format!("{date} IS NOT NULL"),
+    ];
+    // Dates were parsed as dates, so their text form is safe to inline.
+    if let Some(f) = q.from {
+        filters.push(format!("{date} >= '{f}'"));
+    }
+    if let Some(t) = q.to {
+        filters.push(format!("{date} <= '{t}'"));
+    }
+    let sql = format!(
+        "SELECT {key} AS key, CAST(COUNT(*) AS BIGINT) AS contracts, \
+         CAST(COALESCE(SUM(total_amount_fen), 0) AS BIGINT) AS amount_fen, \
+         CAST(COALESCE(SUM(total_tech_amount_fen), 0) AS BIGINT) AS tech_amount_fen \
+         FROM contracts WHERE {} GROUP BY 1 ORDER BY 1",
+        filters.join(" AND ")
+    );
+    let raw: Vec<RawRow> = diesel::sql_query(sql).load(conn)?;
+    let mut totals = Totals {
+        contracts: 0,
+        amount_fen: 0,
+        tech_amount_fen: 0,
+    };
+    let overflow = || ApiError::internal(anyhow::anyhow!("turnover sum overflows i64"));
+    let labels = Labels::load(conn, &q.group_by, &raw)?;
+    let mut rows = Vec::with_capacity(raw.len());
+    for r in raw {
+        if r.contracts == 0 {
+            continue;
+        }
+        totals.contracts = totals
+            .contracts
+            .checked_add(r.contracts)
+            .ok_or_else(overflow)?;
+        totals.amount_fen = totals
+            .amount_fen
+            .checked_add(r.amount_fen)
+            .ok_or_else(overflow)?;
+        totals.tech_amount_fen = totals
+            .tech_amount_fen
+            .checked_add(r.tech_amount_fen)
+            .ok_or_else(overflow)?;
+        if q.group_by.is_empty() {
+            continue;
+        }
+        let keys: Vec<String> = r.key.split('|').map(str::to_owned).collect();
+        let labels = q
+            .group_by
+            .iter()
+            .zip(&keys)
+            .map(|(d, k)| labels.label(*d, k))
+            .collect();
+        rows.push(Row {
+            keys,
+            labels,
+            contracts: r.contracts,
+            amount_fen: r.amount_fen,
+            tech_amount_fen: r.tech_amount_fen,
+        });
+    }
+    Ok((rows, totals))
+}
+
+/// Chinese labels of the keys in a result.
+struct Labels {
+    orgs: HashMap<String, String>,
+    brokers: HashMap<String, String>,
+}
+
+impl Labels {
+    fn load(conn: &mut AnyConnection, dims: &[Dim], raw: &[RawRow]) -> QueryResult<Labels> {
+        let ids = |dim: Dim| -> Vec<i64> {
+            let Some(pos) = dims.iter().position(|d| *d == dim) else {
+                return vec![];
+            };
+            raw.iter()
+                .filter_map(|r| r.key.split('|').nth(pos)?.parse().ok())
+                .collect()
+        };
+        let orgs: Vec<(i64, String)> = orgs::table
+            .filter(orgs::id.eq_any(ids(Dim::SellerOrg)))
+            .select((orgs::id, orgs::name))
+            .load(conn)?;
+        let brokers: Vec<(i64, String)> = users::table
+            .filter(users::id.eq_any(ids(Dim::Broker)))
+            .select((users::id, users::name))
+            .load(conn)?;
+        Ok(Labels {
+            orgs: orgs
+                .into_iter()
+                .map(|(id, n)| (id.to_string(), n))
+                .collect(),
+            brokers: brokers
+                .into_iter()
+                .map(|(id, n)| (id.to_string(), n))
+                .collect(),
+        })
+    }
+
+    fn label(&self, dim: Dim, key: &str) -> String {
+        let vocab = |v: taxonomy::Vocabulary| {
+            v.get(key)
+                .map(|t| t.zh.to_owned())
+                .unwrap_or_else(|| key.to_owned())
+        };
+        match dim {
+            Dim::Year => format!("{key}年"),
+            Dim::Quarter => match key.split_once("-Q") {
+                Some((y, q)) => format!("{y}年第{q}季度"),
+                None => key.to_owned(),
+            },
+            Dim::Month => match key.split_once('-') {
+                Some((y, m)) => format!("{y}年{}月", m.trim_start_matches('0')),
+                None => key.to_owned(),
+            },
+            Dim::SellerRegion | Dim::BuyerRegion => vocab(taxonomy::REGIONS),
+            Dim::Chain => vocab(taxonomy::CHAINS),
+            Dim::Field => vocab(taxonomy::FIELDS),
+            Dim::Kind => vocab(taxonomy::CONTRACT_KINDS),
+            Dim::SellerKind => vocab(taxonomy::ORG_KINDS),
+            Dim::SellerOrg => self
+                .orgs
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| key.to_owned()),
+            Dim::Broker if key.is_empty() => "无经纪人".into(),
+            Dim::Broker => self
+                .brokers
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| key.to_owned()),
+        }
+    }
+}
+
+/// Exact 万元 from fen: 1 万元 = 1,000,000 fen, six decimals, no float.
+pub fn wan_yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:06}", abs / 1_000_000, abs % 1_000_000)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// UTF-8 with a BOM, so Excel opens the Chinese headers correctly.
+pub fn to_csv(dims: &[Dim], rows: &[Row], totals: &Totals) -> String {
+    let mut out = String::from("\u{feff}");
+    let mut header: Vec<String> = Vec::new();
+    for d in dims {
+        header.push(format!("{}代码", d.zh()));
+        header.push(d.zh().to_owned());
+    }
+    header.extend(
+        [
+            "合同数",
+            "成交额（分）",
+            "技术交易额（分）",
+            "成交额（万元）",
+            "技术交易额（万元）",
+        ]
+        .map(String::from),
+    );
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    let line = |cells: Vec<String>, contracts: i64, amount: i64, tech: i64| {
+        let mut c = cells;
+        c.extend([
+            contracts.to_string(),
+            amount.to_string(),
+            tech.to_string(),
+            wan_yuan(amount),
+            wan_yuan(tech),
+        ]);
+        c.iter().map(|s| csv_field(s)).collect::<Vec<_>>().join(",") + "\r\n"
+    };
+    for r in rows {
+        let cells = r
+            .keys
+            .iter()
+            .zip(&r.labels)
+            .flat_map(|(k, l)| [k.clone(), l.clone()])
+            .collect();
+        out.push_str(&line(cells, r.contracts, r.amount_fen, r.tech_amount_fen));
+    }
+    let mut total_cells = vec!["合计".to_owned()];
+    total_cells.resize(dims.len() * 2, String::new());
+    if dims.is_empty() {
+        total_cells.clear();
+    }
+    out.push_str(&line(
+        total_cells,
+        totals.contracts,
+        totals.amount_fen,
+        totals.tech_amount_fen,
+    ));
+    out
+}
+
+fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, String), ApiError> {
+    let bad = |m: String| ApiError::with_message(ErrorCode::InvalidQuery, m);
+    let mut q = TurnoverQuery {
+        group_by: vec![],
+        from: None,
+        to: None,
+        basis: Basis::Signed,
+        include_unregistered: false,
+    };
+    let mut format = "json".to_owned();
+    let mut seen = std::collections::HashSet::new();
+    for (k, v) in pairs {
+        if !seen.insert(k.clone()) {
+            return Err(bad(format!("`{k}` may be given once.")));
+        }
+        match k.as_str() {
+            "group_by" => {
+                for name in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    let d = Dim::parse(name)
+                        .ok_or_else(|| bad(format!("Unknown `group_by` dimension {name:?}.")))?;
+                    if q.group_by.contains(&d) {
+                        return Err(bad(format!("`{name}` is repeated in `group_by`.")));
+                    }
+                    q.group_by.push(d);
+                }
+            }
+            "from" | "to" => {
+                let d = NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                    .map_err(|_| bad(format!("`{k}` must be a date (YYYY-MM-DD).")))?;
+                if k == "from" {
+                    q.from = Some(d)
+                } else {
+                    q.to = Some(d)
+                }
+            }
+            "date_basis" => {
+                q.basis = match v.as_str() {
+                    "signed" => Basis::Signed,
+                    "registered" => Basis::Registered,
+                    _ => return Err(bad("`date_basis` must be signed or registered.".into())),
+                }
+            }
+            "include_unregistered" => {
+                q.include_unregistered = match v.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(bad("`include_unregistered` must be true or false.".into())),
+                }
+            }
+            "format" => match v.as_str() {
+                "json" | "csv" => format = v,
+                "xlsx" => {
+                    return Err(bad(
+                        "`format=xlsx` is not available yet; use csv (opens in Excel).".into(),
+                    ));
+                }
+                _ => return Err(bad("`format` must be json or csv.".into())),
+            },
+            _ => return Err(bad(format!("Unknown query parameter `{k}`."))),
+        }
+    }
+    if let (Some(f), Some(t)) = (q.from, q.to)
+        && f > t
+    {
+        return Err(bad("`from` is after `to`.".into()));
+    }
+    Ok((q, format))
+}
+
+/// `GET /api/v1/stats/turnover` (statisticians, admins).
+pub async fn turnover_handler(
+    state: AppData,
+    user: CurrentUser,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ReadStats)?;
+    let (q, format) = parse_query(query.into_inner())?;
+    let backend = state.db.backend();
+    let q2 = q.clone();
+    let (rows, totals) = state
+        .db
+        .read(move |conn| turnover(conn, backend, &q2))
+        .await?;
+    if format == "csv" {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                "attachment; filename=\"turnover.csv\"",
+            ))
+            .body(to_csv(&q.group_by, &rows, &totals)));
+    }
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let mut m = Map::new();
+            for ((d, k), l) in q.group_by.iter().zip(r.keys).zip(r.labels) {
+                m.insert(d.name().into(), Value::String(k));
+                m.insert(format!("{}_label", d.name()), Value::String(l));
+            }
+            m.insert("contracts".into(), json!(r.contracts));
+            m.insert("amount_fen".into(), json!(r.amount_fen));
+            m.insert("tech_amount_fen".into(), json!(r.tech_amount_fen));
+            Value::Object(m)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "rows": rows, "total": totals })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wan_yuan_is_exact() {
+        assert_eq!(wan_yuan(1_234_567_891), "1234.567891");
+        assert_eq!(wan_yuan(5), "0.000005");
+        assert_eq!(wan_yuan(-1_000_000), "-1.000000");
+    }
+
+    #[test]
+    fn queries_are_checked() {
+        let p = |s: &[(&str, &str)]| {
+            parse_query(
+                s.iter()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect(),
+            )
+        };
+        assert!(p(&[("group_by", "quarter,seller_region")]).is_ok());
+        assert!(p(&[("group_by", "quarter,quarter")]).is_err());
+        assert!(p(&[("group_by", "planet")]).is_err());
+        assert!(p(&[("from", "2026-13-01")]).is_err());
+        assert!(p(&[("from", "2026-02-01"), ("to", "2026-01-01")]).is_err());
+        assert!(p(&[("format", "pdf")]).is_err());
+    }
+}

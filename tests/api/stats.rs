@@ -1,0 +1,357 @@
+//! Turnover statistics: every grouping equals the brute-force sum over the raw contracts
+//! (random contracts, amendments and registrations from a fixed seed), on both databases.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Account, TestApp, spawn_app};
+use crate::listings::member;
+
+/// A small deterministic generator (no crate needed for a fixed-seed property test).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % (hi - lo + 1) as u64) as i64
+    }
+}
+
+const DIMS: [&str; 11] = [
+    "year",
+    "quarter",
+    "month",
+    "seller_region",
+    "buyer_region",
+    "chain",
+    "field",
+    "kind",
+    "seller_kind",
+    "seller_org",
+    "broker",
+];
+
+fn key_of(c: &Value, dim: &str, basis: &str) -> String {
+    let date = c[if basis == "registered" {
+        "registered_on"
+    } else {
+        "signed_on"
+    }]
+    .as_str()
+    .unwrap_or("");
+    let (y, m) = (&date[..4], &date[5..7]);
+    match dim {
+        "year" => y.to_owned(),
+        "quarter" => format!("{y}-Q{}", (m.parse::<u32>().unwrap() + 2) / 3),
+        "month" => format!("{y}-{m}"),
+        "seller_org" => c["seller_org_id"].to_string(),
+        "broker" => c["broker_id"]
+            .as_i64()
+            .map(|b| b.to_string())
+            .unwrap_or_default(),
+        other => c[other].as_str().unwrap().to_owned(),
+    }
+}
+
+type Sums = BTreeMap<Vec<String>, (i64, i64, i64)>;
+
+fn brute_force(
+    contracts: &[Value],
+    dims: &[&str],
+    basis: &str,
+    include_unregistered: bool,
+    from: &str,
+    to: &str,
+) -> Sums {
+    let mut out = Sums::new();
+    for c in contracts {
+        let status = c["registration_status"].as_str().unwrap();
+        let counted = match (basis, include_unregistered) {
+            ("registered", _) | ("signed", false) => status == "registered",
+            _ => status == "registered" || status == "submitted",
+        };
+        let date = c[if basis == "registered" {
+            "registered_on"
+        } else {
+            "signed_on"
+        }]
+        .as_str();
+        let Some(date) = date else { continue };
+        if !counted || date < from || date > to {
+            continue;
+        }
+        let key: Vec<String> = dims.iter().map(|d| key_of(c, d, basis)).collect();
+        let e = out.entry(key).or_default();
+        e.0 += 1;
+        e.1 += c["amount_fen"].as_i64().unwrap();
+        e.2 += c["tech_amount_fen"].as_i64().unwrap();
+    }
+    out
+}
+
+fn from_api(body: &Value, dims: &[&str]) -> Sums {
+    body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let key = dims
+                .iter()
+                .map(|d| r[*d].as_str().unwrap().to_owned())
+                .collect();
+            (
+                key,
+                (
+                    r["contracts"].as_i64().unwrap(),
+                    r["amount_fen"].as_i64().unwrap(),
+                    r["tech_amount_fen"].as_i64().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+async fn random_exchange(app: &TestApp, admin: &str, seed: u64) -> Vec<Value> {
+    let mut orgs = Vec::new();
+    for (kind, region) in [
+        ("university", "610100"),
+        ("institute", "610300"),
+        ("university", "610403"),
+    ] {
+        let (_, id) = member(
+            app,
+            Account::university().org(&format!("卖方{region}"), kind, region),
+            true,
+            admin,
+        )
+        .await;
+        orgs.push(("seller", id));
+    }
+    for region in ["610400", "610800", "other_province"] {
+        let (_, id) = member(
+            app,
+            Account::enterprise().org(&format!("买方{region}"), "enterprise", region),
+            true,
+            admin,
+        )
+        .await;
+        orgs.push(("buyer", id));
+    }
+    let mut brokers = Vec::new();
+    for i in 0..2 {
+        let email = format!("stats-broker{i}@example.cn");
+        brokers.push(app.create_user_directly_in(&email, "broker", None).await);
+    }
+    let sellers: Vec<i64> = orgs
+        .iter()
+        .filter(|o| o.0 == "seller")
+        .map(|o| o.1)
+        .collect();
+    let buyers: Vec<i64> = orgs
+        .iter()
+        .filter(|o| o.0 == "buyer")
+        .map(|o| o.1)
+        .collect();
+    let kinds = [
+        ("development", Some("commissioned")),
+        ("transfer", Some("patent")),
+        ("licensing", Some("exclusive")),
+        ("consulting", None),
+        ("service", Some("training")),
+    ];
+    let chains = [
+        "machine_tools",
+        "semiconductors",
+        "new_materials",
+        "biomedicine",
+    ];
+    let fields = [
+        "advanced_manufacturing",
+        "electronic_information",
+        "new_materials",
+    ];
+    let mut rng = Lcg(seed);
+    for i in 0..40 {
+        let (kind, sub) = *rng.pick(&kinds);
+        let amount = rng.range(0, 5_000_000_000);
+        let tech = rng.range(0, amount);
+        let signed = format!(
+            "{}-{:02}-{:02}",
+            rng.range(2024, 2025),
+            rng.range(1, 12),
+            rng.range(1, 28)
+        );
+        let mut body = json!({
+            "registration_no": format!("{:014}", 61010000000000i64 + i),
+            "kind": kind, "sub_kind": sub,
+            "seller_org_id": *rng.pick(&sellers), "buyer_org_id": *rng.pick(&buyers),
+            "signed_on": signed, "amount_fen": amount, "tech_amount_fen": tech,
+            "chain": *rng.pick(&chains), "field": *rng.pick(&fields)
+        });
+        if rng.next() % 2 == 0 {
+            body["broker_id"] = json!(*rng.pick(&brokers));
+        }
+        let r = app.post("/api/v1/contracts", Some(admin), &body).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let id = r.body["id"].as_i64().unwrap();
+        if rng.next() % 3 == 0 {
+            let delta = rng.range(0, 1_000_000);
+            let r = app.post(&format!("/api/v1/contracts/{id}/amendments"), Some(admin), &json!({"amount_delta_fen": delta, "tech_amount_delta_fen": 0, "reason": "补充协议"})).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+        match rng.next() % 4 {
+            0 => {}
+            1 => {
+                app.post(
+                    &format!("/api/v1/contracts/{id}/registration"),
+                    Some(admin),
+                    &json!({"status": "not_registered"}),
+                )
+                .await;
+            }
+            _ => {
+                let on = format!("2026-{:02}-{:02}", rng.range(1, 9), rng.range(1, 28));
+                let r = app
+                    .post(
+                        &format!("/api/v1/contracts/{id}/registration"),
+                        Some(admin),
+                        &json!({"status": "registered", "registered_on": on}),
+                    )
+                    .await;
+                assert_eq!(r.status, 200, "{}", r.text);
+            }
+        }
+    }
+    let all = app.get("/api/v1/contracts?per_page=100", Some(admin)).await;
+    all.body["items"].as_array().unwrap().clone()
+}
+
+#[actix_rt::test]
+async fn every_grouping_equals_the_brute_force_sum() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contracts = random_exchange(&app, &admin, 20_261_125).await;
+    assert_eq!(contracts.len(), 40);
+    let mut groupings: Vec<Vec<&str>> = DIMS.iter().map(|d| vec![*d]).collect();
+    groupings.push(vec![]);
+    groupings.push(vec!["quarter", "seller_region"]);
+    groupings.push(vec!["year", "chain", "kind", "broker"]);
+    groupings.push(vec![
+        "seller_org",
+        "buyer_region",
+        "field",
+        "seller_kind",
+        "month",
+    ]);
+    for basis in ["signed", "registered"] {
+        for include in [false, true] {
+            for (from, to) in [("0000-01-01", "9999-12-31"), ("2024-04-01", "2025-06-30")] {
+                for dims in &groupings {
+                    let mut path = format!(
+                        "/api/v1/stats/turnover?date_basis={basis}&include_unregistered={include}"
+                    );
+                    if from != "0000-01-01" {
+                        path.push_str(&format!("&from={from}&to={to}"));
+                    }
+                    if !dims.is_empty() {
+                        path.push_str(&format!("&group_by={}", dims.join(",")));
+                    }
+                    let r = app.get(&path, Some(&admin)).await;
+                    assert_eq!(r.status, 200, "{path}: {}", r.text);
+                    let want = brute_force(&contracts, dims, basis, include, from, to);
+                    let total: (i64, i64, i64) = want
+                        .values()
+                        .fold((0, 0, 0), |a, v| (a.0 + v.0, a.1 + v.1, a.2 + v.2));
+                    assert_eq!(r.body["total"]["contracts"], total.0, "{path}");
+                    assert_eq!(r.body["total"]["amount_fen"], total.1, "{path}");
+                    assert_eq!(r.body["total"]["tech_amount_fen"], total.2, "{path}");
+                    if !dims.is_empty() {
+                        assert_eq!(from_api(&r.body, dims), want, "{path}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn turnover_has_labels_exports_csv_and_is_for_statisticians() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    random_exchange(&app, &admin, 7).await;
+    let r = app
+        .get(
+            "/api/v1/stats/turnover?group_by=quarter,seller_region&include_unregistered=true",
+            Some(&admin),
+        )
+        .await;
+    let row = &r.body["rows"][0];
+    assert!(
+        row["quarter_label"].as_str().unwrap().contains("年第"),
+        "{}",
+        r.text
+    );
+    assert!(
+        ["西安市", "宝鸡市", "杨凌示范区"].contains(&row["seller_region_label"].as_str().unwrap())
+    );
+    let csv = app
+        .get(
+            "/api/v1/stats/turnover?group_by=chain&format=csv",
+            Some(&admin),
+        )
+        .await;
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(csv.text.starts_with('\u{feff}'), "BOM for Excel");
+    let lines: Vec<&str> = csv.text.trim_end().split("\r\n").collect();
+    assert!(
+        lines[0].contains("产业链") && lines[0].contains("成交额（万元）"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines.last().unwrap().starts_with("合计"));
+    let json_total =
+        app.get("/api/v1/stats/turnover", Some(&admin)).await.body["total"]["amount_fen"]
+            .as_i64()
+            .unwrap();
+    assert!(
+        lines.last().unwrap().contains(&format!(",{json_total},")),
+        "{}",
+        lines.last().unwrap()
+    );
+
+    app.create_user_directly("tongji2@qcy.example.cn", "statistician", None)
+        .await;
+    let statistician = app.token("tongji2@qcy.example.cn").await;
+    assert_eq!(
+        app.get("/api/v1/stats/turnover", Some(&statistician))
+            .await
+            .status,
+        200
+    );
+    let (ent, _) = member(&app, Account::enterprise(), true, &admin).await;
+    app.get("/api/v1/stats/turnover", Some(&ent))
+        .await
+        .assert_error(403, "forbidden");
+    for bad in [
+        "group_by=planet",
+        "group_by=year,year",
+        "from=2026-13-01",
+        "format=pdf",
+        "date_basis=paid",
+        "colour=red",
+    ] {
+        app.get(&format!("/api/v1/stats/turnover?{bad}"), Some(&admin))
+            .await
+            .assert_error(400, "invalid_query");
+    }
+}
