@@ -52,7 +52,7 @@ fn key_of(c: &Value, dim: &str, basis: &str) -> String {
     let (y, m) = (&date[..4], &date[5..7]);
     match dim {
         "year" => y.to_owned(),
-        "quarter" => format!("{y}-Q{}", (m.parse::<u32>().unwrap() + 2) / 3),
+        "quarter" => format!("{y}-Q{}", m.parse::<u32>().unwrap().div_ceil(3)),
         "month" => format!("{y}-{m}"),
         "seller_org" => c["seller_org_id"].to_string(),
         "broker" => c["broker_id"]
@@ -198,13 +198,13 @@ async fn random_exchange(app: &TestApp, admin: &str, seed: u64) -> Vec<Value> {
             "signed_on": signed, "amount_fen": amount, "tech_amount_fen": tech,
             "chain": *rng.pick(&chains), "field": *rng.pick(&fields)
         });
-        if rng.next() % 2 == 0 {
+        if rng.next().is_multiple_of(2) {
             body["broker_id"] = json!(*rng.pick(&brokers));
         }
         let r = app.post("/api/v1/contracts", Some(admin), &body).await;
         assert_eq!(r.status, 201, "{}", r.text);
         let id = r.body["id"].as_i64().unwrap();
-        if rng.next() % 3 == 0 {
+        if rng.next().is_multiple_of(3) {
             let delta = rng.range(0, 1_000_000);
             let r = app.post(&format!("/api/v1/contracts/{id}/amendments"), Some(admin), &json!({"amount_delta_fen": delta, "tech_amount_delta_fen": 0, "reason": "补充协议"})).await;
             assert_eq!(r.status, 201, "{}", r.text);
