@@ -97,6 +97,9 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/contracts/{id}/registration" => contracts::handlers::register,
 
         GET "/api/v1/stats/turnover" => stats::turnover_handler,
+        GET "/api/v1/stats/targets" => stats::targets_handler,
+        PUT "/api/v1/stats/targets/{year}" => stats::put_target,
+        GET "/api/v1/stats/chains" => stats::chains_handler,
     ]
 }
 

@@ -525,3 +525,265 @@ mod tests {
         assert!(p(&[("format", "pdf")]).is_err());
     }
 }
+
+/// Registered turnover (signed basis) between two dates, inclusive.
+fn registered_sum(conn: &mut AnyConnection, from: NaiveDate, to: NaiveDate) -> QueryResult<i64> {
+    use crate::db::schema::contracts;
+    let sum: Option<i64> = contracts::table
+        .filter(contracts::registration_status.eq("registered"))
+        .filter(contracts::signed_on.ge(from))
+        .filter(contracts::signed_on.le(to))
+        .select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
+            "CAST(SUM(total_amount_fen) AS BIGINT)",
+        ))
+        .first(conn)?;
+    Ok(sum.unwrap_or(0))
+}
+
+#[derive(Debug, Serialize)]
+pub struct TargetProgress {
+    pub year: i32,
+    pub target_fen: i64,
+    /// Registered turnover of the year so far (the whole year for past years).
+    pub turnover_fen: i64,
+    /// turnover / target in basis points (10000 = 100 %), rounded down.
+    pub share_bp: i64,
+    /// The same period of the previous year.
+    pub last_year_same_period_fen: i64,
+    /// Growth over that period in basis points; null when last year had none.
+    pub growth_bp: Option<i64>,
+    pub through: NaiveDate,
+}
+
+fn ratio_bp(num: i64, den: i64) -> Option<i64> {
+    if den == 0 {
+        return None;
+    }
+    i64::try_from(i128::from(num) * 10_000 / i128::from(den)).ok()
+}
+
+pub fn targets(conn: &mut AnyConnection, today: NaiveDate) -> QueryResult<Vec<TargetProgress>> {
+    use crate::db::schema::stats_targets;
+    use chrono::Datelike;
+    let rows: Vec<(i32, i64)> = stats_targets::table
+        .order(stats_targets::year.desc())
+        .select((stats_targets::year, stats_targets::amount_fen))
+        .load(conn)?;
+    let mut out = Vec::new();
+    for (year, target) in rows {
+        let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
+        let end_of_year = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today);
+        let through = if today < end_of_year {
+            today.max(start)
+        } else {
+            end_of_year
+        };
+        let turnover = registered_sum(conn, start, through)?;
+        let last_start = NaiveDate::from_ymd_opt(year - 1, 1, 1).unwrap_or(start);
+        // Same day last year; 29 February falls back to the 28th.
+        let last_through = through
+            .with_year(year - 1)
+            .or_else(|| NaiveDate::from_ymd_opt(year - 1, through.month(), 28))
+            .unwrap_or(last_start);
+        let last = registered_sum(conn, last_start, last_through)?;
+        out.push(TargetProgress {
+            year,
+            target_fen: target,
+            turnover_fen: turnover,
+            share_bp: ratio_bp(turnover, target).unwrap_or(0),
+            last_year_same_period_fen: last,
+            growth_bp: ratio_bp(turnover - last, last),
+            through,
+        });
+    }
+    Ok(out)
+}
+
+/// `GET /api/v1/stats/targets` (statisticians, admins): each year's target and progress.
+pub async fn targets_handler(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ReadStats)?;
+    let today = crate::listings::fields::today();
+    let items = state.db.read(move |conn| Ok(targets(conn, today)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetRequest {
+    pub amount_fen: i64,
+}
+
+/// `PUT /api/v1/stats/targets/{year}` (admin).
+pub async fn put_target(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i32>,
+    body: web::Json<TargetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    use crate::db::schema::stats_targets;
+    policy::authorize(&user, Action::SetTargets)?;
+    let year = path.into_inner();
+    if !(2000..=2100).contains(&year) {
+        return Err(ApiError::new(ErrorCode::InvalidYear));
+    }
+    let amount = body.amount_fen;
+    if !(1..=crate::listings::fields::MAX_FEN).contains(&amount) {
+        return Err(ApiError::with_message(
+            ErrorCode::InvalidAmounts,
+            "`amount_fen` must be a positive integer number of fen.",
+        ));
+    }
+    let today = crate::listings::fields::today();
+    let item = state
+        .db
+        .write(move |conn| {
+            let at = crate::accounts::model::now();
+            let before: Option<i64> = stats_targets::table
+                .filter(stats_targets::year.eq(year))
+                .select(stats_targets::amount_fen)
+                .first(conn)
+                .optional()?;
+            match before {
+                Some(_) => {
+                    diesel::update(stats_targets::table.filter(stats_targets::year.eq(year)))
+                        .set((
+                            stats_targets::amount_fen.eq(amount),
+                            stats_targets::updated_by.eq(user.id),
+                            stats_targets::updated_at.eq(at),
+                        ))
+                        .execute(conn)?;
+                }
+                None => {
+                    diesel::insert_into(stats_targets::table)
+                        .values((
+                            stats_targets::year.eq(year),
+                            stats_targets::amount_fen.eq(amount),
+                            stats_targets::updated_by.eq(user.id),
+                            stats_targets::updated_at.eq(at),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+            crate::audit::record(
+                conn,
+                crate::audit::Change {
+                    actor_id: Some(user.id),
+                    action: "stats.target",
+                    entity: "stats_target",
+                    entity_id: Some(i64::from(year)),
+                    before: before.map(|b| json!({"amount_fen": b})),
+                    after: Some(json!({"amount_fen": amount})),
+                },
+            )?;
+            let all = targets(conn, today)?;
+            all.into_iter()
+                .find(|t| t.year == year)
+                .ok_or_else(|| ApiError::not_found("Target"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(item))
+}
+
+/// `GET /api/v1/stats/chains` (statisticians, admins): the state of each industry chain.
+pub async fn chains_handler(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ReadStats)?;
+    let today = crate::listings::fields::today();
+    let body = state
+        .db
+        .read(move |conn| chains_overview(conn, today))
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+fn chains_overview(conn: &mut AnyConnection, today: NaiveDate) -> Result<Value, ApiError> {
+    use crate::db::schema::{achievements, contracts, deals, demands, pool_entries};
+    let count = || diesel::dsl::sql::<BigInt>("CAST(COUNT(*) AS BIGINT)");
+    let achievements_by: Vec<(String, i64)> = achievements::table
+        .filter(achievements::status.eq("published"))
+        .group_by(achievements::chain)
+        .select((achievements::chain, count()))
+        .load(conn)?;
+    let demands_by: Vec<(String, bool, i64)> = demands::table
+        .filter(demands::status.eq("published"))
+        .filter(demands::valid_until.ge(today))
+        .group_by((demands::chain, demands::bottleneck))
+        .select((demands::chain, demands::bottleneck, count()))
+        .load(conn)?;
+    let deals_by: Vec<(String, String, i64)> = deals::table
+        .inner_join(demands::table.on(demands::id.eq(deals::demand_id)))
+        .group_by((demands::chain, deals::stage))
+        .select((demands::chain, deals::stage, count()))
+        .load(conn)?;
+    let contracts_by: Vec<(String, i64, Option<i64>)> = contracts::table
+        .filter(contracts::registration_status.eq("registered"))
+        .group_by(contracts::chain)
+        .select((
+            contracts::chain,
+            count(),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
+                "CAST(SUM(total_amount_fen) AS BIGINT)",
+            ),
+        ))
+        .load(conn)?;
+    let mut chains = Vec::new();
+    for term in taxonomy::CHAINS.terms {
+        let code = term.code;
+        let published = achievements_by
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|x| x.1)
+            .unwrap_or(0);
+        let open: i64 = demands_by
+            .iter()
+            .filter(|(c, _, _)| c == code)
+            .map(|x| x.2)
+            .sum();
+        let bottleneck: i64 = demands_by
+            .iter()
+            .filter(|(c, b, _)| c == code && *b)
+            .map(|x| x.2)
+            .sum();
+        let mut stages = Map::new();
+        for stage in ["recommended", "contacted", "negotiating", "signed", "lost"] {
+            let n = deals_by
+                .iter()
+                .find(|(c, s, _)| c == code && s == stage)
+                .map(|x| x.2)
+                .unwrap_or(0);
+            stages.insert(stage.into(), json!(n));
+        }
+        let (contracts_n, turnover) = contracts_by
+            .iter()
+            .find(|(c, _, _)| c == code)
+            .map(|x| (x.1, x.2.unwrap_or(0)))
+            .unwrap_or((0, 0));
+        chains.push(json!({
+            "chain": code, "chain_label": term.zh,
+            "published_achievements": published,
+            "open_demands": open, "bottleneck_demands": bottleneck,
+            "deals": stages,
+            "registered_contracts": contracts_n, "turnover_fen": turnover,
+        }));
+    }
+    let pool: Vec<(i32, bool, String)> = pool_entries::table
+        .inner_join(achievements::table)
+        .select((
+            pool_entries::year,
+            pool_entries::key_project,
+            achievements::status,
+        ))
+        .load(conn)?;
+    let mut years: std::collections::BTreeMap<i32, (i64, i64, i64)> = Default::default();
+    for (year, key, status) in pool {
+        let e = years.entry(year).or_default();
+        e.0 += 1;
+        e.1 += i64::from(key);
+        e.2 += i64::from(status == "transferred");
+    }
+    let pool: Vec<Value> = years
+        .into_iter()
+        .rev()
+        .map(|(year, (entries, key, converted))| json!({"year": year, "entries": entries, "key_projects": key, "converted": converted}))
+        .collect();
+    Ok(json!({ "chains": chains, "pool": pool }))
+}

@@ -62,6 +62,8 @@ pub enum Action {
     RegisterContract,
     /// Read turnover statistics.
     ReadStats,
+    /// Set yearly turnover targets.
+    SetTargets,
 }
 
 /// Whose contracts a list shows: statisticians and admins all, brokers theirs, other
@@ -184,6 +186,7 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
         }
         Action::RegisterContract => user.role == Role::Admin,
         Action::ReadStats => matches!(user.role, Role::Admin | Role::Statistician),
+        Action::SetTargets => user.role == Role::Admin,
         Action::EditDeal { broker_id } => user.role == Role::Admin || user.id == broker_id,
         Action::SeeMatches { org_id } => {
             matches!(user.role, Role::Admin | Role::Broker) || user.org_id == org_id

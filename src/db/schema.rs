@@ -261,6 +261,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stats_targets (id) {
+        id -> BigInt,
+        year -> Integer,
+        amount_fen -> BigInt,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
@@ -287,4 +297,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contracts,
     contract_amendments,
     idempotency_keys,
+    stats_targets,
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(demands::chain, deals::stage);

@@ -355,3 +355,169 @@ async fn turnover_has_labels_exports_csv_and_is_for_statisticians() {
             .assert_error(400, "invalid_query");
     }
 }
+
+#[actix_rt::test]
+async fn yearly_targets_show_progress_against_last_year() {
+    use awc::http::Method;
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, seller) = member(&app, Account::university(), true, &admin).await;
+    let (_, buyer) = member(&app, Account::enterprise(), true, &admin).await;
+    let today = chrono::Utc::now().date_naive();
+    let this_year = today.format("%Y").to_string().parse::<i32>().unwrap();
+    let same_day_last_year = {
+        use chrono::Datelike;
+        today
+            .with_year(today.year() - 1)
+            .unwrap_or(today - chrono::Duration::days(365))
+    };
+    for (i, (signed, amount)) in [
+        (today, 300_000_000i64),
+        (same_day_last_year, 200_000_000i64),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = app
+            .post(
+                "/api/v1/contracts",
+                Some(&admin),
+                &json!({"registration_no": format!("6101002026990{i}"), "kind": "consulting", "seller_org_id": seller,
+                        "buyer_org_id": buyer, "signed_on": signed.to_string(), "amount_fen": amount, "tech_amount_fen": 0,
+                        "chain": "machine_tools", "field": "advanced_manufacturing"}),
+            )
+            .await;
+        let id = r.body["id"].as_i64().unwrap();
+        let r = app
+            .post(
+                &format!("/api/v1/contracts/{id}/registration"),
+                Some(&admin),
+                &json!({"status": "registered", "registered_on": today.to_string()}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let put = |year: i32, body: Value, token: String| {
+        let app = &app;
+        async move {
+            app.request(
+                Method::PUT,
+                &format!("/api/v1/stats/targets/{year}"),
+                Some(&token),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let r = put(
+        this_year,
+        json!({"amount_fen": 1_200_000_000i64}),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["turnover_fen"], 300_000_000i64);
+    assert_eq!(r.body["share_bp"], 2500);
+    assert_eq!(r.body["last_year_same_period_fen"], 200_000_000i64);
+    assert_eq!(r.body["growth_bp"], 5000);
+    put(1999, json!({"amount_fen": 1}), admin.clone())
+        .await
+        .assert_error(400, "invalid_year");
+    put(this_year, json!({"amount_fen": 0}), admin.clone())
+        .await
+        .assert_error(422, "invalid_amounts");
+    app.create_user_directly("tongji3@qcy.example.cn", "statistician", None)
+        .await;
+    let statistician = app.token("tongji3@qcy.example.cn").await;
+    put(this_year, json!({"amount_fen": 5}), statistician.clone())
+        .await
+        .assert_error(403, "forbidden");
+    let list = app.get("/api/v1/stats/targets", Some(&statistician)).await;
+    assert_eq!(list.body["items"][0]["year"], this_year);
+    assert_eq!(list.body["items"][0]["target_fen"], 1_200_000_000i64);
+}
+
+#[actix_rt::test]
+async fn the_chain_overview_counts_listings_deals_contracts_and_pool_conversion() {
+    use awc::http::Method;
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (uni, uni_org) = member(&app, Account::university(), true, &admin).await;
+    let (ent, ent_org) = member(&app, Account::enterprise(), true, &admin).await;
+    let (broker, _) = member(&app, Account::broker(), true, &admin).await;
+    let a = crate::listings::published(
+        &app,
+        "achievements",
+        &uni,
+        &admin,
+        &crate::listings::achievement_body(),
+    )
+    .await;
+    let d = crate::listings::published(
+        &app,
+        "demands",
+        &ent,
+        &admin,
+        &crate::listings::demand_body(),
+    )
+    .await;
+    app.request(
+        Method::PUT,
+        &format!("/api/v1/pool/2026/entries/{a}"),
+        Some(&admin),
+        Some(&json!({"key_project": true})),
+    )
+    .await;
+    let deal = app
+        .post(
+            "/api/v1/deals",
+            Some(&broker),
+            &json!({"demand_id": d, "achievement_id": a}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let c = app
+        .post(
+            "/api/v1/contracts",
+            Some(&broker),
+            &json!({"registration_no": "61010020269999", "kind": "transfer", "sub_kind": "patent", "seller_org_id": uni_org,
+                    "buyer_org_id": ent_org, "deal_id": deal, "signed_on": "2026-01-10", "amount_fen": 800_000_000i64, "tech_amount_fen": 800_000_000i64}),
+        )
+        .await;
+    assert_eq!(c.status, 201, "{}", c.text);
+    let id = c.body["id"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/contracts/{id}/registration"),
+        Some(&admin),
+        &json!({"status": "registered"}),
+    )
+    .await;
+    let r = app.get("/api/v1/stats/chains", Some(&admin)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mt = r.body["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["chain"] == "machine_tools")
+        .unwrap()
+        .clone();
+    assert_eq!(mt["chain_label"], "高端机床");
+    assert_eq!(
+        mt["published_achievements"], 0,
+        "transferred, no longer on the market"
+    );
+    assert_eq!(mt["open_demands"], 1);
+    assert_eq!(mt["bottleneck_demands"], 1);
+    assert_eq!(mt["deals"]["signed"], 1);
+    assert_eq!(mt["registered_contracts"], 1);
+    assert_eq!(mt["turnover_fen"], 800_000_000i64);
+    assert_eq!(
+        r.body["pool"][0],
+        json!({"year": 2026, "entries": 1, "key_projects": 1, "converted": 1})
+    );
+    app.get("/api/v1/stats/chains", Some(&uni))
+        .await
+        .assert_error(403, "forbidden");
+}
