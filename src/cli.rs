@@ -141,8 +141,32 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 );
             }
         }
-        Command::GenData { .. } => {
-            anyhow::bail!("not yet available: this subcommand arrives with its feature");
+        Command::GenData {
+            achievements,
+            demands,
+            contracts,
+        } => {
+            if settings.env == crate::config::Environment::Production {
+                anyhow::bail!("gen-data refuses to run with TT_ENV=production");
+            }
+            let _lock = lock_data_dir(&settings)?;
+            let db = open_database(&settings)?;
+            let show = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let started = std::time::Instant::now();
+            let report = actix_web::web::block(move || {
+                crate::gen_data::generate(&db, achievements, demands, contracts, show)
+            })
+            .await?
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let secs = started.elapsed().as_secs_f64();
+            let rows = (report.achievements + report.demands + report.contracts) as f64;
+            println!(
+                "generated {} achievements, {} demands, {} contracts in {secs:.1} s ({:.0} rows/s)",
+                report.achievements,
+                report.demands,
+                report.contracts,
+                rows / secs.max(1e-9)
+            );
         }
     }
     Ok(())

@@ -24,6 +24,7 @@
 //! | [`contracts`] | technology contracts, amendments, registration, idempotent creation |
 //! | [`stats`] | turnover sums by any grouping, JSON and CSV |
 //! | [`seed`] | the `seed-demo` data set |
+//! | [`gen_data`] | `gen-data`: synthetic data for benchmarks |
 //! | [`audit`] | the audit trail, written in the same transaction as each change |
 //! | [`taxonomy`] | fixed vocabularies (chains, fields, regions, ...) with labels |
 //! | [`system`] | health, readiness, metrics, spec, taxonomy and error-table endpoints |
@@ -42,6 +43,7 @@ pub mod db;
 pub mod deals;
 pub mod demands;
 pub mod error;
+pub mod gen_data;
 pub mod listings;
 pub mod matching;
 pub mod metrics;

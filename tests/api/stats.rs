@@ -521,3 +521,58 @@ async fn the_chain_overview_counts_listings_deals_contracts_and_pool_conversion(
         .await
         .assert_error(403, "forbidden");
 }
+
+#[actix_rt::test]
+async fn gen_data_fills_the_exchange_with_consistent_synthetic_data() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let db = app.db.clone();
+    let report =
+        actix_web::web::block(move || tt_exchange::gen_data::generate(&db, 120, 30, 2_500, false))
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(
+        (report.achievements, report.demands, report.contracts),
+        (120, 30, 2_500)
+    );
+    let all = app
+        .get(
+            "/api/v1/stats/turnover?include_unregistered=true",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(all.body["total"]["contracts"], 2_500, "{}", all.text);
+    let by_kind = app
+        .get(
+            "/api/v1/stats/turnover?include_unregistered=true&group_by=kind",
+            Some(&admin),
+        )
+        .await;
+    let sum: i64 = by_kind.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["contracts"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sum, 2_500);
+    app.sync_search().await;
+    assert_eq!(
+        app.get("/api/v1/achievements", None).await.body["total"],
+        120
+    );
+    assert_eq!(app.get("/api/v1/demands", None).await.body["total"], 30);
+    // A second run adds more, with fresh registration numbers.
+    let db = app.db.clone();
+    actix_web::web::block(move || tt_exchange::gen_data::generate(&db, 0, 0, 100, false))
+        .await
+        .unwrap()
+        .unwrap();
+    let all = app
+        .get(
+            "/api/v1/stats/turnover?include_unregistered=true",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(all.body["total"]["contracts"], 2_600);
+}

@@ -1,0 +1,334 @@
+//! `gen-data`: synthetic orgs, published listings and contracts for benchmarks, written in
+//! large multi-row batches inside a few transactions, with a progress bar.
+
+use chrono::{Duration, NaiveDate};
+use diesel::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::accounts::model::{self, NewOrg, NewUser, now, org_name_key};
+use crate::db::schema::{achievements, contracts, demands};
+use crate::db::{AnyConnection, Db};
+use crate::error::ApiError;
+use crate::search::{IndexKind, outbox};
+use crate::taxonomy;
+
+const BATCH: usize = 1_000;
+/// Rows per transaction: big enough to be fast, small enough to show progress.
+const PER_TX: usize = 50_000;
+
+/// A small deterministic generator, so runs are repeatable.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct GenReport {
+    pub achievements: u64,
+    pub demands: u64,
+    pub contracts: u64,
+}
+
+fn bar(n: u64, what: &str, show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::new(n);
+    b.set_style(
+        ProgressStyle::with_template("{prefix:>12} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    b.set_prefix(what.to_owned());
+    b
+}
+
+/// Orgs (60 sellers, 80 buyers) and one generator user, created once.
+fn setup(
+    conn: &mut AnyConnection,
+) -> Result<(Vec<(i64, String, String)>, Vec<(i64, String)>, i64), ApiError> {
+    let regions: Vec<&str> = taxonomy::REGIONS.codes().collect();
+    let mut sellers = Vec::new();
+    let mut buyers = Vec::new();
+    let at = now();
+    for i in 0..140 {
+        let (kind, name) = if i < 60 {
+            (
+                if i % 4 == 0 {
+                    "institute"
+                } else {
+                    "university"
+                },
+                format!("合成数据高校院所{i:03}"),
+            )
+        } else {
+            ("enterprise", format!("合成数据企业{i:03}"))
+        };
+        let region = regions[i % regions.len()];
+        let key = org_name_key(&name);
+        let org = match model::find_org_by_key(conn, &key)? {
+            Some(o) => o,
+            None => {
+                let o = model::insert_org(
+                    conn,
+                    &NewOrg {
+                        name: &name,
+                        name_key: &key,
+                        kind,
+                        region,
+                        is_exchange: false,
+                        created_at: at,
+                        updated_at: at,
+                    },
+                )?;
+                model::mark_org_verified(conn, o.id, o.id.min(1), at)?;
+                o
+            }
+        };
+        if i < 60 {
+            sellers.push((org.id, org.region.clone(), org.kind.clone()));
+        } else {
+            buyers.push((org.id, org.region.clone()));
+        }
+    }
+    let email = "gen-data@generated.example.cn";
+    let user = match model::find_user_by_email(conn, email)? {
+        Some(u) => u.id,
+        None => {
+            model::insert_user(
+                conn,
+                &NewUser {
+                    org_id: model::EXCHANGE_ORG_ID,
+                    email,
+                    name: "合成数据",
+                    role: "admin",
+                    password_hash: "!disabled",
+                    is_active: false,
+                    created_at: at,
+                    updated_at: at,
+                },
+            )?
+            .id
+        }
+    };
+    Ok((sellers, buyers, user))
+}
+
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            AnyConnection::Postgresql(c) => diesel::insert_into($table).values($rows).execute(c)?,
+            AnyConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c)?,
+        }
+    };
+}
+
+pub fn generate(
+    db: &Db,
+    n_achievements: u64,
+    n_demands: u64,
+    n_contracts: u64,
+    show: bool,
+) -> Result<GenReport, ApiError> {
+    let (sellers, buyers, user) = db.write_blocking(setup)?;
+    let chains: Vec<&str> = taxonomy::CHAINS.codes().collect();
+    let fields: Vec<&str> = taxonomy::FIELDS.codes().collect();
+    let stages = ["lab", "bench", "pilot", "industrial"];
+    let kinds = [
+        ("development", Some("commissioned")),
+        ("development", Some("cooperative")),
+        ("transfer", Some("patent")),
+        ("licensing", Some("ordinary")),
+        ("consulting", None),
+        ("service", Some("other")),
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut report = GenReport::default();
+    let at = now();
+
+    let b = bar(n_achievements, "achievements", show);
+    let mut left = n_achievements as usize;
+    while left > 0 {
+        let in_tx = left.min(PER_TX);
+        db.write_blocking(|conn| {
+            let mut done = 0;
+            while done < in_tx {
+                let n = (in_tx - done).min(BATCH);
+                let rows: Vec<_> = (0..n)
+                    .map(|_| {
+                        let (org, region, _) = &sellers[rng.below(sellers.len())];
+                        let chain = rng.pick(&chains);
+                        let price = (rng.next() % 5_000) as i64 * 100_000;
+                        (
+                            achievements::org_id.eq(*org),
+                            achievements::created_by.eq(user),
+                            achievements::status.eq("published"),
+                            achievements::title.eq(format!(
+                                "合成成果：{}方向关键技术{}",
+                                taxonomy::CHAINS.get(chain).map(|t| t.zh).unwrap_or(chain),
+                                rng.next() % 100_000
+                            )),
+                            achievements::summary.eq("用于基准测试的合成数据。"),
+                            achievements::details.eq(""),
+                            achievements::contact.eq(""),
+                            achievements::keywords.eq("[]"),
+                            achievements::chain.eq(chain),
+                            achievements::field.eq(rng.pick(&fields)),
+                            achievements::trl.eq((rng.below(9) + 1) as i32),
+                            achievements::stage.eq(rng.pick(&stages)),
+                            achievements::ip_items.eq("[]"),
+                            achievements::transfer_modes.eq("[\"licensing\"]"),
+                            achievements::price_min_fen.eq(Some(price)),
+                            achievements::price_max_fen.eq(Some(price * 2)),
+                            achievements::inventors.eq("[]"),
+                            achievements::region.eq(region.clone()),
+                            achievements::published_at.eq(Some(at)),
+                            achievements::created_at.eq(at),
+                            achievements::updated_at.eq(at),
+                        )
+                    })
+                    .collect();
+                insert_rows!(conn, achievements::table, &rows);
+                done += n;
+                b.inc(n as u64);
+            }
+            Ok(())
+        })?;
+        left -= in_tx;
+    }
+    b.finish();
+    report.achievements = n_achievements;
+
+    let b = bar(n_demands, "demands", show);
+    let valid_until = crate::listings::fields::today() + Duration::days(365);
+    let mut left = n_demands as usize;
+    while left > 0 {
+        let in_tx = left.min(PER_TX);
+        db.write_blocking(|conn| {
+            let mut done = 0;
+            while done < in_tx {
+                let n = (in_tx - done).min(BATCH);
+                let rows: Vec<_> = (0..n)
+                    .map(|_| {
+                        let (org, region) = &buyers[rng.below(buyers.len())];
+                        let chain = rng.pick(&chains);
+                        (
+                            demands::org_id.eq(*org),
+                            demands::created_by.eq(user),
+                            demands::status.eq("published"),
+                            demands::title.eq(format!(
+                                "合成需求：{}方向技术攻关{}",
+                                taxonomy::CHAINS.get(chain).map(|t| t.zh).unwrap_or(chain),
+                                rng.next() % 100_000
+                            )),
+                            demands::description.eq("用于基准测试的合成数据。"),
+                            demands::indicators.eq(""),
+                            demands::contact.eq(""),
+                            demands::keywords.eq("[]"),
+                            demands::chain.eq(chain),
+                            demands::field.eq(rng.pick(&fields)),
+                            demands::trl_min.eq((rng.below(9) + 1) as i32),
+                            demands::cooperation_modes.eq("[\"co_development\"]"),
+                            demands::region.eq(region.clone()),
+                            demands::valid_until.eq(valid_until),
+                            demands::bottleneck.eq(rng.below(5) == 0),
+                            demands::published_at.eq(Some(at)),
+                            demands::created_at.eq(at),
+                            demands::updated_at.eq(at),
+                        )
+                    })
+                    .collect();
+                insert_rows!(conn, demands::table, &rows);
+                done += n;
+                b.inc(n as u64);
+            }
+            Ok(())
+        })?;
+        left -= in_tx;
+    }
+    b.finish();
+    report.demands = n_demands;
+
+    let base: i64 =
+        db.write_blocking(|conn| Ok(contracts::table.count().get_result::<i64>(conn)?))?;
+    let start = NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default();
+    let days = (crate::listings::fields::today() - start).num_days().max(1) as u64;
+    let b = bar(n_contracts, "contracts", show);
+    let mut seq = base;
+    let mut left = n_contracts as usize;
+    while left > 0 {
+        let in_tx = left.min(PER_TX);
+        db.write_blocking(|conn| {
+            let mut done = 0;
+            while done < in_tx {
+                let n = (in_tx - done).min(BATCH);
+                let rows: Vec<_> = (0..n)
+                    .map(|_| {
+                        seq += 1;
+                        let (seller, s_region, s_kind) = &sellers[rng.below(sellers.len())];
+                        let (buyer, b_region) = &buyers[rng.below(buyers.len())];
+                        let (kind, sub) = kinds[rng.below(kinds.len())];
+                        let signed = start + Duration::days((rng.next() % days) as i64);
+                        let amount = (rng.next() % 2_000_000) as i64 * 1_000;
+                        let registered = rng.below(10) < 8;
+                        (
+                            contracts::registration_no.eq(format!("9{seq:013}")),
+                            contracts::kind.eq(kind),
+                            contracts::sub_kind.eq(sub),
+                            contracts::seller_org_id.eq(*seller),
+                            contracts::buyer_org_id.eq(*buyer),
+                            contracts::seller_region.eq(s_region.clone()),
+                            contracts::buyer_region.eq(b_region.clone()),
+                            contracts::seller_kind.eq(s_kind.clone()),
+                            contracts::signed_on.eq(signed),
+                            contracts::amount_fen.eq(amount),
+                            contracts::tech_amount_fen.eq(amount / 10 * 8),
+                            contracts::total_amount_fen.eq(amount),
+                            contracts::total_tech_amount_fen.eq(amount / 10 * 8),
+                            contracts::chain.eq(rng.pick(&chains)),
+                            contracts::field.eq(rng.pick(&fields)),
+                            contracts::registration_status.eq(if registered {
+                                "registered"
+                            } else {
+                                "submitted"
+                            }),
+                            contracts::registered_on.eq(registered.then_some(signed)),
+                            contracts::created_by.eq(user),
+                            contracts::created_at.eq(at),
+                            contracts::updated_at.eq(at),
+                        )
+                    })
+                    .collect();
+                insert_rows!(conn, contracts::table, &rows);
+                done += n;
+                b.inc(n as u64);
+            }
+            Ok(())
+        })?;
+        left -= in_tx;
+    }
+    b.finish();
+    report.contracts = n_contracts;
+
+    // New listings reach the index through the outbox, like every other change.
+    if n_achievements > 0 || n_demands > 0 {
+        db.write_blocking(|conn| {
+            outbox::enqueue_all(conn, IndexKind::Achievements)?;
+            outbox::enqueue_all(conn, IndexKind::Demands)?;
+            Ok(())
+        })?;
+    }
+    Ok(report)
+}
