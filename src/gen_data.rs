@@ -55,10 +55,11 @@ fn bar(n: u64, what: &str, show: bool) -> ProgressBar {
     b
 }
 
+/// Sellers (id, region, kind), buyers (id, region) and the generator user.
+type Parties = (Vec<(i64, String, String)>, Vec<(i64, String)>, i64);
+
 /// Orgs (60 sellers, 80 buyers) and one generator user, created once.
-fn setup(
-    conn: &mut AnyConnection,
-) -> Result<(Vec<(i64, String, String)>, Vec<(i64, String)>, i64), ApiError> {
+fn setup(conn: &mut AnyConnection) -> Result<Parties, ApiError> {
     let regions: Vec<&str> = taxonomy::REGIONS.codes().collect();
     let mut sellers = Vec::new();
     let mut buyers = Vec::new();
