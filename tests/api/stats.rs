@@ -329,6 +329,20 @@ async fn turnover_has_labels_exports_csv_and_is_for_statisticians() {
         lines.last().unwrap()
     );
 
+    let xlsx = app
+        .get(
+            "/api/v1/stats/turnover?group_by=chain,kind&format=xlsx",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(xlsx.status, 200, "{}", xlsx.text);
+    assert!(
+        xlsx.header("content-type")
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    assert!(xlsx.text.as_bytes().starts_with(b"PK"), "an XLSX is a zip");
+
     app.create_user_directly("tongji2@qcy.example.cn", "statistician", None)
         .await;
     let statistician = app.token("tongji2@qcy.example.cn").await;
