@@ -127,6 +127,33 @@ fn setup(conn: &mut AnyConnection) -> Result<Parties, ApiError> {
     Ok((sellers, buyers, user))
 }
 
+/// Calls `write(conn, n)` for batches of at most `BATCH` rows, `PER_TX` rows per
+/// transaction, advancing the bar.
+fn in_batches(
+    db: &Db,
+    total: u64,
+    bar: &ProgressBar,
+    mut write: impl FnMut(&mut AnyConnection, usize) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    let mut left = total as usize;
+    while left > 0 {
+        let in_tx = left.min(PER_TX);
+        db.write_blocking(|conn| {
+            let mut done = 0;
+            while done < in_tx {
+                let n = (in_tx - done).min(BATCH);
+                write(conn, n)?;
+                done += n;
+                bar.inc(n as u64);
+            }
+            Ok(())
+        })?;
+        left -= in_tx;
+    }
+    bar.finish();
+    Ok(())
+}
+
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr) => {
         match $conn {
@@ -160,106 +187,82 @@ pub fn generate(
     let at = now();
 
     let b = bar(n_achievements, "achievements", show);
-    let mut left = n_achievements as usize;
-    while left > 0 {
-        let in_tx = left.min(PER_TX);
-        db.write_blocking(|conn| {
-            let mut done = 0;
-            while done < in_tx {
-                let n = (in_tx - done).min(BATCH);
-                let rows: Vec<_> = (0..n)
-                    .map(|_| {
-                        let (org, region, _) = &sellers[rng.below(sellers.len())];
-                        let chain = rng.pick(&chains);
-                        let price = (rng.next() % 5_000) as i64 * 100_000;
-                        (
-                            achievements::org_id.eq(*org),
-                            achievements::created_by.eq(user),
-                            achievements::status.eq("published"),
-                            achievements::title.eq(format!(
-                                "合成成果：{}方向关键技术{}",
-                                taxonomy::CHAINS.get(chain).map(|t| t.zh).unwrap_or(chain),
-                                rng.next() % 100_000
-                            )),
-                            achievements::summary.eq("用于基准测试的合成数据。"),
-                            achievements::details.eq(""),
-                            achievements::contact.eq(""),
-                            achievements::keywords.eq("[]"),
-                            achievements::chain.eq(chain),
-                            achievements::field.eq(rng.pick(&fields)),
-                            achievements::trl.eq((rng.below(9) + 1) as i32),
-                            achievements::stage.eq(rng.pick(&stages)),
-                            achievements::ip_items.eq("[]"),
-                            achievements::transfer_modes.eq("[\"licensing\"]"),
-                            achievements::price_min_fen.eq(Some(price)),
-                            achievements::price_max_fen.eq(Some(price * 2)),
-                            achievements::inventors.eq("[]"),
-                            achievements::region.eq(region.clone()),
-                            achievements::published_at.eq(Some(at)),
-                            achievements::created_at.eq(at),
-                            achievements::updated_at.eq(at),
-                        )
-                    })
-                    .collect();
-                insert_rows!(conn, achievements::table, &rows);
-                done += n;
-                b.inc(n as u64);
-            }
-            Ok(())
-        })?;
-        left -= in_tx;
-    }
-    b.finish();
+    in_batches(db, n_achievements, &b, |conn, n| {
+        let rows: Vec<_> = (0..n)
+            .map(|_| {
+                let (org, region, _) = &sellers[rng.below(sellers.len())];
+                let chain = rng.pick(&chains);
+                let price = (rng.next() % 5_000) as i64 * 100_000;
+                (
+                    achievements::org_id.eq(*org),
+                    achievements::created_by.eq(user),
+                    achievements::status.eq("published"),
+                    achievements::title.eq(format!(
+                        "合成成果：{}方向关键技术{}",
+                        taxonomy::CHAINS.get(chain).map(|t| t.zh).unwrap_or(chain),
+                        rng.next() % 100_000
+                    )),
+                    achievements::summary.eq("用于基准测试的合成数据。"),
+                    achievements::details.eq(""),
+                    achievements::contact.eq(""),
+                    achievements::keywords.eq("[]"),
+                    achievements::chain.eq(chain),
+                    achievements::field.eq(rng.pick(&fields)),
+                    achievements::trl.eq((rng.below(9) + 1) as i32),
+                    achievements::stage.eq(rng.pick(&stages)),
+                    achievements::ip_items.eq("[]"),
+                    achievements::transfer_modes.eq("[\"licensing\"]"),
+                    achievements::price_min_fen.eq(Some(price)),
+                    achievements::price_max_fen.eq(Some(price * 2)),
+                    achievements::inventors.eq("[]"),
+                    achievements::region.eq(region.clone()),
+                    achievements::published_at.eq(Some(at)),
+                    achievements::created_at.eq(at),
+                    achievements::updated_at.eq(at),
+                )
+            })
+            .collect();
+        insert_rows!(conn, achievements::table, &rows);
+        Ok(())
+    })?;
     report.achievements = n_achievements;
 
     let b = bar(n_demands, "demands", show);
     let valid_until = crate::listings::fields::today() + Duration::days(365);
-    let mut left = n_demands as usize;
-    while left > 0 {
-        let in_tx = left.min(PER_TX);
-        db.write_blocking(|conn| {
-            let mut done = 0;
-            while done < in_tx {
-                let n = (in_tx - done).min(BATCH);
-                let rows: Vec<_> = (0..n)
-                    .map(|_| {
-                        let (org, region) = &buyers[rng.below(buyers.len())];
-                        let chain = rng.pick(&chains);
-                        (
-                            demands::org_id.eq(*org),
-                            demands::created_by.eq(user),
-                            demands::status.eq("published"),
-                            demands::title.eq(format!(
-                                "合成需求：{}方向技术攻关{}",
-                                taxonomy::CHAINS.get(chain).map(|t| t.zh).unwrap_or(chain),
-                                rng.next() % 100_000
-                            )),
-                            demands::description.eq("用于基准测试的合成数据。"),
-                            demands::indicators.eq(""),
-                            demands::contact.eq(""),
-                            demands::keywords.eq("[]"),
-                            demands::chain.eq(chain),
-                            demands::field.eq(rng.pick(&fields)),
-                            demands::trl_min.eq((rng.below(9) + 1) as i32),
-                            demands::cooperation_modes.eq("[\"co_development\"]"),
-                            demands::region.eq(region.clone()),
-                            demands::valid_until.eq(valid_until),
-                            demands::bottleneck.eq(rng.below(5) == 0),
-                            demands::published_at.eq(Some(at)),
-                            demands::created_at.eq(at),
-                            demands::updated_at.eq(at),
-                        )
-                    })
-                    .collect();
-                insert_rows!(conn, demands::table, &rows);
-                done += n;
-                b.inc(n as u64);
-            }
-            Ok(())
-        })?;
-        left -= in_tx;
-    }
-    b.finish();
+    in_batches(db, n_demands, &b, |conn, n| {
+        let rows: Vec<_> = (0..n)
+            .map(|_| {
+                let (org, region) = &buyers[rng.below(buyers.len())];
+                let chain = rng.pick(&chains);
+                (
+                    demands::org_id.eq(*org),
+                    demands::created_by.eq(user),
+                    demands::status.eq("published"),
+                    demands::title.eq(format!(
+                        "合成需求：{}方向技术攻关{}",
+                        taxonomy::CHAINS.get(chain).map(|t| t.zh).unwrap_or(chain),
+                        rng.next() % 100_000
+                    )),
+                    demands::description.eq("用于基准测试的合成数据。"),
+                    demands::indicators.eq(""),
+                    demands::contact.eq(""),
+                    demands::keywords.eq("[]"),
+                    demands::chain.eq(chain),
+                    demands::field.eq(rng.pick(&fields)),
+                    demands::trl_min.eq((rng.below(9) + 1) as i32),
+                    demands::cooperation_modes.eq("[\"co_development\"]"),
+                    demands::region.eq(region.clone()),
+                    demands::valid_until.eq(valid_until),
+                    demands::bottleneck.eq(rng.below(5) == 0),
+                    demands::published_at.eq(Some(at)),
+                    demands::created_at.eq(at),
+                    demands::updated_at.eq(at),
+                )
+            })
+            .collect();
+        insert_rows!(conn, demands::table, &rows);
+        Ok(())
+    })?;
     report.demands = n_demands;
 
     let base: i64 =
@@ -268,59 +271,47 @@ pub fn generate(
     let days = (crate::listings::fields::today() - start).num_days().max(1) as u64;
     let b = bar(n_contracts, "contracts", show);
     let mut seq = base;
-    let mut left = n_contracts as usize;
-    while left > 0 {
-        let in_tx = left.min(PER_TX);
-        db.write_blocking(|conn| {
-            let mut done = 0;
-            while done < in_tx {
-                let n = (in_tx - done).min(BATCH);
-                let rows: Vec<_> = (0..n)
-                    .map(|_| {
-                        seq += 1;
-                        let (seller, s_region, s_kind) = &sellers[rng.below(sellers.len())];
-                        let (buyer, b_region) = &buyers[rng.below(buyers.len())];
-                        let (kind, sub) = kinds[rng.below(kinds.len())];
-                        let signed = start + Duration::days((rng.next() % days) as i64);
-                        let amount = (rng.next() % 2_000_000) as i64 * 1_000;
-                        let registered = rng.below(10) < 8;
-                        (
-                            contracts::registration_no.eq(format!("9{seq:013}")),
-                            contracts::kind.eq(kind),
-                            contracts::sub_kind.eq(sub),
-                            contracts::seller_org_id.eq(*seller),
-                            contracts::buyer_org_id.eq(*buyer),
-                            contracts::seller_region.eq(s_region.clone()),
-                            contracts::buyer_region.eq(b_region.clone()),
-                            contracts::seller_kind.eq(s_kind.clone()),
-                            contracts::signed_on.eq(signed),
-                            contracts::amount_fen.eq(amount),
-                            contracts::tech_amount_fen.eq(amount / 10 * 8),
-                            contracts::total_amount_fen.eq(amount),
-                            contracts::total_tech_amount_fen.eq(amount / 10 * 8),
-                            contracts::chain.eq(rng.pick(&chains)),
-                            contracts::field.eq(rng.pick(&fields)),
-                            contracts::registration_status.eq(if registered {
-                                "registered"
-                            } else {
-                                "submitted"
-                            }),
-                            contracts::registered_on.eq(registered.then_some(signed)),
-                            contracts::created_by.eq(user),
-                            contracts::created_at.eq(at),
-                            contracts::updated_at.eq(at),
-                        )
-                    })
-                    .collect();
-                insert_rows!(conn, contracts::table, &rows);
-                done += n;
-                b.inc(n as u64);
-            }
-            Ok(())
-        })?;
-        left -= in_tx;
-    }
-    b.finish();
+    in_batches(db, n_contracts, &b, |conn, n| {
+        let rows: Vec<_> = (0..n)
+            .map(|_| {
+                seq += 1;
+                let (seller, s_region, s_kind) = &sellers[rng.below(sellers.len())];
+                let (buyer, b_region) = &buyers[rng.below(buyers.len())];
+                let (kind, sub) = kinds[rng.below(kinds.len())];
+                let signed = start + Duration::days((rng.next() % days) as i64);
+                let amount = (rng.next() % 2_000_000) as i64 * 1_000;
+                let registered = rng.below(10) < 8;
+                (
+                    contracts::registration_no.eq(format!("9{seq:013}")),
+                    contracts::kind.eq(kind),
+                    contracts::sub_kind.eq(sub),
+                    contracts::seller_org_id.eq(*seller),
+                    contracts::buyer_org_id.eq(*buyer),
+                    contracts::seller_region.eq(s_region.clone()),
+                    contracts::buyer_region.eq(b_region.clone()),
+                    contracts::seller_kind.eq(s_kind.clone()),
+                    contracts::signed_on.eq(signed),
+                    contracts::amount_fen.eq(amount),
+                    contracts::tech_amount_fen.eq(amount / 10 * 8),
+                    contracts::total_amount_fen.eq(amount),
+                    contracts::total_tech_amount_fen.eq(amount / 10 * 8),
+                    contracts::chain.eq(rng.pick(&chains)),
+                    contracts::field.eq(rng.pick(&fields)),
+                    contracts::registration_status.eq(if registered {
+                        "registered"
+                    } else {
+                        "submitted"
+                    }),
+                    contracts::registered_on.eq(registered.then_some(signed)),
+                    contracts::created_by.eq(user),
+                    contracts::created_at.eq(at),
+                    contracts::updated_at.eq(at),
+                )
+            })
+            .collect();
+        insert_rows!(conn, contracts::table, &rows);
+        Ok(())
+    })?;
     report.contracts = n_contracts;
 
     // New listings reach the index through the outbox, like every other change.
