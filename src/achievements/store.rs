@@ -58,35 +58,7 @@ impl Store for AchievementStore {
         review_comment: Option<&str>,
         at: NaiveDateTime,
     ) -> QueryResult<()> {
-        let target = achievements::table.find(id);
-        diesel::update(target)
-            .set((
-                achievements::status.eq(to.as_str()),
-                achievements::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-        match to {
-            Status::PendingReview => {
-                diesel::update(target)
-                    .set(achievements::submitted_at.eq(Some(at)))
-                    .execute(conn)?;
-            }
-            Status::Published => {
-                diesel::update(target)
-                    .set((
-                        achievements::published_at.eq(Some(at)),
-                        achievements::review_comment.eq(review_comment),
-                    ))
-                    .execute(conn)?;
-            }
-            Status::Returned | Status::Rejected => {
-                diesel::update(target)
-                    .set(achievements::review_comment.eq(review_comment))
-                    .execute(conn)?;
-            }
-            _ => {}
-        }
-        Ok(())
+        crate::listings::set_listing_status!(achievements, conn, id, to, review_comment, at)
     }
 
     fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {

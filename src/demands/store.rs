@@ -49,32 +49,7 @@ impl Store for DemandStore {
         review_comment: Option<&str>,
         at: NaiveDateTime,
     ) -> QueryResult<()> {
-        let target = demands::table.find(id);
-        diesel::update(target)
-            .set((demands::status.eq(to.as_str()), demands::updated_at.eq(at)))
-            .execute(conn)?;
-        match to {
-            Status::PendingReview => {
-                diesel::update(target)
-                    .set(demands::submitted_at.eq(Some(at)))
-                    .execute(conn)?;
-            }
-            Status::Published => {
-                diesel::update(target)
-                    .set((
-                        demands::published_at.eq(Some(at)),
-                        demands::review_comment.eq(review_comment),
-                    ))
-                    .execute(conn)?;
-            }
-            Status::Returned | Status::Rejected => {
-                diesel::update(target)
-                    .set(demands::review_comment.eq(review_comment))
-                    .execute(conn)?;
-            }
-            _ => {}
-        }
-        Ok(())
+        crate::listings::set_listing_status!(demands, conn, id, to, review_comment, at)
     }
 
     fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {

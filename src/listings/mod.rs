@@ -134,6 +134,41 @@ impl Transition {
     }
 }
 
+/// The body of `Store::set_status` for a listing table (both have the same lifecycle
+/// columns): the status, and the timestamp or review comment that goes with it.
+macro_rules! set_listing_status {
+    ($table:ident, $conn:expr, $id:expr, $to:expr, $comment:expr, $at:expr) => {{
+        use diesel::prelude::*;
+        let target = $table::table.find($id);
+        diesel::update(target)
+            .set(($table::status.eq($to.as_str()), $table::updated_at.eq($at)))
+            .execute($conn)?;
+        match $to {
+            Status::PendingReview => {
+                diesel::update(target)
+                    .set($table::submitted_at.eq(Some($at)))
+                    .execute($conn)?;
+            }
+            Status::Published => {
+                diesel::update(target)
+                    .set((
+                        $table::published_at.eq(Some($at)),
+                        $table::review_comment.eq($comment),
+                    ))
+                    .execute($conn)?;
+            }
+            Status::Returned | Status::Rejected => {
+                diesel::update(target)
+                    .set($table::review_comment.eq($comment))
+                    .execute($conn)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }};
+}
+pub(crate) use set_listing_status;
+
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = status_changes)]
 pub struct StatusChangeRow {
