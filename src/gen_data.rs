@@ -313,6 +313,9 @@ pub fn generate(
         Ok(())
     })?;
     report.contracts = n_contracts;
+    if n_contracts > 0 {
+        db.write_blocking(|conn| Ok(crate::contracts::rollups::rebuild(conn)?))?;
+    }
 
     // New listings reach the index through the outbox, like every other change.
     if n_achievements > 0 || n_demands > 0 {

@@ -69,6 +69,12 @@ pub fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     if !applied.is_empty() {
         tracing::info!(?applied, "applied migrations");
     }
+    let rebuilt = db
+        .write_blocking(|conn| Ok(crate::contracts::rollups::ensure(conn)?))
+        .map_err(|e| anyhow::anyhow!("cannot build the turnover rollups: {e:?}"))?;
+    if rebuilt {
+        tracing::info!("rebuilt the turnover rollups from the contracts");
+    }
     Ok(db)
 }
 

@@ -160,6 +160,72 @@ pub struct Totals {
     pub tech_amount_fen: i64,
 }
 
+/// The rollup that answers `q`, if one does: time dimensions plus at most one rolled-up
+/// dimension, over whole months.
+fn rollup_dim(q: &TurnoverQuery) -> Option<&'static str> {
+    use chrono::Datelike;
+    let whole_months = q.from.is_none_or(|f| f.day() == 1)
+        && q.to
+            .is_none_or(|t| t.succ_opt().is_none_or(|n| n.day() == 1));
+    let others: Vec<Dim> = q
+        .group_by
+        .iter()
+        .copied()
+        .filter(|d| !matches!(d, Dim::Year | Dim::Quarter | Dim::Month))
+        .collect();
+    if !whole_months || others.len() > 1 {
+        return None;
+    }
+    match others.first() {
+        None => Some(""),
+        Some(d) => crate::contracts::rollups::DIMS
+            .iter()
+            .find(|(name, _)| *name == d.name())
+            .map(|(name, _)| *name),
+    }
+}
+
+/// The same answer as the scan, read from the monthly rollups.
+fn rollup_sql(q: &TurnoverQuery, dim: &str, statuses: &str) -> String {
+    let basis = match q.basis {
+        Basis::Signed => "signed",
+        Basis::Registered => "registered",
+    };
+    let key: Vec<String> = q
+        .group_by
+        .iter()
+        .map(|d| match d {
+            Dim::Year => "substr(month, 1, 4)".to_owned(),
+            Dim::Quarter => "substr(month, 1, 4) || '-Q' || CAST((CAST(substr(month, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)".to_owned(),
+            Dim::Month => "month".to_owned(),
+            _ => "value".to_owned(),
+        })
+        .collect();
+    let key = if key.is_empty() {
+        "''".to_owned()
+    } else {
+        key.join(" || '|' || ")
+    };
+    let mut filters = vec![
+        format!("basis = '{basis}'"),
+        format!("dim = '{dim}'"),
+        format!("status IN {statuses}"),
+    ];
+    if let Some(f) = q.from {
+        filters.push(format!("month >= '{}'", f.format("%Y-%m")));
+    }
+    if let Some(t) = q.to {
+        filters.push(format!("month <= '{}'", t.format("%Y-%m")));
+    }
+    format!(
+        "SELECT {key} AS key, CAST(COALESCE(SUM(contracts), 0) AS BIGINT) AS contracts, \
+         CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS amount_fen, \
+         CAST(COALESCE(SUM(tech_amount_fen), 0) AS BIGINT) AS tech_amount_fen \
+         FROM turnover_rollups WHERE {} GROUP BY 1 ORDER BY 1",
+        filters.join(" AND ")
+    )
+}
+
 pub fn turnover(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -194,13 +260,18 @@ pub fn turnover(
     if let Some(t) = q.to {
         filters.push(format!("{date} <= '{t}'"));
     }
-    let sql = format!(
-        "SELECT {key} AS key, CAST(COUNT(*) AS BIGINT) AS contracts, \
-         CAST(COALESCE(SUM(total_amount_fen), 0) AS BIGINT) AS amount_fen, \
-         CAST(COALESCE(SUM(total_tech_amount_fen), 0) AS BIGINT) AS tech_amount_fen \
-         FROM contracts WHERE {} GROUP BY 1 ORDER BY 1",
-        filters.join(" AND ")
-    );
+    let sql = match rollup_dim(q) {
+        Some(dim) => rollup_sql(q, dim, statuses),
+        None => {
+            format!(
+                "SELECT {key} AS key, CAST(COUNT(*) AS BIGINT) AS contracts, \
+                 CAST(COALESCE(SUM(total_amount_fen), 0) AS BIGINT) AS amount_fen, \
+                 CAST(COALESCE(SUM(total_tech_amount_fen), 0) AS BIGINT) AS tech_amount_fen \
+                 FROM contracts WHERE {} GROUP BY 1 ORDER BY 1",
+                filters.join(" AND ")
+            )
+        }
+    };
     let raw: Vec<RawRow> = diesel::sql_query(sql).load(conn)?;
     let mut totals = Totals {
         contracts: 0,
@@ -581,6 +652,42 @@ pub async fn turnover_handler(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rollups_answer_time_plus_one_dimension_over_whole_months() {
+        let q = |group_by: Vec<Dim>, from: Option<&str>, to: Option<&str>| TurnoverQuery {
+            group_by,
+            from: from.map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
+            to: to.map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
+            basis: Basis::Signed,
+            include_unregistered: false,
+        };
+        assert_eq!(
+            rollup_dim(&q(vec![Dim::Quarter, Dim::SellerRegion], None, None)),
+            Some("seller_region")
+        );
+        assert_eq!(
+            rollup_dim(&q(vec![], Some("2026-01-01"), Some("2026-03-31"))),
+            Some("")
+        );
+        assert_eq!(
+            rollup_dim(&q(vec![Dim::Chain], Some("2026-01-02"), None)),
+            None
+        );
+        assert_eq!(
+            rollup_dim(&q(vec![Dim::Chain], None, Some("2026-02-27"))),
+            None
+        );
+        assert_eq!(
+            rollup_dim(&q(vec![Dim::Chain, Dim::Kind], None, None)),
+            None
+        );
+        assert_eq!(rollup_dim(&q(vec![Dim::SellerOrg], None, None)), None);
+        assert_eq!(
+            rollup_dim(&q(vec![Dim::Year, Dim::Broker], None, None)),
+            None
+        );
+    }
 
     #[test]
     fn wan_yuan_is_exact() {

@@ -11,7 +11,7 @@ use crate::audit::{self, Change, snapshot};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::auth::tokens::token_hash;
-use crate::contracts::{self as model, ContractQuery, ContractView};
+use crate::contracts::{self as model, ContractQuery, ContractView, rollups};
 use crate::db::AnyConnection;
 use crate::db::schema::{
     achievements, contract_amendments, contracts, deals, demands, idempotency_keys,
@@ -268,6 +268,15 @@ fn create_tx(
         ))
         .returning(contracts::id)
         .get_result(conn)?;
+    let stored = model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Contract"))?;
+    rollups::add(
+        conn,
+        &stored,
+        "signed",
+        stored.signed_on,
+        "submitted",
+        (1, stored.total_amount_fen, stored.total_tech_amount_fen),
+    )?;
     // A contract closes its deal as signed.
     if let Some(d) = &deal
         && d.stage().is_open()
@@ -506,6 +515,11 @@ pub async fn amend(
             diesel::update(contracts::table.find(id))
                 .set((contracts::total_amount_fen.eq(total), contracts::total_tech_amount_fen.eq(tech), contracts::updated_at.eq(at)))
                 .execute(conn)?;
+            let delta = (0, req.amount_delta_fen, req.tech_amount_delta_fen);
+            rollups::add(conn, &row, "signed", row.signed_on, &row.registration_status, delta)?;
+            if let (true, Some(on)) = (row.registration_status == "registered", row.registered_on) {
+                rollups::add(conn, &row, "registered", on, "registered", delta)?;
+            }
             let row = model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Contract"))?;
             let after = model::view(conn, row)?;
             audit::record(
@@ -573,6 +587,14 @@ pub async fn register(
                     ErrorCode::InvalidRequestBody,
                     "`registered_on` cannot be before `signed_on`.",
                 ));
+            }
+            // The contract moves between statuses in the rollups too.
+            let sums = (1, row.total_amount_fen, row.total_tech_amount_fen);
+            let minus = (-1, -row.total_amount_fen, -row.total_tech_amount_fen);
+            rollups::add(conn, &row, "signed", row.signed_on, "submitted", minus)?;
+            rollups::add(conn, &row, "signed", row.signed_on, &req.status, sums)?;
+            if req.status == "registered" {
+                rollups::add(conn, &row, "registered", on, "registered", sums)?;
             }
             let before = model::view(conn, row)?;
             diesel::update(contracts::table.find(id))

@@ -4,6 +4,7 @@
 //! is an admin's decision.
 
 pub mod handlers;
+pub mod rollups;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;

@@ -271,6 +271,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    turnover_rollups (id) {
+        id -> BigInt,
+        basis -> Text,
+        month -> Text,
+        status -> Text,
+        dim -> Text,
+        value -> Text,
+        contracts -> BigInt,
+        amount_fen -> BigInt,
+        tech_amount_fen -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
@@ -298,6 +312,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contract_amendments,
     idempotency_keys,
     stats_targets,
+    turnover_rollups,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(demands::chain, deals::stage);

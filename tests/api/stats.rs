@@ -255,7 +255,12 @@ async fn every_grouping_equals_the_brute_force_sum() {
     ]);
     for basis in ["signed", "registered"] {
         for include in [false, true] {
-            for (from, to) in [("0000-01-01", "9999-12-31"), ("2024-04-01", "2025-06-30")] {
+            // Whole months are answered from the rollups, other windows from the contracts.
+            for (from, to) in [
+                ("0000-01-01", "9999-12-31"),
+                ("2024-04-01", "2025-06-30"),
+                ("2024-04-15", "2025-06-20"),
+            ] {
                 for dims in &groupings {
                     let mut path = format!(
                         "/api/v1/stats/turnover?date_basis={basis}&include_unregistered={include}"

@@ -1,0 +1,1 @@
+DROP TABLE turnover_rollups;
