@@ -50,40 +50,54 @@ pub fn add(
         ("seller_kind", c.seller_kind.as_str()),
     ];
     for (dim, value) in values {
-        // Placeholders differ by backend, so the statement runs on the concrete connection.
-        match conn {
-            AnyConnection::Postgresql(pg) => {
-                let sql = format!(
-                    "INSERT INTO turnover_rollups (basis, month, status, dim, value, contracts, \
-                     amount_fen, tech_amount_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8){UPSERT_TAIL}"
-                );
-                diesel::sql_query(sql)
-                    .bind::<Text, _>(basis)
-                    .bind::<Text, _>(&m)
-                    .bind::<Text, _>(status)
-                    .bind::<Text, _>(dim)
-                    .bind::<Text, _>(value)
-                    .bind::<BigInt, _>(count)
-                    .bind::<BigInt, _>(amount)
-                    .bind::<BigInt, _>(tech)
-                    .execute(pg)?;
-            }
-            AnyConnection::Sqlite(sq) => {
-                let sql = format!(
-                    "INSERT INTO turnover_rollups (basis, month, status, dim, value, contracts, \
-                     amount_fen, tech_amount_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?){UPSERT_TAIL}"
-                );
-                diesel::sql_query(sql)
-                    .bind::<Text, _>(basis)
-                    .bind::<Text, _>(&m)
-                    .bind::<Text, _>(status)
-                    .bind::<Text, _>(dim)
-                    .bind::<Text, _>(value)
-                    .bind::<BigInt, _>(count)
-                    .bind::<BigInt, _>(amount)
-                    .bind::<BigInt, _>(tech)
-                    .execute(sq)?;
-            }
+        add_raw(conn, basis, &m, status, dim, value, (count, amount, tech))?;
+    }
+    Ok(())
+}
+
+/// Adds to one rollup row, creating it if needed.
+pub fn add_raw(
+    conn: &mut AnyConnection,
+    basis: &str,
+    month: &str,
+    status: &str,
+    dim: &str,
+    value: &str,
+    (count, amount, tech): (i64, i64, i64),
+) -> QueryResult<()> {
+    // Placeholders differ by backend, so the statement runs on the concrete connection.
+    match conn {
+        AnyConnection::Postgresql(pg) => {
+            let sql = format!(
+                "INSERT INTO turnover_rollups (basis, month, status, dim, value, contracts, \
+                 amount_fen, tech_amount_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8){UPSERT_TAIL}"
+            );
+            diesel::sql_query(sql)
+                .bind::<Text, _>(basis)
+                .bind::<Text, _>(month)
+                .bind::<Text, _>(status)
+                .bind::<Text, _>(dim)
+                .bind::<Text, _>(value)
+                .bind::<BigInt, _>(count)
+                .bind::<BigInt, _>(amount)
+                .bind::<BigInt, _>(tech)
+                .execute(pg)?;
+        }
+        AnyConnection::Sqlite(sq) => {
+            let sql = format!(
+                "INSERT INTO turnover_rollups (basis, month, status, dim, value, contracts, \
+                 amount_fen, tech_amount_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?){UPSERT_TAIL}"
+            );
+            diesel::sql_query(sql)
+                .bind::<Text, _>(basis)
+                .bind::<Text, _>(month)
+                .bind::<Text, _>(status)
+                .bind::<Text, _>(dim)
+                .bind::<Text, _>(value)
+                .bind::<BigInt, _>(count)
+                .bind::<BigInt, _>(amount)
+                .bind::<BigInt, _>(tech)
+                .execute(sq)?;
         }
     }
     Ok(())
