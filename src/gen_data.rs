@@ -292,6 +292,7 @@ pub fn generate(
                 let field = rng.pick(&fields);
                 let tech = amount / 10 * 8;
                 let month = crate::contracts::rollups::month(signed);
+                let seller_key = seller.to_string();
                 let dims = [
                     ("", ""),
                     ("seller_region", s_region.as_str()),
@@ -300,6 +301,9 @@ pub fn generate(
                     ("field", field),
                     ("kind", kind),
                     ("seller_kind", s_kind.as_str()),
+                    ("seller_org", seller_key.as_str()),
+                    // Generated contracts have no broker.
+                    ("broker", ""),
                 ];
                 let mut bases = vec![("signed", status)];
                 if registered {

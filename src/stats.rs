@@ -682,9 +682,16 @@ mod tests {
             rollup_dim(&q(vec![Dim::Chain, Dim::Kind], None, None)),
             None
         );
-        assert_eq!(rollup_dim(&q(vec![Dim::SellerOrg], None, None)), None);
+        assert_eq!(
+            rollup_dim(&q(vec![Dim::SellerOrg], None, None)),
+            Some("seller_org")
+        );
         assert_eq!(
             rollup_dim(&q(vec![Dim::Year, Dim::Broker], None, None)),
+            Some("broker")
+        );
+        assert_eq!(
+            rollup_dim(&q(vec![Dim::SellerOrg, Dim::Broker], None, None)),
             None
         );
     }

@@ -12,13 +12,15 @@ use crate::db::AnyConnection;
 use crate::db::schema::{contracts, turnover_rollups};
 
 /// The dimensions with rollups, and the contract column each reads.
-pub const DIMS: [(&str, &str); 6] = [
+pub const DIMS: [(&str, &str); 8] = [
     ("seller_region", "seller_region"),
     ("buyer_region", "buyer_region"),
     ("chain", "chain"),
     ("field", "field"),
     ("kind", "kind"),
     ("seller_kind", "seller_kind"),
+    ("seller_org", "CAST(seller_org_id AS TEXT)"),
+    ("broker", "COALESCE(CAST(broker_id AS TEXT), '')"),
 ];
 
 pub fn month(d: NaiveDate) -> String {
@@ -40,6 +42,8 @@ pub fn add(
     (count, amount, tech): (i64, i64, i64),
 ) -> QueryResult<()> {
     let m = month(date);
+    let seller_org = c.seller_org_id.to_string();
+    let broker = c.broker_id.map(|b| b.to_string()).unwrap_or_default();
     let values = [
         ("", ""),
         ("seller_region", c.seller_region.as_str()),
@@ -48,6 +52,8 @@ pub fn add(
         ("field", c.field.as_str()),
         ("kind", c.kind.as_str()),
         ("seller_kind", c.seller_kind.as_str()),
+        ("seller_org", seller_org.as_str()),
+        ("broker", broker.as_str()),
     ];
     for (dim, value) in values {
         add_raw(conn, basis, &m, status, dim, value, (count, amount, tech))?;
