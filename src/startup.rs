@@ -109,6 +109,11 @@ impl Application {
         let db = open_database(&settings)?;
         let engine = build_engine(&settings)?;
         outbox::prepare(&db, &engine).await;
+        // jieba's dictionaries load in a blocking thread, not on the first request.
+        actix_web::rt::task::spawn_blocking(|| {
+            let _ = crate::search::embedded::query_words("预热");
+            crate::matching::warm_up();
+        });
         let shutdown = Shutdown::default();
         actix_web::rt::spawn(outbox::run_worker(
             db.clone(),

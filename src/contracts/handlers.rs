@@ -284,7 +284,7 @@ fn create_tx(
         diesel::update(deals::table.find(d.id))
             .set((
                 deals::stage.eq(Stage::Signed.as_str()),
-                deals::version.eq(d.version + 1),
+                deals::version.eq(deals::version + 1),
                 deals::updated_at.eq(at),
             ))
             .execute(conn)?;

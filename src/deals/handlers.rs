@@ -301,7 +301,8 @@ pub async fn update(
                     .filter(deals::version.eq(req.version)),
             )
             .set((
-                deals::version.eq(req.version + 1),
+                // Incremented by the database: a client-sent i32::MAX cannot overflow here.
+                deals::version.eq(deals::version + 1),
                 deals::stage.eq(to.unwrap_or(from).as_str()),
                 deals::lost_reason.eq(req.lost_reason.clone().or(row.lost_reason.clone())),
                 deals::next_follow_up.eq(req.next_follow_up.unwrap_or(row.next_follow_up)),

@@ -110,6 +110,12 @@ pub fn key_terms(p: &Profile) -> Vec<(String, f64)> {
     terms
 }
 
+/// Loads the dictionaries once, at start-up, on a blocking thread.
+pub fn warm_up() {
+    LazyLock::force(&JIEBA);
+    LazyLock::force(&TFIDF);
+}
+
 /// One reason behind a match.
 #[derive(Debug, Clone, Serialize)]
 pub struct Reason {
@@ -324,7 +330,12 @@ pub async fn find(
     } else {
         IndexKind::Demands
     };
-    let terms = key_terms(source);
+    // Segmentation and TF-IDF are CPU work (and load jieba's dictionaries on first use):
+    // off the async workers.
+    let profile = source.clone();
+    let terms = actix_web::web::block(move || key_terms(&profile))
+        .await
+        .map_err(|e| crate::search::SearchError::Internal(e.to_string()))?;
     let total_weight: f64 = terms.iter().map(|(_, w)| w).sum::<f64>().max(1e-9);
     let mut found: BTreeMap<i64, (Value, f64, Vec<String>)> = BTreeMap::new();
     for (term, weight) in &terms {

@@ -82,6 +82,32 @@ impl Params {
             .transpose()
     }
 
+    /// `name=true|false` as an equality filter on `attribute`.
+    fn bool_filter(
+        &self,
+        name: &str,
+        attribute: &str,
+        filters: &mut Vec<Filter>,
+    ) -> Result<(), ApiError> {
+        if let Some(b) = self.boolean(name)? {
+            filters.push(Filter::Eq(attribute.into(), FilterValue::Bool(b)));
+        }
+        Ok(())
+    }
+
+    /// `name=<integer>` as an equality filter on `attribute`.
+    fn int_filter(
+        &self,
+        name: &str,
+        attribute: &str,
+        filters: &mut Vec<Filter>,
+    ) -> Result<(), ApiError> {
+        if let Some(i) = self.int(name)? {
+            filters.push(Filter::Eq(attribute.into(), FilterValue::Int(i)));
+        }
+        Ok(())
+    }
+
     /// Repeated codes of one vocabulary: any of them (OR).
     fn codes(
         &self,
@@ -364,18 +390,10 @@ pub async fn achievements(
             max: Some(max),
         });
     }
-    if let Some(year) = p.int("pool_year")? {
-        filters.push(Filter::Eq("pool_years".into(), FilterValue::Int(year)));
-    }
-    if let Some(k) = p.boolean("key_project")? {
-        filters.push(Filter::Eq("key_project".into(), FilterValue::Bool(k)));
-    }
-    if let Some(n) = p.boolean("negotiable")? {
-        filters.push(Filter::Eq("negotiable".into(), FilterValue::Bool(n)));
-    }
-    if let Some(org) = p.int("org_id")? {
-        filters.push(Filter::Eq("org_id".into(), FilterValue::Int(org)));
-    }
+    p.int_filter("pool_year", "pool_years", &mut filters)?;
+    p.bool_filter("key_project", "key_project", &mut filters)?;
+    p.bool_filter("negotiable", "negotiable", &mut filters)?;
+    p.int_filter("org_id", "org_id", &mut filters)?;
     let sort = sort_of(
         &p,
         &[
@@ -473,15 +491,9 @@ pub async fn demands(
             max: None,
         });
     }
-    if let Some(b) = p.boolean("bottleneck")? {
-        filters.push(Filter::Eq("bottleneck".into(), FilterValue::Bool(b)));
-    }
-    if let Some(c) = p.boolean("challenge")? {
-        filters.push(Filter::Eq("challenge".into(), FilterValue::Bool(c)));
-    }
-    if let Some(org) = p.int("org_id")? {
-        filters.push(Filter::Eq("org_id".into(), FilterValue::Int(org)));
-    }
+    p.bool_filter("bottleneck", "bottleneck", &mut filters)?;
+    p.bool_filter("challenge", "challenge", &mut filters)?;
+    p.int_filter("org_id", "org_id", &mut filters)?;
     let sort = sort_of(
         &p,
         &[

@@ -203,6 +203,15 @@ async fn stages_move_forward_with_versions_and_a_timeline() {
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["version"], 2);
+    // An absurd version is a conflict too, never an overflow.
+    patch(
+        &app,
+        id,
+        &w.broker,
+        json!({"version": i32::MAX, "note": "x"}),
+    )
+    .await
+    .assert_error(409, "version_conflict");
     // A stale version is refused and changes nothing.
     patch(
         &app,

@@ -394,7 +394,7 @@ async fn embedded_engine_passes_the_conformance_suite() {
 }
 
 #[actix_rt::test]
-async fn embedded_indexes_survive_a_restart_and_settings_changes_rebuild_them() {
+async fn embedded_indexes_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     {
         let engine = Engine::Embedded(Arc::new(EmbeddedEngine::open(dir.path()).unwrap()));
