@@ -29,13 +29,19 @@ pub enum Command {
     SeedDemo,
     /// Generate synthetic data for benchmarks.
     GenData {
-        #[arg(long, default_value_t = 0)]
-        achievements: u64,
-        #[arg(long, default_value_t = 0)]
-        demands: u64,
-        #[arg(long, default_value_t = 0)]
-        contracts: u64,
+        /// A named size: small (10k achievements, 5k demands, 100k contracts) or large
+        /// (200k, 50k, 1M). Explicit counts override its parts.
+        #[arg(long, value_parser = ["small", "large"])]
+        size: Option<String>,
+        #[arg(long)]
+        achievements: Option<u64>,
+        #[arg(long)]
+        demands: Option<u64>,
+        #[arg(long)]
+        contracts: Option<u64>,
     },
+    /// Drive a running server over HTTP and print latency and throughput per scenario.
+    Loadgen(crate::loadgen::LoadgenArgs),
     /// Create a user of any role; this is how the first admin is made.
     CreateUser {
         #[arg(long)]
@@ -141,11 +147,33 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::Loadgen(args) => {
+            let json = args.json;
+            let options = args.into_options()?;
+            let report = crate::loadgen::run(&options).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.table());
+            }
+        }
         Command::GenData {
+            size,
             achievements,
             demands,
             contracts,
         } => {
+            let named = size
+                .as_deref()
+                .map(|s| {
+                    crate::gen_data::size(s)
+                        .ok_or_else(|| anyhow::anyhow!("unknown size {s:?}: small or large"))
+                })
+                .transpose()?
+                .unwrap_or((0, 0, 0));
+            let achievements = achievements.unwrap_or(named.0);
+            let demands = demands.unwrap_or(named.1);
+            let contracts = contracts.unwrap_or(named.2);
             if settings.env == crate::config::Environment::Production {
                 anyhow::bail!("gen-data refuses to run with TT_ENV=production");
             }

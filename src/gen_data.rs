@@ -1,9 +1,16 @@
 //! `gen-data`: synthetic orgs, published listings and contracts for benchmarks, written in
 //! large multi-row batches inside a few transactions, with a progress bar.
+//!
+//! Listing text is realistic Chinese: keywords, summaries, descriptions and indicators of
+//! the demo exchange (`seed/demo.json`) recombined per industry chain, so full-text search
+//! and matching do real work and the load generator's queries ([`vocabulary`]) hit.
+
+use std::sync::LazyLock;
 
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
 
 use crate::accounts::model::{self, NewOrg, NewUser, now, org_name_key};
 use crate::db::schema::{achievements, contracts, demands};
@@ -16,22 +23,150 @@ const BATCH: usize = 1_000;
 /// Rows per transaction: big enough to be fast, small enough to show progress.
 const PER_TX: usize = 50_000;
 
-/// A small deterministic generator, so runs are repeatable.
-struct Rng(u64);
+/// The named sizes of `gen-data --size`: (achievements, demands, contracts).
+pub fn size(name: &str) -> Option<(u64, u64, u64)> {
+    match name {
+        "small" => Some((10_000, 5_000, 100_000)),
+        "large" => Some((200_000, 50_000, 1_000_000)),
+        _ => None,
+    }
+}
+
+/// A small deterministic generator (xorshift), so runs are repeatable.
+pub struct Rng(u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    /// Any seed; zero is replaced, since xorshift would stay at zero.
+    pub fn new(seed: u64) -> Rng {
+        Rng(if seed == 0 {
+            0x9e37_79b9_7f4a_7c15
+        } else {
+            seed
+        })
+    }
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+    /// Uniform in `0..n`; `n` must not be zero.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
     }
-    fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
+    pub fn pick<'a, T: ?Sized>(&mut self, items: &'a [&'a T]) -> &'a T {
         items[self.below(items.len())]
     }
+    /// `k` distinct items (fewer if there are fewer).
+    pub fn sample<'a>(&mut self, items: &'a [String], k: usize) -> Vec<&'a str> {
+        let mut out: Vec<&str> = Vec::with_capacity(k);
+        let mut tries = 0;
+        while out.len() < k.min(items.len()) && tries < 4 * k + 8 {
+            let s = items[self.below(items.len())].as_str();
+            if !out.contains(&s) {
+                out.push(s);
+            }
+            tries += 1;
+        }
+        out
+    }
+}
+
+const DEMO: &str = include_str!("../seed/demo.json");
+
+/// The words and texts of one industry chain, drawn from the demo exchange.
+#[derive(Debug)]
+pub struct ChainText {
+    pub chain: &'static str,
+    pub zh: &'static str,
+    /// Keywords of the chain's demo achievements and demands (what users search for).
+    pub keywords: Vec<String>,
+    pub summaries: Vec<String>,
+    pub descriptions: Vec<String>,
+    pub indicators: Vec<String>,
+}
+
+static VOCABULARY: LazyLock<Vec<ChainText>> = LazyLock::new(|| {
+    let demo: Value = serde_json::from_str(DEMO).unwrap_or(Value::Null);
+    let list = |name: &str| demo[name].as_array().cloned().unwrap_or_default();
+    let (achievements, demands) = (list("achievements"), list("demands"));
+    let texts = |items: &[Value], chain: &str, field: &str| -> Vec<String> {
+        items
+            .iter()
+            .filter(|i| i["chain"] == chain)
+            .filter_map(|i| i[field].as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    taxonomy::CHAINS
+        .terms
+        .iter()
+        .map(|t| {
+            let mut keywords: Vec<String> = achievements
+                .iter()
+                .chain(&demands)
+                .filter(|i| i["chain"] == t.code)
+                .flat_map(|i| i["keywords"].as_array().cloned().unwrap_or_default())
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect();
+            keywords.sort();
+            keywords.dedup();
+            if keywords.is_empty() {
+                keywords.push(t.zh.to_owned());
+            }
+            let or_default = |v: Vec<String>, d: &str| {
+                if v.is_empty() { vec![d.to_owned()] } else { v }
+            };
+            ChainText {
+                chain: t.code,
+                zh: t.zh,
+                keywords,
+                summaries: or_default(
+                    texts(&achievements, t.code, "summary"),
+                    "面向产业需求的关键技术成果。",
+                ),
+                descriptions: or_default(
+                    texts(&demands, t.code, "description"),
+                    "企业生产中遇到的关键技术难题，寻求合作解决。",
+                ),
+                indicators: or_default(texts(&demands, t.code, "indicators"), ""),
+            }
+        })
+        .collect()
+});
+
+/// Per industry chain, in taxonomy order: the vocabulary synthetic listings are written
+/// from. The load generator draws its search queries from the same words.
+pub fn vocabulary() -> &'static [ChainText] {
+    &VOCABULARY
+}
+
+fn achievement_title(rng: &mut Rng, t: &ChainText, k: &[&str]) -> String {
+    let (a, b) = (k[0], k.get(1).copied().unwrap_or(t.zh));
+    match rng.below(6) {
+        0 => format!("基于{a}的{b}关键技术"),
+        1 => format!("{a}与{b}集成技术及应用"),
+        2 => format!("面向{}的{a}技术", t.zh),
+        3 => format!("高可靠{a}及{b}方法"),
+        4 => format!("{a}{b}一体化解决方案"),
+        _ => format!("{a}关键工艺与装备研制"),
+    }
+}
+
+fn demand_title(rng: &mut Rng, t: &ChainText, k: &[&str]) -> String {
+    let (a, b) = (k[0], k.get(1).copied().unwrap_or(t.zh));
+    match rng.below(5) {
+        0 => format!("{a}技术攻关需求"),
+        1 => format!("寻求{a}与{b}解决方案"),
+        2 => format!("{}企业{a}难题求解", t.zh),
+        3 => format!("{a}国产化替代需求"),
+        _ => format!("{a}性能提升与{b}优化"),
+    }
+}
+
+fn keywords_json(k: &[&str]) -> String {
+    serde_json::to_string(k).unwrap_or_else(|_| "[]".into())
 }
 
 #[derive(Debug, Default)]
@@ -171,6 +306,7 @@ pub fn generate(
     show: bool,
 ) -> Result<GenReport, ApiError> {
     let (sellers, buyers, user) = db.write_blocking(setup)?;
+    let vocab = vocabulary();
     let chains: Vec<&str> = taxonomy::CHAINS.codes().collect();
     let fields: Vec<&str> = taxonomy::FIELDS.codes().collect();
     let stages = ["lab", "bench", "pilot", "industrial"];
@@ -182,7 +318,7 @@ pub fn generate(
         ("consulting", None),
         ("service", Some("other")),
     ];
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let mut report = GenReport::default();
     let at = now();
 
@@ -191,22 +327,21 @@ pub fn generate(
         let rows: Vec<_> = (0..n)
             .map(|_| {
                 let (org, region, _) = &sellers[rng.below(sellers.len())];
-                let chain = rng.pick(&chains);
-                let price = (rng.next() % 5_000) as i64 * 100_000;
+                let t = &vocab[rng.below(vocab.len())];
+                let n = 3 + rng.below(3);
+                let k = rng.sample(&t.keywords, n);
+                let price = (rng.next_u64() % 5_000) as i64 * 100_000;
+                let summary = &t.summaries[rng.below(t.summaries.len())];
                 (
                     achievements::org_id.eq(*org),
                     achievements::created_by.eq(user),
                     achievements::status.eq("published"),
-                    achievements::title.eq(format!(
-                        "合成成果：{}方向关键技术{}",
-                        taxonomy::CHAINS.get(chain).map(|t| t.zh).unwrap_or(chain),
-                        rng.next() % 100_000
-                    )),
-                    achievements::summary.eq("用于基准测试的合成数据。"),
+                    achievements::title.eq(achievement_title(&mut rng, t, &k)),
+                    achievements::summary.eq(format!("围绕{}，{summary}", k.join("、"))),
                     achievements::details.eq(""),
                     achievements::contact.eq(""),
-                    achievements::keywords.eq("[]"),
-                    achievements::chain.eq(chain),
+                    achievements::keywords.eq(keywords_json(&k)),
+                    achievements::chain.eq(t.chain),
                     achievements::field.eq(rng.pick(&fields)),
                     achievements::trl.eq((rng.below(9) + 1) as i32),
                     achievements::stage.eq(rng.pick(&stages)),
@@ -233,23 +368,26 @@ pub fn generate(
         let rows: Vec<_> = (0..n)
             .map(|_| {
                 let (org, region) = &buyers[rng.below(buyers.len())];
-                let chain = rng.pick(&chains);
+                let t = &vocab[rng.below(vocab.len())];
+                let n = 3 + rng.below(3);
+                let k = rng.sample(&t.keywords, n);
+                let description = &t.descriptions[rng.below(t.descriptions.len())];
+                let indicators = &t.indicators[rng.below(t.indicators.len())];
+                let budget = (rng.next_u64() % 3_000) as i64 * 100_000;
                 (
                     demands::org_id.eq(*org),
                     demands::created_by.eq(user),
                     demands::status.eq("published"),
-                    demands::title.eq(format!(
-                        "合成需求：{}方向技术攻关{}",
-                        taxonomy::CHAINS.get(chain).map(|t| t.zh).unwrap_or(chain),
-                        rng.next() % 100_000
-                    )),
-                    demands::description.eq("用于基准测试的合成数据。"),
-                    demands::indicators.eq(""),
+                    demands::title.eq(demand_title(&mut rng, t, &k)),
+                    demands::description.eq(format!("需求涉及{}。{description}", k.join("、"))),
+                    demands::indicators.eq(indicators.clone()),
                     demands::contact.eq(""),
-                    demands::keywords.eq("[]"),
-                    demands::chain.eq(chain),
+                    demands::keywords.eq(keywords_json(&k)),
+                    demands::chain.eq(t.chain),
                     demands::field.eq(rng.pick(&fields)),
                     demands::trl_min.eq((rng.below(9) + 1) as i32),
+                    demands::budget_min_fen.eq(Some(budget)),
+                    demands::budget_max_fen.eq(Some(budget * 3)),
                     demands::cooperation_modes.eq("[\"co_development\"]"),
                     demands::region.eq(region.clone()),
                     demands::valid_until.eq(valid_until),
@@ -280,8 +418,8 @@ pub fn generate(
                 let (seller, s_region, s_kind) = &sellers[rng.below(sellers.len())];
                 let (buyer, b_region) = &buyers[rng.below(buyers.len())];
                 let (kind, sub) = kinds[rng.below(kinds.len())];
-                let signed = start + Duration::days((rng.next() % days) as i64);
-                let amount = (rng.next() % 2_000_000) as i64 * 1_000;
+                let signed = start + Duration::days((rng.next_u64() % days) as i64);
+                let amount = (rng.next_u64() % 2_000_000) as i64 * 1_000;
                 let registered = rng.below(10) < 8;
                 let status = if registered {
                     "registered"

@@ -25,6 +25,7 @@
 //! | [`stats`] | turnover sums by any grouping, JSON and CSV |
 //! | [`seed`] | the `seed-demo` data set |
 //! | [`gen_data`] | `gen-data`: synthetic data for benchmarks |
+//! | [`loadgen`] | `loadgen`: HTTP load generator, latency percentiles per scenario |
 //! | [`audit`] | the audit trail, written in the same transaction as each change |
 //! | [`taxonomy`] | fixed vocabularies (chains, fields, regions, ...) with labels |
 //! | [`system`] | health, readiness, metrics, spec, taxonomy and error-table endpoints |
@@ -45,6 +46,7 @@ pub mod demands;
 pub mod error;
 pub mod gen_data;
 pub mod listings;
+pub mod loadgen;
 pub mod matching;
 pub mod metrics;
 pub mod pagination;

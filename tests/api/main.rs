@@ -10,6 +10,7 @@ mod deals;
 mod errors;
 mod helpers;
 mod listings;
+mod loadgen;
 mod match_quality;
 mod openapi;
 mod pool;
