@@ -112,6 +112,19 @@ error_codes! {
     IdempotencyKeyReused => ("idempotency_key_reused", UNPROCESSABLE_ENTITY, InvalidRequest, "This Idempotency-Key was used with a different request body."),
     InvalidAmendment => ("invalid_amendment", UNPROCESSABLE_ENTITY, InvalidRequest, "After the amendment the totals must stay ≥ 0 with tech ≤ total."),
     NotAMatch => ("not_a_match", UNPROCESSABLE_ENTITY, InvalidRequest, "This achievement is not among the demand's matches."),
+    // Open challenges (揭榜挂帅).
+    NotAChallenge => ("not_a_challenge", UNPROCESSABLE_ENTITY, InvalidRequest, "This demand is not an open challenge."),
+    ApplicationsClosed => ("applications_closed", UNPROCESSABLE_ENTITY, InvalidRequest, "Applications are taken only while the challenge is published, up to and including its `apply_by` date."),
+    ApplicationExists => ("application_exists", CONFLICT, InvalidRequest, "Your organisation has applied to this challenge already."),
+    InvalidProposal => ("invalid_proposal", BAD_REQUEST, InvalidRequest, "`proposal` must be 1 to 20,000 characters long."),
+    InvalidTeam => ("invalid_team", BAD_REQUEST, InvalidRequest, "`team`: at most 50 members, each with a name of 1 to 50 characters and a title and role of at most 50."),
+    InvalidBudget => ("invalid_budget", BAD_REQUEST, InvalidRequest, "`budget_fen` must be a non-negative integer number of fen."),
+    WinnerLimitReached => ("winner_limit_reached", UNPROCESSABLE_ENTITY, InvalidRequest, "The challenge has as many selected winners as its `max_winners` allows."),
+    InvalidMilestone => ("invalid_milestone", BAD_REQUEST, InvalidRequest, "A milestone needs a `title` of 1 to 120 characters, a `due_on` date not in the past and a `share_bp` from 1 to 10,000."),
+    NotAWinner => ("not_a_winner", UNPROCESSABLE_ENTITY, InvalidRequest, "Milestones belong to a selected application of this challenge."),
+    ApplicationRequired => ("application_required", UNPROCESSABLE_ENTITY, InvalidRequest, "The challenge has several winners: say which one with `application_id`."),
+    ShareLimitExceeded => ("share_limit_exceeded", UNPROCESSABLE_ENTITY, InvalidRequest, "One winner's milestone shares cannot add up to more than 10,000 basis points of the bounty."),
+    InvalidReport => ("invalid_report", BAD_REQUEST, InvalidRequest, "`report` must be 1 to 20,000 characters long."),
     // Routing.
     RouteNotFound => ("route_not_found", NOT_FOUND, InvalidRequest, "No such endpoint; see /openapi.yaml."),
     MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, InvalidRequest, "This endpoint does not accept that HTTP method."),
@@ -125,6 +138,8 @@ error_codes! {
     AccountDisabled => ("account_disabled", FORBIDDEN, Auth, "This account is disabled."),
     Forbidden => ("forbidden", FORBIDDEN, Auth, "You are not allowed to do this."),
     TooManyLoginAttempts => ("too_many_login_attempts", TOO_MANY_REQUESTS, Auth, "Too many failed sign-ins; wait before trying again."),
+    RateLimited => ("rate_limited", TOO_MANY_REQUESTS, InvalidRequest, "Too many requests from this client; wait `Retry-After` seconds before trying again."),
+    CorsOriginNotAllowed => ("cors_origin_not_allowed", FORBIDDEN, InvalidRequest, "This origin may not call the API from a browser."),
     // Domain rules.
     NotFound => ("not_found", NOT_FOUND, InvalidRequest, "Not found."),
     AlreadyExists => ("already_exists", CONFLICT, InvalidRequest, "A record with these unique values already exists."),
@@ -141,6 +156,7 @@ error_codes! {
     SearchUnavailable => ("search_unavailable", SERVICE_UNAVAILABLE, System, "Search is unavailable right now; retry shortly. Changes are kept and indexed when it is back."),
     DatabaseUnavailable => ("database_unavailable", SERVICE_UNAVAILABLE, System, "The database is unavailable; retry shortly."),
     NotReady => ("not_ready", SERVICE_UNAVAILABLE, System, "The service is not ready."),
+    RequestTimeout => ("request_timeout", SERVICE_UNAVAILABLE, System, "The request took too long and was stopped; retry shortly. A write may still have been applied: read before repeating it, or send an Idempotency-Key."),
     Internal => ("internal", INTERNAL_SERVER_ERROR, Internal, "Internal error; it has been logged."),
 }
 

@@ -18,6 +18,7 @@
 //! | [`listings`] | the review lifecycle, status history and handlers shared by both listings |
 //! | [`achievements`] | achievements (成果) and the yearly hundred-achievements pool |
 //! | [`demands`] | enterprise demands (技术需求) and open challenges (揭榜挂帅) |
+//! | [`challenges`] | challenge applications (揭榜), decisions, milestones and bounty payouts |
 //! | [`search`] | `SearchEngine` trait, embedded (tantivy + jieba) and Meilisearch engines, outbox, reindex |
 //! | [`matching`] | candidates from search, the feature scorer and its reasons |
 //! | [`deals`] | the broker's pipeline: stages, versions, timeline |
@@ -30,6 +31,7 @@
 //! | [`taxonomy`] | fixed vocabularies (chains, fields, regions, ...) with labels |
 //! | [`system`] | health, readiness, metrics, spec, taxonomy and error-table endpoints |
 //! | [`metrics`] | request counters, latency histograms and the access log |
+//! | [`http`] | security headers, CORS, rate limits, request timeouts |
 //! | [`pagination`], [`validate`] | list paging and shared field rules |
 //! | [`cli`] | the subcommands of the binary |
 
@@ -37,6 +39,7 @@ pub mod accounts;
 pub mod achievements;
 pub mod audit;
 pub mod auth;
+pub mod challenges;
 pub mod cli;
 pub mod config;
 pub mod contracts;
@@ -45,6 +48,7 @@ pub mod deals;
 pub mod demands;
 pub mod error;
 pub mod gen_data;
+pub mod http;
 pub mod listings;
 pub mod loadgen;
 pub mod matching;

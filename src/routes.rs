@@ -9,8 +9,8 @@ use actix_web::{Route, web};
 use crate::achievements::AchievementStore;
 use crate::demands::DemandStore;
 use crate::{
-    accounts, achievements, audit, auth, contracts, deals, demands, listings, matching, search,
-    stats, system,
+    accounts, achievements, audit, auth, challenges, contracts, deals, demands, listings, matching,
+    search, stats, system,
 };
 
 /// One registered route; `make` builds the actix route (once per worker).
@@ -75,6 +75,13 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/demands/{id}/close" => listings::handlers::close::<DemandStore>,
         GET "/api/v1/orgs/{id}/demands" => demands::handlers::list_for_org,
         GET "/api/v1/review/demands" => listings::handlers::review_queue::<DemandStore>,
+
+        POST "/api/v1/demands/{id}/applications" => challenges::handlers::apply,
+        GET "/api/v1/demands/{id}/applications" => challenges::handlers::list,
+        POST "/api/v1/applications/{id}/decision" => challenges::handlers::decide,
+        POST "/api/v1/demands/{id}/milestones" => challenges::handlers::create_milestone,
+        POST "/api/v1/milestones/{id}/submit" => challenges::handlers::submit_milestone,
+        POST "/api/v1/milestones/{id}/review" => challenges::handlers::review_milestone,
 
         GET "/api/v1/pool/{year}" => achievements::pool::list,
         PUT "/api/v1/pool/{year}/entries/{achievement_id}" => achievements::pool::put_entry,

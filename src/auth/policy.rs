@@ -64,6 +64,16 @@ pub enum Action {
     ReadStats,
     /// Set yearly turnover targets.
     SetTargets,
+    /// Apply to an open challenge (揭榜) for one's own org.
+    ApplyToChallenge,
+    /// Decide applications and plan and review milestones of a challenge of `org_id`.
+    ManageChallenge {
+        org_id: i64,
+    },
+    /// Report on a milestone of the winning org `winner_org`.
+    ReportMilestone {
+        winner_org: i64,
+    },
 }
 
 /// Whose contracts a list shows: statisticians and admins all, brokers theirs, other
@@ -116,6 +126,12 @@ pub fn sees_deal(
         }
         Role::Statistician => false,
     }
+}
+
+/// A challenge's applications and milestone reports: the challenge's org and admins see
+/// all of them, an applicant org its own.
+pub fn sees_application(user: Option<&CurrentUser>, demand_org: i64, applicant_org: i64) -> bool {
+    sees_every_status(user, demand_org) || user.is_some_and(|u| u.org_id == applicant_org)
 }
 
 /// The role that owns listings of this kind.
@@ -190,6 +206,13 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
         Action::EditDeal { broker_id } => user.role == Role::Admin || user.id == broker_id,
         Action::SeeMatches { org_id } => {
             matches!(user.role, Role::Admin | Role::Broker) || user.org_id == org_id
+        }
+        Action::ApplyToChallenge => user.role == owner_role(ListingKind::Achievement),
+        Action::ManageChallenge { org_id } => {
+            user.role == Role::Admin || is_owner(user, ListingKind::Demand, org_id)
+        }
+        Action::ReportMilestone { winner_org } => {
+            is_owner(user, ListingKind::Achievement, winner_org)
         }
         Action::ReviewListings | Action::ManagePool | Action::ReadSearchStatus => {
             user.role == Role::Admin
@@ -280,6 +303,29 @@ mod tests {
             true,
             5
         ));
+    }
+
+    #[test]
+    fn challenge_roles() {
+        let manage = Action::ManageChallenge { org_id: 5 };
+        assert!(allows(&user(Role::Enterprise, 5), manage));
+        assert!(allows(&user(Role::Admin, 1), manage));
+        assert!(!allows(&user(Role::Enterprise, 6), manage));
+        assert!(!allows(&user(Role::University, 5), manage));
+        assert!(allows(&user(Role::University, 7), Action::ApplyToChallenge));
+        assert!(!allows(
+            &user(Role::Enterprise, 7),
+            Action::ApplyToChallenge
+        ));
+        assert!(!allows(&user(Role::Broker, 7), Action::ApplyToChallenge));
+        let report = Action::ReportMilestone { winner_org: 7 };
+        assert!(allows(&user(Role::University, 7), report));
+        assert!(!allows(&user(Role::University, 8), report));
+        assert!(!allows(&user(Role::Admin, 1), report));
+        assert!(sees_application(Some(&user(Role::University, 7)), 5, 7));
+        assert!(!sees_application(Some(&user(Role::University, 8)), 5, 7));
+        assert!(sees_application(Some(&user(Role::Enterprise, 5)), 5, 7));
+        assert!(!sees_application(None, 5, 7));
     }
 
     #[test]

@@ -285,6 +285,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    challenge_applications (id) {
+        id -> BigInt,
+        demand_id -> BigInt,
+        org_id -> BigInt,
+        applicant_id -> BigInt,
+        status -> Text,
+        proposal -> Text,
+        achievement_id -> Nullable<BigInt>,
+        team -> Text,
+        budget_fen -> Nullable<BigInt>,
+        decision_comment -> Nullable<Text>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    challenge_milestones (id) {
+        id -> BigInt,
+        demand_id -> BigInt,
+        application_id -> BigInt,
+        title -> Text,
+        due_on -> Date,
+        share_bp -> Integer,
+        amount_fen -> BigInt,
+        status -> Text,
+        report -> Nullable<Text>,
+        review_comment -> Nullable<Text>,
+        submissions -> Integer,
+        created_by -> BigInt,
+        submitted_at -> Nullable<Timestamp>,
+        reviewed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
@@ -293,6 +333,8 @@ diesel::joinable!(demands -> orgs (org_id));
 diesel::joinable!(pool_entries -> achievements (achievement_id));
 diesel::joinable!(deal_events -> deals (deal_id));
 diesel::joinable!(contract_amendments -> contracts (contract_id));
+diesel::joinable!(challenge_applications -> orgs (org_id));
+diesel::joinable!(challenge_milestones -> challenge_applications (application_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
@@ -313,6 +355,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     stats_targets,
     turnover_rollups,
+    challenge_applications,
+    challenge_milestones,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(demands::chain, deals::stage);

@@ -285,6 +285,9 @@ pub struct DemandView {
     pub review_comment: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_history: Option<Vec<StatusChangeView>>,
+    /// The challenge board (applications, winners, milestones, money); single reads only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenge_progress: Option<crate::challenges::ChallengeProgress>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -318,6 +321,7 @@ impl DemandView {
             challenge,
             review_comment: None,
             status_history: None,
+            challenge_progress: None,
             submitted_at: row.submitted_at.map(|t| t.and_utc()),
             published_at: row.published_at.map(|t| t.and_utc()),
             created_at: row.created_at.and_utc(),

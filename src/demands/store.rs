@@ -7,6 +7,7 @@ use serde_json::Value;
 pub use crate::achievements::store::viewer_org_verified;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy;
+use crate::challenges;
 use crate::db::AnyConnection;
 use crate::db::schema::{demands, orgs};
 use crate::demands::model::{self, DemandView};
@@ -68,7 +69,14 @@ impl Store for DemandStore {
             policy::sees_restricted_fields(viewer, viewer_org_verified(conn, viewer)?, row.org_id);
         let contact = row.contact.clone();
         let comment = row.review_comment.clone();
+        let progress = match row.challenge_bounty_fen {
+            Some(_) => Some(challenges::progress(conn, &row, today(), |winner_org| {
+                policy::sees_application(viewer, row.org_id, winner_org)
+            })?),
+            None => None,
+        };
         let mut view = DemandView::summary(row, org_name, today());
+        view.challenge_progress = progress;
         if restricted {
             view.contact = Some(contact);
         }

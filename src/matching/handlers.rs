@@ -40,6 +40,32 @@ fn answer(side: &str, matches: Vec<Scored>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "items": items }))
 }
 
+/// Marks a matched demand that is an open challenge (揭榜挂帅): its bounty, its last
+/// application day and whether it takes applications today, plus a reason saying so.
+fn mark_challenge(m: &mut Scored, today_start: i64) -> Option<Value> {
+    if m.doc["challenge"] != true {
+        return None;
+    }
+    let bounty = m.doc["bounty_fen"].as_i64().unwrap_or(0);
+    let apply_by = m.doc["apply_by"]
+        .as_i64()
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map(|t| t.date_naive());
+    let open = apply_by.is_some_and(|d| day_start(d) >= today_start);
+    let until = apply_by
+        .map(|d| format!("，{d} 前可揭榜"))
+        .unwrap_or_default();
+    m.reasons.push(matching::Reason {
+        code: "open_challenge",
+        detail: format!(
+            "揭榜挂帅：悬赏 {}.{:02} 元{until}",
+            bounty / 100,
+            bounty % 100
+        ),
+    });
+    Some(json!({ "bounty_fen": bounty, "apply_by": apply_by, "accepting_applications": open }))
+}
+
 /// Published items only, except for their own org and admins (an unpublished item is a 404
 /// to everyone else, so its existence does not leak); then brokers, admins and the org.
 fn check_visible(
@@ -92,8 +118,8 @@ pub async fn for_demand(
     Ok(answer("achievement", matches))
 }
 
-/// Published, unexpired demands (challenges marked by `challenge: true`) the achievement
-/// could answer, best first.
+/// Published, unexpired demands the achievement could answer, best first; open
+/// challenges carry a `challenge` object and an `open_challenge` reason.
 pub async fn for_achievement(
     state: AppData,
     user: CurrentUser,
@@ -128,5 +154,13 @@ pub async fn for_achievement(
     }];
     let now = chrono::Utc::now().timestamp();
     let matches = matching::find(&state.engine, &profile, false, unexpired, limit, now).await?;
-    Ok(answer("demand", matches))
+    let today_start = day_start(today());
+    let items: Vec<Value> = matches
+        .into_iter()
+        .map(|mut m| {
+            let challenge = mark_challenge(&mut m, today_start);
+            json!({ "demand": m.doc, "score": m.score, "reasons": m.reasons, "challenge": challenge })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }

@@ -58,6 +58,8 @@ pub struct DemandDoc {
     pub bottleneck: bool,
     pub challenge: bool,
     pub bounty_fen: Option<i64>,
+    /// A challenge's last application day (Unix seconds, 00:00 UTC); shown, not filtered.
+    pub apply_by: Option<i64>,
     /// Unix seconds of the last valid day (00:00 UTC); searches filter on it.
     pub valid_until: i64,
     pub published_at: i64,
@@ -154,6 +156,7 @@ fn demand_batch(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Batch> {
             negotiable: r.budget_min_fen.is_none() && r.budget_max_fen.is_none(),
             challenge: r.challenge_bounty_fen.is_some(),
             bounty_fen: r.challenge_bounty_fen,
+            apply_by: r.challenge_apply_by.map(day_start),
             valid_until: day_start(r.valid_until),
             published_at: r.published_at.map(|t| t.and_utc().timestamp()).unwrap_or(0),
             title: r.title,

@@ -249,7 +249,8 @@ async fn an_idempotency_key_makes_retries_safe_even_concurrently() {
     );
 }
 
-async fn futures_join<A: std::future::Future, B: std::future::Future>(
+/// Polls two futures concurrently on the test's thread.
+pub async fn futures_join<A: std::future::Future, B: std::future::Future>(
     a: A,
     b: B,
 ) -> (A::Output, B::Output) {

@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod auth;
+mod challenges;
 mod contracts;
 mod deals;
 mod errors;
@@ -17,6 +18,7 @@ mod pool;
 mod schema;
 mod search_api;
 mod search_conformance;
+mod security;
 mod seed;
 mod stats;
 mod system;

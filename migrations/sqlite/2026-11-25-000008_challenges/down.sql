@@ -1,0 +1,2 @@
+DROP TABLE challenge_milestones;
+DROP TABLE challenge_applications;
