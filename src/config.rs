@@ -66,6 +66,9 @@ pub struct Settings {
     pub index_prefix: String,
     /// Required in production; in development one is generated and kept in `data_dir`.
     pub jwt_secret: Option<Secret>,
+    /// The secret before the last rotation: still accepted for verifying access tokens
+    /// (never for signing), so sessions survive a key change.
+    pub jwt_previous_secret: Option<Secret>,
     pub jwt_issuer: String,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_days: u64,
@@ -77,6 +80,30 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// HTTP worker threads; default: one per core.
     pub workers: Option<usize>,
+    /// Browser origins allowed to call the API (`https://app.example.cn`); comma-separated
+    /// in the env var, a string or a list in the file. Empty: no CORS headers at all.
+    #[serde(deserialize_with = "comma_list")]
+    pub cors_origins: Vec<String>,
+    /// A handler running longer is stopped and answered `503 request_timeout`.
+    pub request_timeout_secs: u64,
+    /// The same for CSV/XLSX exports (`format=csv|xlsx`), which may scan many contracts.
+    pub export_timeout_secs: u64,
+    /// Idle keep-alive connections are closed after this; keep it above the load
+    /// balancer's idle timeout.
+    pub keep_alive_secs: u64,
+    /// On SIGTERM, in-flight requests get this long to finish.
+    pub shutdown_timeout_secs: u64,
+    /// Requests per minute to `POST /api/v1/auth/login` per client address; 0: no limit.
+    pub rate_limit_login_per_min: u32,
+    /// Registrations per hour per client address; 0: no limit.
+    pub rate_limit_register_per_hour: u32,
+    /// Writes (POST, PUT, PATCH, DELETE) per minute per signed-in user, or per client
+    /// address when anonymous; 0: no limit.
+    pub rate_limit_writes_per_min: u32,
+    /// Header carrying the client address set by a trusted reverse proxy (e.g.
+    /// `X-Forwarded-For`, rightmost entry used). Unset: the TCP peer address, since a
+    /// client can forge any header.
+    pub client_ip_header: Option<String>,
 }
 
 impl Default for Settings {
@@ -102,9 +129,58 @@ impl Default for Settings {
             login_failure_window_secs: 15 * 60,
             log_format: LogFormat::Pretty,
             workers: None,
+            jwt_previous_secret: None,
+            cors_origins: Vec::new(),
+            request_timeout_secs: 30,
+            export_timeout_secs: 120,
+            keep_alive_secs: 75,
+            shutdown_timeout_secs: 30,
+            rate_limit_login_per_min: 30,
+            rate_limit_register_per_hour: 20,
+            rate_limit_writes_per_min: 120,
+            client_ip_header: None,
         }
     }
 }
+
+/// `"a, b"` or `["a", "b"]` -> `["a", "b"]`, empty entries dropped.
+fn comma_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        One(String),
+        Many(Vec<String>),
+    }
+    let items = match Raw::deserialize(d)? {
+        Raw::One(s) => s.split(',').map(str::to_owned).collect(),
+        Raw::Many(v) => v,
+    };
+    Ok(items
+        .into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect())
+}
+
+/// Secrets that were published (docs, tests, examples) or are placeholders: refused in
+/// production whatever their length. Compared case-insensitively as substrings.
+const KNOWN_DEV_SECRETS: &[&str] = &[
+    "test-secret-test-secret",
+    "change-me",
+    "changeme",
+    "change_me",
+    "replace-me",
+    "example",
+    "development",
+    "dev-secret",
+    "insecure",
+    "placeholder",
+    "your-secret",
+    "secret-key",
+];
+
+/// Fewer distinct bytes than this is not a random secret (`"k" * 40`, `"abab..."`).
+const MIN_DISTINCT_SECRET_BYTES: usize = 10;
 
 /// How an env var's text becomes a TOML value of the key's type.
 #[derive(Clone, Copy)]
@@ -134,6 +210,16 @@ const KEYS: &[(&str, Kind)] = &[
     ("login_failure_window_secs", Kind::Int),
     ("log_format", Kind::Str),
     ("workers", Kind::Int),
+    ("jwt_previous_secret", Kind::Str),
+    ("cors_origins", Kind::Str),
+    ("request_timeout_secs", Kind::Int),
+    ("export_timeout_secs", Kind::Int),
+    ("keep_alive_secs", Kind::Int),
+    ("shutdown_timeout_secs", Kind::Int),
+    ("rate_limit_login_per_min", Kind::Int),
+    ("rate_limit_register_per_hour", Kind::Int),
+    ("rate_limit_writes_per_min", Kind::Int),
+    ("client_ip_header", Kind::Str),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -203,21 +289,18 @@ impl Settings {
         Ok(settings)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    /// Refuses settings the server must not run with. Called by [`Settings::load_from`]
+    /// and again by `Application::build`, so settings made in code are checked too.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if self.env == Environment::Production {
-            match &self.jwt_secret {
-                None => {
-                    return Err(ConfigError::Invalid(
-                        "TT_JWT_SECRET is required when TT_ENV=production".into(),
-                    ));
-                }
-                Some(s) if s.expose().len() < 32 => {
-                    return Err(ConfigError::Invalid(
-                        "TT_JWT_SECRET must be at least 32 bytes long".into(),
-                    ));
-                }
-                Some(_) => {}
-            }
+            self.validate_production()?;
+        }
+        if let Some(previous) = &self.jwt_previous_secret
+            && self.jwt_secret.as_ref() == Some(previous)
+        {
+            return Err(ConfigError::Invalid(
+                "TT_JWT_PREVIOUS_SECRET must differ from TT_JWT_SECRET".into(),
+            ));
         }
         if self.db_pool_size == 0 {
             return Err(ConfigError::Invalid(
@@ -232,6 +315,61 @@ impl Settings {
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid(
                 "max_body_bytes must be at least 1024".into(),
+            ));
+        }
+        if self.request_timeout_secs == 0 || self.export_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "TT_REQUEST_TIMEOUT_SECS and TT_EXPORT_TIMEOUT_SECS must be at least 1".into(),
+            ));
+        }
+        for origin in &self.cors_origins {
+            if !is_origin(origin) {
+                return Err(ConfigError::Invalid(format!(
+                    "TT_CORS_ORIGINS: {origin:?} is not an origin like https://app.example.cn \
+                     (scheme and host, optional port, no path; `*` is not allowed)"
+                )));
+            }
+        }
+        if let Some(h) = &self.client_ip_header
+            && actix_web::http::header::HeaderName::from_bytes(h.as_bytes()).is_err()
+        {
+            return Err(ConfigError::Invalid(format!(
+                "TT_CLIENT_IP_HEADER: {h:?} is not a header name"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Production runs only with a real, random signing secret of its own and no
+    /// development-only default (generated secret, unauthenticated Meilisearch).
+    fn validate_production(&self) -> Result<(), ConfigError> {
+        let Some(secret) = &self.jwt_secret else {
+            return Err(ConfigError::Invalid(
+                "TT_JWT_SECRET is required when TT_ENV=production (at least 32 random bytes, \
+                 e.g. `openssl rand -hex 32`)"
+                    .into(),
+            ));
+        };
+        check_production_secret("TT_JWT_SECRET", secret)?;
+        if let Some(previous) = &self.jwt_previous_secret {
+            check_production_secret("TT_JWT_PREVIOUS_SECRET", previous)?;
+        }
+        // The secret generated for development in the data dir must not become the
+        // production one by copy and paste.
+        let generated = self.data_dir.join("jwt_secret");
+        if let Ok(dev) = std::fs::read_to_string(&generated)
+            && dev.trim() == secret.expose()
+        {
+            return Err(ConfigError::Invalid(format!(
+                "TT_JWT_SECRET is the development secret generated in {}; generate a new one",
+                generated.display()
+            )));
+        }
+        if self.search_engine == SearchEngineKind::Meilisearch && self.meili_key.is_none() {
+            return Err(ConfigError::Invalid(
+                "TT_MEILI_KEY is required when TT_ENV=production and TT_SEARCH_ENGINE=meilisearch \
+                 (a Meilisearch without a master key is development mode)"
+                    .into(),
             ));
         }
         Ok(())
@@ -253,6 +391,48 @@ impl Settings {
         let url = self.database_url();
         url.starts_with("postgres://") || url.starts_with("postgresql://")
     }
+}
+
+fn check_production_secret(var: &str, secret: &Secret) -> Result<(), ConfigError> {
+    let value = secret.expose();
+    if value.len() < 32 {
+        return Err(ConfigError::Invalid(format!(
+            "{var} must be at least 32 bytes long when TT_ENV=production"
+        )));
+    }
+    let lower = value.to_ascii_lowercase();
+    if KNOWN_DEV_SECRETS.iter().any(|known| lower.contains(known)) {
+        return Err(ConfigError::Invalid(format!(
+            "{var} is a published example or placeholder value; generate a random one \
+             (e.g. `openssl rand -hex 32`)"
+        )));
+    }
+    let mut seen = [false; 256];
+    for b in value.bytes() {
+        seen[usize::from(b)] = true;
+    }
+    if seen.iter().filter(|s| **s).count() < MIN_DISTINCT_SECRET_BYTES {
+        return Err(ConfigError::Invalid(format!(
+            "{var} does not look random (too few distinct characters); generate one with \
+             `openssl rand -hex 32`"
+        )));
+    }
+    Ok(())
+}
+
+/// `scheme://host[:port]`, as browsers send it in `Origin`.
+fn is_origin(s: &str) -> bool {
+    let Some(rest) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '@', '*', ' '])
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
 }
 
 /// Printed at start-up: every setting, secrets masked, a URL's password hidden.
@@ -285,6 +465,22 @@ impl fmt::Debug for Settings {
             .field("login_failure_window_secs", &self.login_failure_window_secs)
             .field("log_format", &self.log_format)
             .field("workers", &self.workers)
+            .field(
+                "jwt_previous_secret",
+                &self.jwt_previous_secret.as_ref().map(|_| "***"),
+            )
+            .field("cors_origins", &self.cors_origins)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("export_timeout_secs", &self.export_timeout_secs)
+            .field("keep_alive_secs", &self.keep_alive_secs)
+            .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
+            .field("rate_limit_login_per_min", &self.rate_limit_login_per_min)
+            .field(
+                "rate_limit_register_per_hour",
+                &self.rate_limit_register_per_hour,
+            )
+            .field("rate_limit_writes_per_min", &self.rate_limit_writes_per_min)
+            .field("client_ip_header", &self.client_ip_header)
             .finish()
     }
 }
@@ -344,13 +540,107 @@ mod tests {
         assert!(err.to_string().contains("TT_WORKERS"));
     }
 
+    const GOOD: &str = "Vq8s3Lx0pZk2Tn7Rw5Yb9Hc4Jd6Mf1Ga-x";
+
+    fn production(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut pairs = vec![("TT_ENV", "production")];
+        pairs.extend_from_slice(extra);
+        Settings::load_from(None, env(&pairs))
+    }
+
     #[test]
-    fn production_requires_a_long_secret() {
-        assert!(Settings::load_from(None, env(&[("TT_ENV", "production")])).is_err());
-        let short = env(&[("TT_ENV", "production"), ("TT_JWT_SECRET", "short")]);
-        assert!(Settings::load_from(None, short).is_err());
-        let ok = env(&[("TT_ENV", "production"), ("TT_JWT_SECRET", &"k".repeat(40))]);
-        assert!(Settings::load_from(None, ok).is_ok());
+    fn production_requires_a_long_random_secret() {
+        let err = production(&[]).unwrap_err().to_string();
+        assert!(err.contains("TT_JWT_SECRET is required"), "{err}");
+        let err = production(&[("TT_JWT_SECRET", "short")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at least 32 bytes"), "{err}");
+        let repeated = "k".repeat(40);
+        let err = production(&[("TT_JWT_SECRET", &repeated)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("does not look random"), "{err}");
+        assert!(production(&[("TT_JWT_SECRET", GOOD)]).is_ok());
+        // Development runs without one (a secret is generated into the data dir).
+        assert!(Settings::load_from(None, env(&[])).is_ok());
+    }
+
+    #[test]
+    fn production_refuses_development_defaults() {
+        // The test suite's secret, and placeholders from docs, whatever their length.
+        for known in [
+            "test-secret-test-secret-test-secret-0123",
+            "please-CHANGE-ME-before-going-live-0123456789",
+            "an-example-secret-for-the-readme-0123456789",
+        ] {
+            let err = production(&[("TT_JWT_SECRET", known)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("placeholder"), "{known}: {err}");
+        }
+        // The secret generated for development in the data dir.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("jwt_secret"), format!("{GOOD}\n")).unwrap();
+        let data_dir = dir.path().to_str().unwrap();
+        let err = production(&[("TT_JWT_SECRET", GOOD), ("TT_DATA_DIR", data_dir)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("development secret generated"), "{err}");
+        // Meilisearch without a master key.
+        let meili = [
+            ("TT_JWT_SECRET", GOOD),
+            ("TT_SEARCH_ENGINE", "meilisearch"),
+            ("TT_MEILI_URL", "http://127.0.0.1:7700"),
+        ];
+        let err = production(&meili).unwrap_err().to_string();
+        assert!(err.contains("TT_MEILI_KEY"), "{err}");
+        let mut keyed = meili.to_vec();
+        keyed.push(("TT_MEILI_KEY", "a-master-key"));
+        assert!(production(&keyed).is_ok());
+        // The previous secret obeys the same rules, and cannot be the current one.
+        let err = production(&[("TT_JWT_SECRET", GOOD), ("TT_JWT_PREVIOUS_SECRET", "old")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("TT_JWT_PREVIOUS_SECRET"), "{err}");
+        let err = Settings::load_from(
+            None,
+            env(&[("TT_JWT_SECRET", GOOD), ("TT_JWT_PREVIOUS_SECRET", GOOD)]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("must differ"), "{err}");
+    }
+
+    #[test]
+    fn cors_origins_are_a_checked_list() {
+        let s = Settings::load_from(
+            None,
+            env(&[(
+                "TT_CORS_ORIGINS",
+                " https://app.qcy.example.cn, http://localhost:5173 ,",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.cors_origins,
+            ["https://app.qcy.example.cn", "http://localhost:5173"]
+        );
+        assert!(
+            Settings::load_from(None, env(&[]))
+                .unwrap()
+                .cors_origins
+                .is_empty()
+        );
+        for bad in ["*", "app.example.cn", "https://app.example.cn/", "ftp://x"] {
+            let err = Settings::load_from(None, env(&[("TT_CORS_ORIGINS", bad)]));
+            assert!(err.is_err(), "{bad} accepted");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tt.toml");
+        std::fs::write(&file, "cors_origins = [\"https://a.example.cn\"]\n").unwrap();
+        let s = Settings::load_from(Some(&file), env(&[])).unwrap();
+        assert_eq!(s.cors_origins, ["https://a.example.cn"]);
     }
 
     #[test]
@@ -361,6 +651,7 @@ mod tests {
                 ("TT_JWT_SECRET", "super-secret-value-1234567890abcdef"),
                 ("TT_DATABASE_URL", "postgres://tt:hunter2pass@db.local/tt"),
                 ("TT_MEILI_KEY", "meili-master-key"),
+                ("TT_JWT_PREVIOUS_SECRET", "previous-secret-value-0987654321"),
             ]),
         )
         .unwrap();
@@ -368,6 +659,7 @@ mod tests {
         assert!(!printed.contains("super-secret-value"));
         assert!(!printed.contains("hunter2pass"));
         assert!(!printed.contains("meili-master-key"));
+        assert!(!printed.contains("previous-secret-value"));
         assert!(printed.contains("postgres://tt:***@db.local/tt"));
     }
 }

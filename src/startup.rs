@@ -1,9 +1,12 @@
 //! Builds the application from settings: data dir and its lock, database and migrations,
-//! token keys, and the HTTP server with its error handlers and middleware.
+//! token keys, and the HTTP server with its error handlers, middleware and connection
+//! limits. On SIGTERM the server stops accepting connections and lets in-flight requests
+//! finish (up to `shutdown_timeout_secs`) before the process exits.
 
 use std::fs::File;
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
@@ -14,6 +17,7 @@ use crate::auth::tokens::{TokenKeys, load_or_create_secret};
 use crate::config::{SearchEngineKind, Settings};
 use crate::db::{Backend, Db};
 use crate::error::extractors;
+use crate::http::{self as hardening, HttpPolicy};
 use crate::metrics::{Metrics, observe};
 use crate::search::Engine;
 use crate::search::embedded::EmbeddedEngine;
@@ -103,6 +107,7 @@ pub fn build_engine(settings: &Settings) -> anyhow::Result<Engine> {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        settings.validate()?;
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
         let lock = lock_data_dir(&settings)?;
@@ -121,7 +126,11 @@ impl Application {
             shutdown.clone(),
         ));
         let secret = load_or_create_secret(&settings)?;
-        let keys = TokenKeys::new(&secret, &settings);
+        let previous = settings
+            .jwt_previous_secret
+            .as_ref()
+            .map(|s| s.expose().as_bytes());
+        let keys = TokenKeys::new(&secret, previous, &settings);
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -131,6 +140,7 @@ impl Application {
             keys,
             settings: Arc::new(settings.clone()),
             metrics: Arc::new(Metrics::default()),
+            http: Arc::new(HttpPolicy::new(&settings)),
         });
         let max_body = settings.max_body_bytes;
         let mut server = HttpServer::new(move || {
@@ -144,11 +154,24 @@ impl Application {
                 .app_data(web::PayloadConfig::default().limit(max_body))
                 .app_data(web::QueryConfig::default().error_handler(extractors::query))
                 .app_data(web::PathConfig::default().error_handler(extractors::path))
+                // Outermost last: every answer, refusals included, is logged and counted
+                // and carries the security and CORS headers.
                 .wrap(Compress::default())
+                .wrap(from_fn(hardening::timeout))
+                .wrap(from_fn(hardening::rate_limit))
+                .wrap(from_fn(hardening::cors))
+                .wrap(from_fn(hardening::security_headers))
                 .wrap(from_fn(observe))
                 .configure(routes::configure)
                 .default_service(web::to(system::route_not_found))
         })
+        // Slow or idle clients cannot hold connections: the request head must arrive within
+        // 10 s, and a connection is dropped 5 s after its answer if the client does not
+        // close it. (Slow bodies count against the request timeout.)
+        .client_request_timeout(Duration::from_secs(10))
+        .client_disconnect_timeout(Duration::from_secs(5))
+        .keep_alive(Duration::from_secs(settings.keep_alive_secs))
+        .shutdown_timeout(settings.shutdown_timeout_secs)
         .listen(listener)?;
         if let Some(workers) = settings.workers {
             server = server.workers(workers);

@@ -1,10 +1,12 @@
-//! What every handler can reach: the database, token keys, settings and metrics.
+//! What every handler can reach: the database, token keys, settings, metrics and the HTTP
+//! policy.
 
 use std::sync::Arc;
 
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::http::HttpPolicy;
 use crate::metrics::Metrics;
 use crate::search::Engine;
 
@@ -14,6 +16,8 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
+    /// Security headers, CORS, rate limits and timeouts (see `crate::http`).
+    pub http: Arc<HttpPolicy>,
 }
 
 /// The extractor handlers take: `state: AppData`.

@@ -239,12 +239,6 @@ fn token_pair(
     })
 }
 
-fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// Session events (sign-in, sign-out, a replayed refresh token) go to the audit trail too;
 /// routine refresh rotation does not, it would drown the rest.
 fn audit_session(
@@ -277,7 +271,7 @@ pub async fn login(
     } = body.into_inner();
     let email = email.trim().to_lowercase();
     let email_key = throttle::email_subject(&email);
-    let ip_key = throttle::ip_subject(&client_ip(&req));
+    let ip_key = throttle::ip_subject(&crate::http::client_ip(&req));
     let s = &state.settings;
     let window = Duration::seconds(s.login_failure_window_secs as i64);
     let limits = [

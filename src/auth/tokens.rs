@@ -26,31 +26,54 @@ pub struct Claims {
     pub iss: String,
 }
 
-/// Keys and rules for access tokens, built once at start-up.
+/// Keys and rules for access tokens, built once at start-up. Tokens are signed with the
+/// current secret and name it in their `kid` header; the previous secret (after a
+/// rotation) still verifies the tokens it signed until they expire.
 pub struct TokenKeys {
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    kid: String,
+    /// Current first, then the previous one.
+    decoding: Vec<(String, DecodingKey)>,
     validation: Validation,
     issuer: String,
     pub access_ttl_secs: u64,
     pub refresh_ttl: Duration,
 }
 
+/// A key id that names a secret without revealing it: the first 8 hex digits of a
+/// domain-separated SHA-256, stable across restarts and servers sharing the secret.
+pub fn key_id(secret: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"tt-exchange jwt kid\0");
+    h.update(secret);
+    hex(&h.finalize()[..4])
+}
+
 impl TokenKeys {
-    pub fn new(secret: &[u8], settings: &Settings) -> TokenKeys {
+    pub fn new(secret: &[u8], previous: Option<&[u8]>, settings: &Settings) -> TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[settings.jwt_issuer.as_str()]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "sub"]);
         validation.leeway = 5;
         validation.validate_exp = true;
+        let mut decoding = vec![(key_id(secret), DecodingKey::from_secret(secret))];
+        if let Some(previous) = previous {
+            decoding.push((key_id(previous), DecodingKey::from_secret(previous)));
+        }
         TokenKeys {
             encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            kid: key_id(secret),
+            decoding,
             validation,
             issuer: settings.jwt_issuer.clone(),
             access_ttl_secs: settings.access_token_ttl_secs,
             refresh_ttl: Duration::days(settings.refresh_token_ttl_days as i64),
         }
+    }
+
+    /// The `kid` of the signing key.
+    pub fn kid(&self) -> &str {
+        &self.kid
     }
 
     pub fn issue_access(&self, user_id: i64, role: Role, org_id: i64) -> Result<String, ApiError> {
@@ -63,19 +86,37 @@ impl TokenKeys {
             exp: iat + self.access_ttl_secs as i64,
             iss: self.issuer.clone(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(ApiError::internal)
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(ApiError::internal)
     }
 
     pub fn verify_access(&self, token: &str) -> Result<Claims, ApiError> {
         use jsonwebtoken::errors::ErrorKind;
-        match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
-            Ok(data) => Ok(data.claims),
-            Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => {
-                Err(ApiError::new(ErrorCode::TokenExpired))
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| ApiError::new(ErrorCode::InvalidToken))?;
+        // A token names its key; one without a `kid` (issued before key ids) may be
+        // signed by either secret. An unknown `kid` is a key we do not hold.
+        let candidates: Vec<&DecodingKey> = match &header.kid {
+            Some(kid) => self
+                .decoding
+                .iter()
+                .filter(|(k, _)| k == kid)
+                .map(|(_, key)| key)
+                .collect(),
+            None => self.decoding.iter().map(|(_, key)| key).collect(),
+        };
+        let mut result = Err(ApiError::new(ErrorCode::InvalidToken));
+        for key in candidates {
+            match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
+                Ok(data) => return Ok(data.claims),
+                Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => {
+                    return Err(ApiError::new(ErrorCode::TokenExpired));
+                }
+                Err(_) => result = Err(ApiError::new(ErrorCode::InvalidToken)),
             }
-            Err(_) => Err(ApiError::new(ErrorCode::InvalidToken)),
         }
+        result
     }
 }
 
@@ -210,7 +251,68 @@ mod tests {
             jwt_issuer: issuer.into(),
             ..Settings::default()
         };
-        TokenKeys::new(secret, &settings)
+        TokenKeys::new(secret, None, &settings)
+    }
+
+    const OLD: &[u8] = b"0123456789abcdef0123456789abcdef";
+    const NEW: &[u8] = b"fedcba9876543210fedcba9876543210";
+
+    #[test]
+    fn tokens_name_their_key_and_the_previous_key_still_verifies() {
+        let old = keys("tt-exchange", OLD);
+        let t = old.issue_access(7, Role::Broker, 3).unwrap();
+        let header = jsonwebtoken::decode_header(&t).unwrap();
+        assert_eq!(header.kid.as_deref(), Some(key_id(OLD).as_str()));
+        assert_eq!(key_id(OLD).len(), 8);
+        assert_ne!(key_id(OLD), key_id(NEW));
+
+        let rotated = TokenKeys::new(NEW, Some(OLD), &Settings::default());
+        assert_eq!(rotated.verify_access(&t).unwrap().sub, "7");
+        // New tokens are signed with the new key only.
+        let fresh = rotated.issue_access(8, Role::Admin, 1).unwrap();
+        assert_eq!(
+            jsonwebtoken::decode_header(&fresh).unwrap().kid,
+            Some(key_id(NEW))
+        );
+        assert!(old.verify_access(&fresh).is_err());
+        // Once the previous secret is dropped, its tokens are refused.
+        let only_new = keys("tt-exchange", NEW);
+        assert_eq!(
+            only_new.verify_access(&t).unwrap_err().code(),
+            ErrorCode::InvalidToken
+        );
+    }
+
+    #[test]
+    fn a_forged_kid_or_a_missing_kid_does_not_help() {
+        let rotated = TokenKeys::new(NEW, Some(OLD), &Settings::default());
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: "1".into(),
+            role: Role::Admin,
+            org: 1,
+            iat: now,
+            exp: now + 60,
+            iss: "tt-exchange".into(),
+        };
+        let sign = |kid: Option<String>, secret: &[u8]| {
+            let mut h = Header::new(Algorithm::HS256);
+            h.kid = kid;
+            jsonwebtoken::encode(&h, &claims, &EncodingKey::from_secret(secret)).unwrap()
+        };
+        let stranger = b"a-secret-nobody-configured-here-9876";
+        // The current key's id on a token signed by an unknown secret.
+        let forged = sign(Some(key_id(NEW)), stranger);
+        assert!(rotated.verify_access(&forged).is_err());
+        assert!(
+            rotated
+                .verify_access(&sign(Some("ffffffff".into()), NEW))
+                .is_err()
+        );
+        assert!(rotated.verify_access(&sign(None, stranger)).is_err());
+        // Tokens from before key ids verify under either configured secret.
+        assert!(rotated.verify_access(&sign(None, OLD)).is_ok());
+        assert!(rotated.verify_access(&sign(None, NEW)).is_ok());
     }
 
     #[test]

@@ -142,6 +142,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         db_pool_size: 4,
         jwt_secret: Some(Secret::new(JWT_SECRET)),
         workers: Some(1),
+        // Every test comes from 127.0.0.1: per-client request rates are off unless a
+        // test sets them (tests/api/security.rs).
+        rate_limit_login_per_min: 0,
+        rate_limit_register_per_hour: 0,
+        rate_limit_writes_per_min: 0,
         ..Settings::default()
     };
     // The whole suite can run against a live Meilisearch too (each test its own indexes).
@@ -233,6 +238,31 @@ impl TestApp {
         let mut req = self
             .client
             .request(method, format!("{}{}", self.address, path));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        let res = match body {
+            Some(b) => req.send_json(b).await,
+            None => req.send().await,
+        };
+        read(res.expect("request failed")).await
+    }
+
+    /// Like [`TestApp::request`], with extra request headers.
+    pub async fn request_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Resp {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
+        for (name, value) in headers {
+            req = req.append_header((*name, *value));
+        }
         if let Some(t) = token {
             req = req.insert_header(("Authorization", format!("Bearer {t}")));
         }
