@@ -192,16 +192,31 @@ fn create_tx(
             deal_broker: deal.as_ref().map(|d| d.broker_id),
         },
     )?;
+    // Only the parties' own records may be linked: the deal's pair, the seller's
+    // achievement, the buyer's demand. Otherwise a contract between other orgs could sign
+    // someone else's deal or take someone else's achievement off the market.
+    if let Some(d) = &deal
+        && (req.achievement_id != Some(d.achievement_id) || req.demand_id != Some(d.demand_id))
+    {
+        return Err(ApiError::with_message(
+            ErrorCode::ReferenceNotFound,
+            "`achievement_id` and `demand_id` must be the deal's own.",
+        ));
+    }
     // Chain and field from the listings unless given.
     let from_achievement: Option<(String, String)> = match req.achievement_id {
         Some(id) => Some(
             achievements::table
                 .find(id)
+                .filter(achievements::org_id.eq(seller.id))
                 .select((achievements::chain, achievements::field))
                 .first(conn)
                 .optional()?
                 .ok_or_else(|| {
-                    ApiError::with_message(ErrorCode::ReferenceNotFound, "No such achievement.")
+                    ApiError::with_message(
+                        ErrorCode::ReferenceNotFound,
+                        "No such achievement of the seller org.",
+                    )
                 })?,
         ),
         None => None,
@@ -210,11 +225,15 @@ fn create_tx(
         Some(id) => Some(
             demands::table
                 .find(id)
+                .filter(demands::org_id.eq(buyer.id))
                 .select((demands::chain, demands::field))
                 .first(conn)
                 .optional()?
                 .ok_or_else(|| {
-                    ApiError::with_message(ErrorCode::ReferenceNotFound, "No such demand.")
+                    ApiError::with_message(
+                        ErrorCode::ReferenceNotFound,
+                        "No such demand of the buyer org.",
+                    )
                 })?,
         ),
         None => None,

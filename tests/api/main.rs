@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod auth;
+mod authz;
 mod challenges;
 mod contracts;
 mod deals;
@@ -20,5 +21,6 @@ mod search_api;
 mod search_conformance;
 mod security;
 mod seed;
+mod spec_contract;
 mod stats;
 mod system;
