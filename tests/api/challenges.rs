@@ -361,10 +361,7 @@ async fn decisions_move_forward_and_never_exceed_max_winners() {
     assert_eq!(winners, vec![ids[0], ids[1]]);
 
     let r = app
-        .get(
-            &format!("/api/v1/audit?action=challenge.decide"),
-            Some(&w.admin),
-        )
+        .get("/api/v1/audit?action=challenge.decide", Some(&w.admin))
         .await;
     assert_eq!(r.body["total"], 4, "{}", r.text);
 }

@@ -1,0 +1,1046 @@
+//! The spec is the contract: every operation of `openapi.yaml` is driven with a valid
+//! request (which must succeed) and with requests generated from its request schema and
+//! parameters to be invalid (which must be refused with a 4xx), and every answer is checked
+//! against the spec: the status is documented for the operation and a JSON body validates
+//! against the documented schema.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use awc::http::Method;
+use chrono::{Datelike, Duration, Utc};
+use serde_json::{Value, json};
+
+use crate::helpers::{Account, Resp, TestApp, spawn_app};
+use crate::listings::{achievement_body, demand_body};
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+struct Spec {
+    root: Value,
+}
+
+impl Spec {
+    fn load() -> Spec {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"))
+            .expect("openapi.yaml");
+        Spec {
+            root: serde_yaml_ng::from_str(&text).expect("openapi.yaml parses"),
+        }
+    }
+
+    /// Follows `$ref`s to the object they name.
+    fn resolve<'a>(&'a self, mut v: &'a Value) -> &'a Value {
+        while let Some(r) = v.get("$ref").and_then(Value::as_str) {
+            let mut target = &self.root;
+            for part in r.trim_start_matches("#/").split('/') {
+                target = &target[part];
+            }
+            assert!(!target.is_null(), "dangling $ref {r}");
+            v = target;
+        }
+        v
+    }
+
+    fn operation(&self, method: &str, template: &str) -> &Value {
+        let op = &self.root["paths"][template][method.to_lowercase()];
+        assert!(op.is_object(), "{method} {template} is not in openapi.yaml");
+        op
+    }
+
+    fn operations(&self) -> BTreeSet<(String, String)> {
+        let mut out = BTreeSet::new();
+        for (path, item) in self.root["paths"].as_object().expect("paths") {
+            for m in METHODS {
+                if item.get(m).is_some() {
+                    out.insert((m.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The JSON schema of the request body, if the operation takes one.
+    fn request_schema(&self, method: &str, template: &str) -> Option<&Value> {
+        let body = self.operation(method, template).get("requestBody")?;
+        let schema = &self.resolve(body)["content"]["application/json"]["schema"];
+        (!schema.is_null()).then_some(schema)
+    }
+
+    /// Checks an answer: documented status, and a JSON body valid against its schema.
+    fn check(&self, method: &str, template: &str, r: &Resp) -> Result<(), String> {
+        let op = self.operation(method, template);
+        let documented = &op["responses"][r.status.to_string()];
+        if documented.is_null() {
+            return Err(format!(
+                "{method} {template}: status {} is not documented; body {}",
+                r.status, r.text
+            ));
+        }
+        let response = self.resolve(documented);
+        let Some(content) = response.get("content").and_then(Value::as_object) else {
+            return Ok(());
+        };
+        let Some(media) = content.get("application/json") else {
+            return Ok(()); // CSV, XLSX, YAML, Prometheus text: not JSON.
+        };
+        if !r
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("application/json"))
+        {
+            // Several media types documented: the JSON one applies only to JSON answers.
+            return if content.len() > 1 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{method} {template}: {} answered without a JSON content type",
+                    r.status
+                ))
+            };
+        }
+        let mut errors = Vec::new();
+        self.validate(&media["schema"], &r.body, "$", false, &mut errors);
+        match errors.is_empty() {
+            true => Ok(()),
+            false => Err(format!(
+                "{method} {template} {}: body does not match the spec:\n  {}\nbody: {}",
+                r.status,
+                errors.join("\n  "),
+                r.text
+            )),
+        }
+    }
+
+    /// A JSON Schema (the subset openapi.yaml uses) check of `v`; `composed` is set under
+    /// `allOf`, where `additionalProperties: false` of one part cannot judge the whole.
+    fn validate(
+        &self,
+        schema: &Value,
+        v: &Value,
+        at: &str,
+        composed: bool,
+        errs: &mut Vec<String>,
+    ) {
+        let s = self.resolve(schema);
+        if let Some(all) = s.get("allOf").and_then(Value::as_array) {
+            for part in all {
+                self.validate(part, v, at, true, errs);
+            }
+        }
+        for key in ["anyOf", "oneOf"] {
+            if let Some(any) = s.get(key).and_then(Value::as_array) {
+                let fits = any.iter().any(|part| {
+                    let mut e = Vec::new();
+                    self.validate(part, v, at, composed, &mut e);
+                    e.is_empty()
+                });
+                if !fits {
+                    errs.push(format!("{at}: fits none of {key}"));
+                }
+            }
+        }
+        if let Some(t) = s.get("type") {
+            let types: Vec<&str> = match t {
+                Value::String(one) => vec![one.as_str()],
+                Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+                _ => vec![],
+            };
+            let kind_ok = types.iter().any(|t| match *t {
+                "object" => v.is_object(),
+                "array" => v.is_array(),
+                "string" => v.is_string(),
+                "integer" => v.is_i64() || v.is_u64(),
+                "number" => v.is_number(),
+                "boolean" => v.is_boolean(),
+                "null" => v.is_null(),
+                _ => false,
+            });
+            if !kind_ok {
+                errs.push(format!("{at}: expected {types:?}, got {v}"));
+                return;
+            }
+        }
+        if let Some(e) = s.get("enum").and_then(Value::as_array)
+            && !e.contains(v)
+        {
+            errs.push(format!("{at}: {v} is not one of {e:?}"));
+        }
+        if let Some(c) = s.get("const")
+            && c != v
+        {
+            errs.push(format!("{at}: {v} is not {c}"));
+        }
+        match v {
+            Value::Object(map) => {
+                if let Some(req) = s.get("required").and_then(Value::as_array) {
+                    for k in req.iter().filter_map(Value::as_str) {
+                        if !map.contains_key(k) {
+                            errs.push(format!("{at}: required `{k}` is missing"));
+                        }
+                    }
+                }
+                let props = s.get("properties").and_then(Value::as_object);
+                for (k, value) in map {
+                    match props.and_then(|p| p.get(k)) {
+                        Some(p) => self.validate(p, value, &format!("{at}.{k}"), false, errs),
+                        None => match s.get("additionalProperties") {
+                            Some(Value::Bool(false)) if !composed => {
+                                errs.push(format!("{at}: `{k}` is not in the schema"))
+                            }
+                            Some(extra @ Value::Object(_)) => {
+                                self.validate(extra, value, &format!("{at}.{k}"), false, errs)
+                            }
+                            _ => {}
+                        },
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(item) = s.get("items") {
+                    for (i, x) in items.iter().enumerate() {
+                        self.validate(item, x, &format!("{at}[{i}]"), false, errs);
+                    }
+                }
+                if let Some(max) = s.get("maxItems").and_then(Value::as_u64)
+                    && items.len() as u64 > max
+                {
+                    errs.push(format!("{at}: more than {max} items"));
+                }
+                if let Some(min) = s.get("minItems").and_then(Value::as_u64)
+                    && (items.len() as u64) < min
+                {
+                    errs.push(format!("{at}: fewer than {min} items"));
+                }
+            }
+            Value::String(text) => {
+                let len = text.chars().count() as u64;
+                if let Some(max) = s.get("maxLength").and_then(Value::as_u64)
+                    && len > max
+                {
+                    errs.push(format!("{at}: longer than {max}"));
+                }
+                if let Some(min) = s.get("minLength").and_then(Value::as_u64)
+                    && len < min
+                {
+                    errs.push(format!("{at}: shorter than {min}"));
+                }
+                match s.get("format").and_then(Value::as_str) {
+                    Some("date") if text.parse::<chrono::NaiveDate>().is_err() => {
+                        errs.push(format!("{at}: {text:?} is not a date"))
+                    }
+                    Some("date-time") if chrono::DateTime::parse_from_rfc3339(text).is_err() => {
+                        errs.push(format!("{at}: {text:?} is not an RFC 3339 date-time"))
+                    }
+                    _ => {}
+                }
+            }
+            Value::Number(n) => {
+                if let (Some(min), Some(x)) = (s.get("minimum").and_then(Value::as_f64), n.as_f64())
+                    && x < min
+                {
+                    errs.push(format!("{at}: {x} below the minimum {min}"));
+                }
+                if let (Some(max), Some(x)) = (s.get("maximum").and_then(Value::as_f64), n.as_f64())
+                    && x > max
+                {
+                    errs.push(format!("{at}: {x} above the maximum {max}"));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One valid request that succeeded, kept to derive invalid ones from.
+struct Sent {
+    concrete: String,
+    token: Option<String>,
+    body: Option<Value>,
+}
+
+struct Driver<'a> {
+    app: &'a TestApp,
+    spec: Spec,
+    /// Operations answered with a 2xx, with the request that did it.
+    ok: BTreeMap<(String, String), Sent>,
+    checked: usize,
+    failures: Vec<String>,
+}
+
+impl Driver<'_> {
+    /// Sends a request that must succeed, and checks the answer against the spec.
+    async fn ok(
+        &mut self,
+        method: Method,
+        template: &str,
+        concrete: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let r = self
+            .app
+            .request(method.clone(), concrete, token, body.as_ref())
+            .await;
+        self.checked += 1;
+        assert!(
+            (200..300).contains(&r.status),
+            "{method} {concrete} should succeed: {} {}",
+            r.status,
+            r.text
+        );
+        if let Err(e) = self.spec.check(method.as_str(), template, &r) {
+            self.failures.push(e);
+        }
+        self.ok
+            .entry((method.to_string(), template.to_owned()))
+            .or_insert(Sent {
+                concrete: concrete.to_owned(),
+                token: token.map(str::to_owned),
+                body,
+            });
+        r
+    }
+
+    /// Sends a request that must be refused with a 4xx, and checks the answer.
+    async fn refused(&mut self, method: &str, template: &str, r: Resp, what: &str) {
+        self.checked += 1;
+        if !(400..500).contains(&r.status) {
+            self.failures.push(format!(
+                "{method} {template} with {what}: expected a 4xx, got {} {}",
+                r.status, r.text
+            ));
+            return;
+        }
+        if let Err(e) = self.spec.check(method, template, &r) {
+            self.failures.push(format!("({what}) {e}"));
+        }
+    }
+}
+
+/// A value of another JSON type than `v`.
+fn wrong_type(v: &Value) -> Value {
+    match v {
+        Value::String(_) => json!(12345),
+        Value::Number(_) => json!("not a number"),
+        Value::Bool(_) => json!("yes"),
+        Value::Array(_) => json!("not a list"),
+        Value::Object(_) => json!(17),
+        Value::Null => json!([1, 2]),
+    }
+}
+
+/// Requests derived from a valid one to be invalid: each required property missing,
+/// each present property of the wrong type, an unknown property, broken JSON, and a
+/// path id that is not an integer.
+async fn refuse_generated(d: &mut Driver<'_>, method: &str, template: &str) {
+    let Some(sent) = d.ok.get(&(method.to_owned(), template.to_owned())) else {
+        return;
+    };
+    let (concrete, token, body) = (sent.concrete.clone(), sent.token.clone(), sent.body.clone());
+    let m = Method::from_bytes(method.as_bytes()).expect("method");
+    let app = d.app;
+    let schema = d.spec.request_schema(method, template).cloned();
+    if let (Some(schema), Some(Value::Object(valid))) = (schema, body) {
+        let schema = d.spec.resolve(&schema).clone();
+        let required: Vec<String> = schema["required"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|k| k.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for k in &required {
+            let mut b = valid.clone();
+            b.remove(k);
+            let r = app
+                .request(
+                    m.clone(),
+                    &concrete,
+                    token.as_deref(),
+                    Some(&Value::Object(b)),
+                )
+                .await;
+            d.refused(method, template, r, &format!("`{k}` missing"))
+                .await;
+        }
+        for (k, v) in &valid {
+            let mut b = valid.clone();
+            b.insert(k.clone(), wrong_type(v));
+            let r = app
+                .request(
+                    m.clone(),
+                    &concrete,
+                    token.as_deref(),
+                    Some(&Value::Object(b)),
+                )
+                .await;
+            d.refused(method, template, r, &format!("`{k}` of the wrong type"))
+                .await;
+        }
+        let mut b = valid.clone();
+        b.insert("zz_unknown_field".into(), json!(1));
+        let r = app
+            .request(
+                m.clone(),
+                &concrete,
+                token.as_deref(),
+                Some(&Value::Object(b)),
+            )
+            .await;
+        d.refused(method, template, r, "an unknown field").await;
+        let r = app
+            .raw(
+                m.clone(),
+                &concrete,
+                token.as_deref(),
+                Some("application/json"),
+                b"{\"broken".to_vec(),
+            )
+            .await;
+        d.refused(method, template, r, "broken JSON").await;
+    }
+    // Path ids that are not integers.
+    if template.contains('{') && !template.contains("{year}") {
+        let bad: String = template
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "abc" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        let body = d.ok[&(method.to_owned(), template.to_owned())].body.clone();
+        let r = app
+            .request(m.clone(), &bad, token.as_deref(), body.as_ref())
+            .await;
+        d.refused(method, template, r, "a non-integer path id")
+            .await;
+    }
+    // Integer, boolean and enum query parameters with values that are none of those.
+    let params = d.spec.operation(method, template)["parameters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for p in params {
+        let p = d.spec.resolve(&p).clone();
+        if p["in"] != "query" {
+            continue;
+        }
+        let schema = d.spec.resolve(&p["schema"]).clone();
+        let typed = matches!(schema["type"].as_str(), Some("integer" | "boolean"))
+            || schema.get("enum").is_some();
+        if !typed {
+            continue;
+        }
+        let name = p["name"].as_str().unwrap_or_default();
+        let sep = if concrete.contains('?') { '&' } else { '?' };
+        let path = format!("{concrete}{sep}{name}=zz%27%20OR%201%3D1");
+        let r = app.request(m.clone(), &path, token.as_deref(), None).await;
+        d.refused(method, template, r, &format!("query `{name}` garbage"))
+            .await;
+    }
+}
+
+#[actix_rt::test]
+async fn every_operation_answers_as_the_spec_says() {
+    let app = spawn_app().await;
+    let mut d = Driver {
+        app: &app,
+        spec: Spec::load(),
+        ok: BTreeMap::new(),
+        checked: 0,
+        failures: Vec::new(),
+    };
+    use Method as M;
+    let admin = app.admin_token().await;
+    let year = Utc::now().year();
+    let today = Utc::now().date_naive();
+
+    // System.
+    for p in [
+        "/health",
+        "/ready",
+        "/metrics",
+        "/openapi.yaml",
+        "/api/v1/taxonomy",
+        "/api/v1/errors",
+    ] {
+        d.ok(M::GET, p, p, None, None).await;
+    }
+
+    // Accounts and auth.
+    let uni_account = Account::university();
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/auth/register",
+            "/api/v1/auth/register",
+            None,
+            Some(uni_account.json()),
+        )
+        .await;
+    let uni_org = r.body["org"]["id"].as_i64().unwrap();
+    let login = json!({"email": uni_account.email, "password": uni_account.password});
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/auth/login",
+            "/api/v1/auth/login",
+            None,
+            Some(login),
+        )
+        .await;
+    let refresh = r.body["refresh_token"].as_str().unwrap().to_owned();
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/auth/refresh",
+            "/api/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": refresh})),
+        )
+        .await;
+    let refresh = r.body["refresh_token"].as_str().unwrap().to_owned();
+    let uni = r.body["access_token"].as_str().unwrap().to_owned();
+    d.ok(M::GET, "/api/v1/me", "/api/v1/me", Some(&uni), None)
+        .await;
+    let statistician = json!({"email": "tongji@qcy.example.cn", "password": crate::helpers::PASSWORD, "name": "统计员", "role": "statistician"});
+    d.ok(
+        M::POST,
+        "/api/v1/users",
+        "/api/v1/users",
+        Some(&admin),
+        Some(statistician),
+    )
+    .await;
+    let stat = app.token("tongji@qcy.example.cn").await;
+    d.ok(
+        M::GET,
+        "/api/v1/orgs",
+        "/api/v1/orgs?verified=false",
+        Some(&admin),
+        None,
+    )
+    .await;
+    let org_path = format!("/api/v1/orgs/{uni_org}");
+    d.ok(M::GET, "/api/v1/orgs/{id}", &org_path, None, None)
+        .await;
+    d.ok(
+        M::POST,
+        "/api/v1/orgs/{id}/verify",
+        &format!("{org_path}/verify"),
+        Some(&admin),
+        Some(json!({})),
+    )
+    .await;
+    let inv = json!({"email": "colleague@nwpu.edu.cn", "role": "university"});
+    d.ok(
+        M::POST,
+        "/api/v1/orgs/{id}/invitations",
+        &format!("{org_path}/invitations"),
+        Some(&uni),
+        Some(inv),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/orgs/{id}/invitations",
+        &format!("{org_path}/invitations"),
+        Some(&uni),
+        None,
+    )
+    .await;
+    let (ent, ent_org) = crate::listings::member(&app, Account::enterprise(), true, &admin).await;
+    let (broker, _) = crate::listings::member(&app, Account::broker(), true, &admin).await;
+
+    // Achievements.
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/achievements",
+            "/api/v1/achievements",
+            Some(&uni),
+            Some(achievement_body()),
+        )
+        .await;
+    let a1 = r.body["id"].as_i64().unwrap();
+    let a = format!("/api/v1/achievements/{a1}");
+    d.ok(M::GET, "/api/v1/achievements/{id}", &a, Some(&uni), None)
+        .await;
+    d.ok(
+        M::PATCH,
+        "/api/v1/achievements/{id}",
+        &a,
+        Some(&uni),
+        Some(json!({"title": "数控机床主轴热误差建模与补偿技术"})),
+    )
+    .await;
+    d.ok(
+        M::POST,
+        "/api/v1/achievements/{id}/submit",
+        &format!("{a}/submit"),
+        Some(&uni),
+        Some(json!({})),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/review/achievements",
+        "/api/v1/review/achievements",
+        Some(&admin),
+        None,
+    )
+    .await;
+    let approve = json!({"decision": "approve", "comment": "材料齐全"});
+    d.ok(
+        M::POST,
+        "/api/v1/achievements/{id}/review",
+        &format!("{a}/review"),
+        Some(&admin),
+        Some(approve.clone()),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/orgs/{id}/achievements",
+        &format!("{org_path}/achievements"),
+        Some(&uni),
+        None,
+    )
+    .await;
+    let r = d
+        .app
+        .post("/api/v1/achievements", Some(&uni), &achievement_body())
+        .await;
+    let draft = r.body["id"].as_i64().unwrap();
+    d.ok(
+        M::DELETE,
+        "/api/v1/achievements/{id}",
+        &format!("/api/v1/achievements/{draft}"),
+        Some(&uni),
+        None,
+    )
+    .await;
+    let a2 =
+        crate::listings::published(&app, "achievements", &uni, &admin, &achievement_body()).await;
+    d.ok(
+        M::POST,
+        "/api/v1/achievements/{id}/withdraw",
+        &format!("/api/v1/achievements/{a2}/withdraw"),
+        Some(&uni),
+        Some(json!({})),
+    )
+    .await;
+
+    // Demands, one of them an open challenge.
+    let mut challenge = demand_body();
+    challenge["challenge"] = json!({"bounty_fen": 500_000_000i64, "apply_by": (today + Duration::days(20)).to_string(), "criteria": "现场验证"});
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/demands",
+            "/api/v1/demands",
+            Some(&ent),
+            Some(challenge),
+        )
+        .await;
+    let d1 = r.body["id"].as_i64().unwrap();
+    let dp = format!("/api/v1/demands/{d1}");
+    d.ok(M::GET, "/api/v1/demands/{id}", &dp, Some(&ent), None)
+        .await;
+    d.ok(
+        M::PATCH,
+        "/api/v1/demands/{id}",
+        &dp,
+        Some(&ent),
+        Some(json!({"indicators": "热漂移≤8微米"})),
+    )
+    .await;
+    d.ok(
+        M::POST,
+        "/api/v1/demands/{id}/submit",
+        &format!("{dp}/submit"),
+        Some(&ent),
+        Some(json!({})),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/review/demands",
+        "/api/v1/review/demands",
+        Some(&admin),
+        None,
+    )
+    .await;
+    d.ok(
+        M::POST,
+        "/api/v1/demands/{id}/review",
+        &format!("{dp}/review"),
+        Some(&admin),
+        Some(approve.clone()),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/orgs/{id}/demands",
+        &format!("/api/v1/orgs/{ent_org}/demands"),
+        None,
+        None,
+    )
+    .await;
+    let r = d
+        .app
+        .post("/api/v1/demands", Some(&ent), &demand_body())
+        .await;
+    let draft = r.body["id"].as_i64().unwrap();
+    d.ok(
+        M::DELETE,
+        "/api/v1/demands/{id}",
+        &format!("/api/v1/demands/{draft}"),
+        Some(&ent),
+        None,
+    )
+    .await;
+    let d2 = crate::listings::published(&app, "demands", &ent, &admin, &demand_body()).await;
+    let d3 = crate::listings::published(&app, "demands", &ent, &admin, &demand_body()).await;
+    d.ok(
+        M::POST,
+        "/api/v1/demands/{id}/close",
+        &format!("/api/v1/demands/{d3}/close"),
+        Some(&ent),
+        Some(json!({})),
+    )
+    .await;
+
+    // Search, pool, matches.
+    app.sync_search().await;
+    d.ok(
+        M::GET,
+        "/api/v1/achievements",
+        "/api/v1/achievements?q=%E7%83%AD%E8%AF%AF%E5%B7%AE&chain=machine_tools&sort=newest",
+        None,
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/demands",
+        "/api/v1/demands?challenge=true",
+        None,
+        None,
+    )
+    .await;
+    let entry = format!("/api/v1/pool/{year}/entries/{a1}");
+    d.ok(
+        M::PUT,
+        "/api/v1/pool/{year}/entries/{achievement_id}",
+        &entry,
+        Some(&admin),
+        Some(json!({"key_project": true, "note": "重点支持"})),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/pool/{year}",
+        &format!("/api/v1/pool/{year}"),
+        None,
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/admin/search",
+        "/api/v1/admin/search",
+        Some(&admin),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/demands/{id}/matches",
+        &format!("/api/v1/demands/{d2}/matches?limit=5"),
+        Some(&broker),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/achievements/{id}/matches",
+        &format!("{a}/matches?limit=5"),
+        Some(&uni),
+        None,
+    )
+    .await;
+
+    // The challenge.
+    let application = json!({"proposal": "LSTM热误差预测与补偿", "achievement_id": a1, "team": [{"name": "张伟", "title": "教授"}], "budget_fen": 100_000_000i64});
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/demands/{id}/applications",
+            &format!("{dp}/applications"),
+            Some(&uni),
+            Some(application),
+        )
+        .await;
+    let app_id = r.body["id"].as_i64().unwrap();
+    d.ok(
+        M::GET,
+        "/api/v1/demands/{id}/applications",
+        &format!("{dp}/applications?status=submitted"),
+        Some(&ent),
+        None,
+    )
+    .await;
+    d.ok(
+        M::POST,
+        "/api/v1/applications/{id}/decision",
+        &format!("/api/v1/applications/{app_id}/decision"),
+        Some(&ent),
+        Some(json!({"decision": "select", "comment": "方案完整"})),
+    )
+    .await;
+    let plan = json!({"title": "样机试制", "due_on": (today + Duration::days(40)).to_string(), "share_bp": 4000, "application_id": app_id});
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/demands/{id}/milestones",
+            &format!("{dp}/milestones"),
+            Some(&ent),
+            Some(plan),
+        )
+        .await;
+    let ms = r.body["id"].as_i64().unwrap();
+    d.ok(
+        M::POST,
+        "/api/v1/milestones/{id}/submit",
+        &format!("/api/v1/milestones/{ms}/submit"),
+        Some(&uni),
+        Some(json!({"report": "样机完成"})),
+    )
+    .await;
+    d.ok(
+        M::POST,
+        "/api/v1/milestones/{id}/review",
+        &format!("/api/v1/milestones/{ms}/review"),
+        Some(&ent),
+        Some(json!({"decision": "accept", "comment": "通过"})),
+    )
+    .await;
+    d.ok(M::GET, "/api/v1/demands/{id}", &dp, None, None).await;
+
+    // Deals and contracts.
+    let r = d.ok(M::POST, "/api/v1/deals", "/api/v1/deals", Some(&broker), Some(json!({"demand_id": d2, "achievement_id": a1, "note": "约谈", "next_follow_up": (today + Duration::days(3)).to_string()}))).await;
+    let deal = r.body["id"].as_i64().unwrap();
+    d.ok(
+        M::GET,
+        "/api/v1/deals",
+        "/api/v1/deals?stage=recommended",
+        Some(&broker),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/deals/{id}",
+        &format!("/api/v1/deals/{deal}"),
+        Some(&broker),
+        None,
+    )
+    .await;
+    d.ok(
+        M::PATCH,
+        "/api/v1/deals/{id}",
+        &format!("/api/v1/deals/{deal}"),
+        Some(&broker),
+        Some(json!({"version": 1, "stage": "contacted", "note": "已联系"})),
+    )
+    .await;
+    let contract = json!({
+        "registration_no": "61010020260001", "kind": "development", "sub_kind": "commissioned",
+        "seller_org_id": uni_org, "buyer_org_id": ent_org, "signed_on": today.to_string(),
+        "amount_fen": 1_200_000_000i64, "tech_amount_fen": 1_000_000_000i64,
+        "chain": "machine_tools", "field": "advanced_manufacturing"
+    });
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/contracts",
+            "/api/v1/contracts",
+            Some(&uni),
+            Some(contract),
+        )
+        .await;
+    let c = r.body["id"].as_i64().unwrap();
+    d.ok(
+        M::GET,
+        "/api/v1/contracts",
+        "/api/v1/contracts",
+        Some(&stat),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/contracts/{id}",
+        &format!("/api/v1/contracts/{c}"),
+        Some(&uni),
+        None,
+    )
+    .await;
+    d.ok(M::POST, "/api/v1/contracts/{id}/amendments", &format!("/api/v1/contracts/{c}/amendments"), Some(&uni), Some(json!({"amount_delta_fen": -200_000_000i64, "tech_amount_delta_fen": -100_000_000i64, "reason": "合同变更"}))).await;
+    d.ok(
+        M::POST,
+        "/api/v1/contracts/{id}/registration",
+        &format!("/api/v1/contracts/{c}/registration"),
+        Some(&admin),
+        Some(json!({"status": "registered"})),
+    )
+    .await;
+
+    // Statistics and the audit trail.
+    d.ok(
+        M::GET,
+        "/api/v1/stats/turnover",
+        "/api/v1/stats/turnover?group_by=quarter,seller_region&include_unregistered=true",
+        Some(&stat),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/stats/targets",
+        "/api/v1/stats/targets",
+        Some(&stat),
+        None,
+    )
+    .await;
+    d.ok(
+        M::PUT,
+        "/api/v1/stats/targets/{year}",
+        &format!("/api/v1/stats/targets/{year}"),
+        Some(&admin),
+        Some(json!({"amount_fen": 5_000_000_000i64})),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/stats/chains",
+        "/api/v1/stats/chains",
+        Some(&stat),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/audit",
+        "/api/v1/audit?entity=contract",
+        Some(&admin),
+        None,
+    )
+    .await;
+    d.ok(
+        M::DELETE,
+        "/api/v1/pool/{year}/entries/{achievement_id}",
+        &entry,
+        Some(&admin),
+        None,
+    )
+    .await;
+    d.ok(
+        M::POST,
+        "/api/v1/auth/logout",
+        "/api/v1/auth/logout",
+        None,
+        Some(json!({"refresh_token": refresh})),
+    )
+    .await;
+
+    let valid = d.checked;
+    let all = d.spec.operations();
+    let served: BTreeSet<(String, String)> = d.ok.keys().cloned().collect();
+    let untested: Vec<_> = all.difference(&served).collect();
+    assert!(
+        untested.is_empty(),
+        "operations without a successful valid request: {untested:?}"
+    );
+
+    // Now the generated invalid requests, for every operation.
+    for (method, template) in &all {
+        refuse_generated(&mut d, method, template).await;
+    }
+    println!(
+        "spec contract: {} operations, {valid} valid requests, {} generated invalid requests, {} answers checked",
+        all.len(),
+        d.checked - valid,
+        d.checked
+    );
+    assert!(
+        d.failures.is_empty(),
+        "{} answers break the spec:\n{}",
+        d.failures.len(),
+        d.failures.join("\n")
+    );
+}
+
+/// The checker itself must catch what it is there to catch.
+#[test]
+fn the_checker_rejects_answers_that_break_the_spec() {
+    let spec = Spec::load();
+    let error = json!({"$ref": "#/components/schemas/Error"});
+    let mut errs = Vec::new();
+    spec.validate(
+        &error,
+        &json!({"message": "m", "code": "not_found", "type": "invalid_request", "link": "/x"}),
+        "$",
+        false,
+        &mut errs,
+    );
+    assert!(errs.is_empty(), "{errs:?}");
+    for bad in [
+        json!({"message": "m", "code": "not_found", "type": "invalid_request"}),
+        json!({"message": 1, "code": "not_found", "type": "invalid_request", "link": "/x"}),
+        json!({"message": "m", "code": "not_found", "type": "nonsense", "link": "/x"}),
+        json!([]),
+    ] {
+        let mut errs = Vec::new();
+        spec.validate(&error, &bad, "$", false, &mut errs);
+        assert!(!errs.is_empty(), "{bad} passed as an Error");
+    }
+    let milestone = json!({"$ref": "#/components/schemas/Milestone"});
+    let mut errs = Vec::new();
+    spec.validate(
+        &milestone,
+        &json!({"id": 1, "demand_id": 1, "application_id": 1, "title": "t", "due_on": "2026-02-30",
+                "share_bp": 10_001, "amount_fen": 1, "status": "paid", "overdue": false,
+                "submissions": 0, "submitted_at": null, "reviewed_at": null, "created_at": "yesterday"}),
+        "$",
+        false,
+        &mut errs,
+    );
+    assert_eq!(
+        errs.len(),
+        4,
+        "bad date, share above the maximum, unknown status, bad date-time: {errs:?}"
+    );
+
+    let answer = |status: u16, body: Value| Resp {
+        status,
+        headers: {
+            let mut h = awc::http::header::HeaderMap::new();
+            h.insert(
+                awc::http::header::CONTENT_TYPE,
+                awc::http::header::HeaderValue::from_static("application/json"),
+            );
+            h
+        },
+        text: body.to_string(),
+        body,
+    };
+    let ok = json!({"status": "ok"});
+    assert!(
+        spec.check("GET", "/health", &answer(418, ok.clone()))
+            .is_err()
+    );
+    assert!(
+        spec.check("GET", "/api/v1/me", &answer(200, json!({"id": "x"})))
+            .is_err()
+    );
+}
