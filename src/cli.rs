@@ -114,8 +114,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .await?
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             println!(
-                "demo data: added {} orgs, {} users, {} achievements, {} demands, {} pool entries",
-                report.orgs, report.users, report.achievements, report.demands, report.pool_entries
+                "demo data: added {} orgs, {} users, {} achievements, {} demands, {} pool entries, {} challenge applications, {} milestones",
+                report.orgs,
+                report.users,
+                report.achievements,
+                report.demands,
+                report.pool_entries,
+                report.applications,
+                report.milestones
             );
             println!(
                 "sign in with any of these (password {}):",

@@ -12,6 +12,7 @@ use crate::accounts::model::{self, NewOrg, NewUser, OrgKind, Role, now, org_name
 use crate::achievements::AchievementStore;
 use crate::achievements::model::{self as amodel, AchievementInput};
 use crate::auth::password;
+use crate::challenges;
 use crate::db::schema::{achievements, demands, pool_entries};
 use crate::db::{AnyConnection, Db};
 use crate::demands::DemandStore;
@@ -57,6 +58,8 @@ pub struct SeedReport {
     pub achievements: usize,
     pub demands: usize,
     pub pool_entries: usize,
+    pub applications: usize,
+    pub milestones: usize,
     pub accounts: Vec<(String, String)>,
 }
 
@@ -279,6 +282,7 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
     }
 
     let today = fields::today();
+    let mut new_challenges = Vec::new();
     for mut raw in demo.demands {
         let (org_id, user_id, region) = owner(&take_str(&mut raw, "org")?)?;
         let valid_for = take_days(&mut raw, "valid_for_days")?;
@@ -302,6 +306,101 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
             let id = dmodel::insert(conn, &data, org_id, user_id, now())?;
             publish::<DemandStore>(conn, id, ListingKind::Demand, user_id, admin)?;
             report.demands += 1;
+            if let Some(bounty) = data.challenge_bounty_fen {
+                new_challenges.push((id, user_id, data.chain.clone(), bounty));
+            }
+        }
+    }
+
+    // Challenge activity, only for challenges made in this run (so a rerun adds nothing):
+    // the first two universities with an achievement in the challenge's chain apply; on
+    // the first three challenges the first applicant wins, with two milestones planned
+    // and the first accepted.
+    let member_of: std::collections::HashMap<i64, i64> = owners
+        .values()
+        .map(|(org, user, _)| (*org, *user))
+        .collect();
+    for (n, (demand_id, owner_user, chain, bounty)) in new_challenges.into_iter().enumerate() {
+        let applicants: Vec<(i64, i64)> = achievements::table
+            .filter(achievements::chain.eq(&chain))
+            .filter(achievements::status.eq(Status::Published.as_str()))
+            .order(achievements::id.asc())
+            .select((achievements::org_id, achievements::id))
+            .load(conn)?;
+        let mut seen = std::collections::HashSet::new();
+        let applicants: Vec<(i64, i64)> = applicants
+            .into_iter()
+            .filter(|(org, _)| seen.insert(*org))
+            .take(2)
+            .collect();
+        for (k, (org_id, achievement_id)) in applicants.into_iter().enumerate() {
+            let Some(&user_id) = member_of.get(&org_id) else {
+                continue;
+            };
+            let data = challenges::ApplicationData {
+                proposal: "依托已有成果开展攻关：三个月完成方案与样机，六个月完成现场验证。".into(),
+                achievement_id: Some(achievement_id),
+                team: vec![challenges::TeamMember {
+                    name: "项目负责人".into(),
+                    title: "教授".into(),
+                    role: "负责人".into(),
+                }],
+                budget_fen: Some(bounty),
+            };
+            let app_id =
+                challenges::insert_application(conn, demand_id, org_id, user_id, &data, now())?;
+            report.applications += 1;
+            if n >= 3 || k > 0 {
+                continue;
+            }
+            let selected = (
+                challenges::ApplicationStatus::Submitted,
+                challenges::ApplicationStatus::Selected,
+            );
+            challenges::decide(
+                conn,
+                app_id,
+                selected,
+                Some("方案最完整"),
+                owner_user,
+                now(),
+            )?;
+            let mut prior = 0;
+            for (title, days, share_bp) in
+                [("方案设计与样机", 90, 4000), ("现场验证与交付", 180, 6000)]
+            {
+                let plan = challenges::MilestoneInput {
+                    title: title.into(),
+                    due_on: today + Duration::days(days),
+                    share_bp,
+                    application_id: Some(app_id),
+                };
+                let amount = challenges::tranche_fen(bounty, prior, share_bp);
+                prior += share_bp;
+                let id = challenges::insert_milestone(
+                    conn,
+                    demand_id,
+                    app_id,
+                    title,
+                    &plan,
+                    amount,
+                    owner_user,
+                    now(),
+                )?;
+                report.milestones += 1;
+                if prior == 4000 {
+                    let pending = challenges::MilestoneStatus::Pending;
+                    challenges::submit_milestone(
+                        conn,
+                        id,
+                        pending,
+                        "样机已完成并通过测试。",
+                        now(),
+                    )?;
+                    let accepted = challenges::MilestoneStatus::Accepted;
+                    challenges::review_milestone(conn, id, accepted, Some("通过"), now())?;
+                }
+            }
         }
     }
 

@@ -19,6 +19,11 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
     assert_eq!(first.demands as i64, count("demands"));
     assert_eq!(first.orgs as i64, count("orgs"));
     assert!(first.pool_entries > 0);
+    assert!(first.applications >= 4, "{first:?}");
+    assert_eq!(
+        first.milestones, 6,
+        "two for each of the first three winners"
+    );
 
     let db = app.db.clone();
     let second = actix_web::web::block(move || tt_exchange::seed::seed_demo(&db))
@@ -31,9 +36,11 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
             second.users,
             second.achievements,
             second.demands,
-            second.pool_entries
+            second.pool_entries,
+            second.applications,
+            second.milestones
         ),
-        (0, 0, 0, 0, 0)
+        (0, 0, 0, 0, 0, 0, 0)
     );
 
     app.sync_search().await;
@@ -48,6 +55,31 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
         app.get("/api/v1/demands", None).await.body["total"],
         count("demands")
     );
+    // The first challenge has a winner who was paid for its first milestone.
+    let challenges = app
+        .get(
+            "/api/v1/demands?challenge=true&sort=newest&per_page=100",
+            None,
+        )
+        .await;
+    let boards: Vec<serde_json::Value> = {
+        let mut out = Vec::new();
+        for c in challenges.body["items"].as_array().unwrap() {
+            let r = app.get(&format!("/api/v1/demands/{}", c["id"]), None).await;
+            out.push(r.body["challenge_progress"].clone());
+        }
+        out
+    };
+    let paid: Vec<&serde_json::Value> = boards
+        .iter()
+        .filter(|b| b["paid_fen"].as_i64().unwrap_or(0) > 0)
+        .collect();
+    assert_eq!(paid.len(), 3, "{boards:?}");
+    for b in paid {
+        let w = &b["winners"][0];
+        assert_eq!(w["accepted_bp"], 4000);
+        assert_eq!(w["planned_bp"], 10_000);
+    }
     let pool = app.get("/api/v1/pool/2025", None).await;
     assert!(pool.body["total"].as_i64().unwrap() > 0);
     assert_eq!(pool.body["items"][0]["key_project"], true);
