@@ -187,11 +187,43 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(page.wrap(items, total)))
 }
 
+/// A decision with an optional comment: the body of an application decision and of a
+/// milestone review.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     pub decision: String,
     pub comment: Option<String>,
+}
+
+impl DecisionRequest {
+    /// The chosen outcome and the trimmed comment; `rejected` needs a comment.
+    fn parse<T: Copy + PartialEq>(
+        &self,
+        choices: &[(&str, T)],
+        rejected: T,
+        what: &str,
+    ) -> Result<(T, Option<String>), ApiError> {
+        let to = choices
+            .iter()
+            .find(|(name, _)| *name == self.decision)
+            .map(|(_, outcome)| *outcome)
+            .ok_or_else(|| {
+                let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+                ApiError::with_message(
+                    ErrorCode::InvalidDecision,
+                    format!("`decision` must be one of {}.", names.join(", ")),
+                )
+            })?;
+        let comment = comment(self.comment.as_deref())?;
+        if to == rejected && comment.is_none() {
+            return Err(ApiError::with_message(
+                ErrorCode::CommentRequired,
+                format!("Rejecting {what} needs a `comment` saying why."),
+            ));
+        }
+        Ok((to, comment))
+    }
 }
 
 /// `POST /api/v1/applications/{id}/decision` (the challenge's enterprise or an admin):
@@ -202,25 +234,15 @@ pub async fn decide(
     path: web::Path<i64>,
     body: web::Json<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let req = body.into_inner();
-    let to = match req.decision.as_str() {
-        "shortlist" => ApplicationStatus::Shortlisted,
-        "select" => ApplicationStatus::Selected,
-        "reject" => ApplicationStatus::Rejected,
-        _ => {
-            return Err(ApiError::with_message(
-                ErrorCode::InvalidDecision,
-                "`decision` must be shortlist, select or reject.",
-            ));
-        }
-    };
-    let comment = comment(req.comment.as_deref())?;
-    if to == ApplicationStatus::Rejected && comment.is_none() {
-        return Err(ApiError::with_message(
-            ErrorCode::CommentRequired,
-            "Rejecting an application needs a `comment` for the applicant.",
-        ));
-    }
+    let (to, comment) = body.parse(
+        &[
+            ("shortlist", ApplicationStatus::Shortlisted),
+            ("select", ApplicationStatus::Selected),
+            ("reject", ApplicationStatus::Rejected),
+        ],
+        ApplicationStatus::Rejected,
+        "an application",
+    )?;
     let id = path.into_inner();
     let view = state
         .db
@@ -434,39 +456,22 @@ pub async fn submit_milestone(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MilestoneReview {
-    pub decision: String,
-    pub comment: Option<String>,
-}
-
 /// `POST /api/v1/milestones/{id}/review` (the challenge's enterprise or an admin):
 /// `accept` pays the milestone's amount; `reject` (with a comment) sends it back.
 pub async fn review_milestone(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<MilestoneReview>,
+    body: web::Json<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let req = body.into_inner();
-    let to = match req.decision.as_str() {
-        "accept" => MilestoneStatus::Accepted,
-        "reject" => MilestoneStatus::Rejected,
-        _ => {
-            return Err(ApiError::with_message(
-                ErrorCode::InvalidDecision,
-                "`decision` must be accept or reject.",
-            ));
-        }
-    };
-    let comment = comment(req.comment.as_deref())?;
-    if to == MilestoneStatus::Rejected && comment.is_none() {
-        return Err(ApiError::with_message(
-            ErrorCode::CommentRequired,
-            "Rejecting a milestone needs a `comment` saying what is missing.",
-        ));
-    }
+    let (to, comment) = body.parse(
+        &[
+            ("accept", MilestoneStatus::Accepted),
+            ("reject", MilestoneStatus::Rejected),
+        ],
+        MilestoneStatus::Rejected,
+        "a milestone",
+    )?;
     let id = path.into_inner();
     let view = state
         .db
