@@ -358,32 +358,36 @@ impl Shard {
         let mut hits = searcher
             .search(&BooleanQuery::new(clauses), &AllHits)
             .map_err(internal)?;
+        let total = hits.len() as u64;
 
         let facets = self.facets(&searcher, &hits, &query.facets)?;
+        // Only the requested page needs ordering: select the first `offset + limit` hits
+        // (linear), then sort just those, instead of sorting every hit.
+        let wanted = (query.offset + query.limit).min(hits.len());
         if !query.sort.is_empty() {
-            // One value per sort key per hit (the first, for multi-valued fields).
+            // One value per sort key per hit (the first, for multi-valued fields), flat.
             let names: Vec<String> = query.sort.iter().map(|(f, _)| format!("n_{f}")).collect();
-            let mut columns: HashMap<u32, Vec<Option<tantivy::columnar::Column<i64>>>> =
-                HashMap::new();
-            let mut keyed: Vec<(Vec<Option<i64>>, Hit)> = Vec::with_capacity(hits.len());
-            for h in hits {
-                let cols = columns.entry(h.0).or_insert_with(|| {
-                    let ff = searcher.segment_reader(h.0).fast_fields();
-                    names
-                        .iter()
-                        .map(|n| ff.column_opt::<i64>(n).ok().flatten())
-                        .collect()
-                });
-                let key = cols
+            let width = names.len();
+            let mut keys: Vec<Option<i64>> = Vec::with_capacity(hits.len() * width);
+            let mut i = 0;
+            while i < hits.len() {
+                let seg = hits[i].0;
+                let end = i + hits[i..].iter().take_while(|h| h.0 == seg).count();
+                let ff = searcher.segment_reader(seg).fast_fields();
+                let cols: Vec<Option<tantivy::columnar::Column<i64>>> = names
                     .iter()
-                    .map(|c| c.as_ref().and_then(|c| c.first(h.1)))
+                    .map(|n| ff.column_opt::<i64>(n).ok().flatten())
                     .collect();
-                keyed.push((key, h));
+                for h in &hits[i..end] {
+                    keys.extend(cols.iter().map(|c| c.as_ref().and_then(|c| c.first(h.1))));
+                }
+                i = end;
             }
-            keyed.sort_by(|a, b| {
+            let cmp = |a: &usize, b: &usize| {
+                let (ka, kb) = (&keys[a * width..][..width], &keys[b * width..][..width]);
                 for (i, (_, order)) in query.sort.iter().enumerate() {
                     // Documents without the field come last either way, as in Meilisearch.
-                    let o = match (a.0[i], b.0[i]) {
+                    let o = match (ka[i], kb[i]) {
                         (Some(x), Some(y)) if *order == Order::Asc => x.cmp(&y),
                         (Some(x), Some(y)) => y.cmp(&x),
                         (Some(_), None) => std::cmp::Ordering::Less,
@@ -394,14 +398,18 @@ impl Shard {
                         return o;
                     }
                 }
-                b.1.2.total_cmp(&a.1.2)
-            });
-            hits = keyed.into_iter().map(|(_, h)| h).collect();
+                // Then score, then collector order, as the stable sort before did.
+                hits[*b].2.total_cmp(&hits[*a].2).then(a.cmp(b))
+            };
+            let mut order: Vec<usize> = (0..hits.len()).collect();
+            top_k(&mut order, wanted, cmp);
+            hits = order[..wanted].iter().map(|&i| hits[i]).collect();
         } else if has_text {
-            hits.sort_by(|a, b| b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
+            top_k(&mut hits, wanted, |a, b| {
+                b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1)))
+            });
         }
-        let total = hits.len() as u64;
-        let page = hits.iter().skip(query.offset).take(query.limit);
+        let page = hits.iter().take(wanted).skip(query.offset);
         let mut docs = Vec::new();
         for (seg, doc, _) in page {
             let stored: TantivyDocument = searcher
@@ -420,6 +428,9 @@ impl Shard {
         })
     }
 
+    /// Counts per value over all hits. Hits arrive grouped by segment (collector order):
+    /// per segment, string values are counted by term ordinal and turned into text once,
+    /// numbers in a small map, so the cost per hit is a column read, not an allocation.
     fn facets(
         &self,
         searcher: &tantivy::Searcher,
@@ -429,36 +440,39 @@ impl Shard {
         let mut out = BTreeMap::new();
         for name in names {
             let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-            let mut str_cols: HashMap<u32, Option<tantivy::columnar::StrColumn>> = HashMap::new();
-            let mut num_cols: HashMap<u32, Option<tantivy::columnar::Column<i64>>> = HashMap::new();
             let mut buf = String::new();
-            for (seg, doc, _) in hits {
-                let reader: &SegmentReader = searcher.segment_reader(*seg);
-                let sc = str_cols.entry(*seg).or_insert_with(|| {
-                    reader
-                        .fast_fields()
-                        .str(&format!("k_{name}"))
-                        .ok()
-                        .flatten()
-                });
-                if let Some(col) = sc {
-                    for ord in col.term_ords(*doc) {
+            let mut i = 0;
+            while i < hits.len() {
+                let seg = hits[i].0;
+                let end = i + hits[i..].iter().take_while(|h| h.0 == seg).count();
+                let run = &hits[i..end];
+                i = end;
+                let ff = searcher.segment_reader(seg).fast_fields();
+                if let Some(col) = ff.str(&format!("k_{name}")).ok().flatten() {
+                    let mut per_ord = vec![0u64; col.num_terms()];
+                    for (_, doc, _) in run {
+                        for ord in col.term_ords(*doc) {
+                            if let Some(n) = per_ord.get_mut(ord as usize) {
+                                *n += 1;
+                            }
+                        }
+                    }
+                    for (ord, n) in per_ord.into_iter().enumerate().filter(|(_, n)| *n > 0) {
                         buf.clear();
-                        if col.ord_to_str(ord, &mut buf).map_err(internal)? {
-                            *counts.entry(buf.clone()).or_default() += 1;
+                        if col.ord_to_str(ord as u64, &mut buf).map_err(internal)? {
+                            *counts.entry(buf.clone()).or_default() += n;
                         }
                     }
                 }
-                let nc = num_cols.entry(*seg).or_insert_with(|| {
-                    reader
-                        .fast_fields()
-                        .column_opt::<i64>(&format!("n_{name}"))
-                        .ok()
-                        .flatten()
-                });
-                if let Some(col) = nc {
-                    for v in col.values_for_doc(*doc) {
-                        *counts.entry(v.to_string()).or_default() += 1;
+                if let Some(col) = ff.column_opt::<i64>(&format!("n_{name}")).ok().flatten() {
+                    let mut per_value: HashMap<i64, u64> = HashMap::new();
+                    for (_, doc, _) in run {
+                        for v in col.values_for_doc(*doc) {
+                            *per_value.entry(v).or_default() += 1;
+                        }
+                    }
+                    for (v, n) in per_value {
+                        *counts.entry(v.to_string()).or_default() += n;
                     }
                 }
             }
@@ -480,8 +494,16 @@ fn for_each_scalar(v: &Value, f: &mut impl FnMut(&Value)) {
     }
 }
 
-/// A matching document: segment, document, score.
-type Hit = (u32, DocId, Score);
+/// Puts the `k` smallest items by `cmp` first, in order (the rest after them, unordered).
+fn top_k<T>(items: &mut [T], k: usize, mut cmp: impl FnMut(&T, &T) -> std::cmp::Ordering) {
+    if k == 0 {
+        return;
+    }
+    if k < items.len() {
+        items.select_nth_unstable_by(k - 1, &mut cmp);
+    }
+    items[..k].sort_by(cmp);
+}
 
 /// Collects every matching document with its score.
 struct AllHits;
