@@ -6,6 +6,8 @@
 pub mod handlers;
 pub mod rollups;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -48,6 +50,7 @@ pub struct ContractRow {
 #[diesel(table_name = contract_amendments)]
 pub struct AmendmentRow {
     pub id: i64,
+    pub contract_id: i64,
     pub amount_delta_fen: i64,
     pub tech_amount_delta_fen: i64,
     pub reason: String,
@@ -115,22 +118,47 @@ pub fn find_by_registration_no(conn: &mut AnyConnection, no: &str) -> QueryResul
 }
 
 pub fn view(conn: &mut AnyConnection, r: ContractRow) -> QueryResult<ContractView> {
-    let amendments = contract_amendments::table
-        .filter(contract_amendments::contract_id.eq(r.id))
-        .order(contract_amendments::id.asc())
+    views(conn, vec![r])?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+/// The views of several contracts in two queries, whatever their number.
+pub fn views(conn: &mut AnyConnection, rows: Vec<ContractRow>) -> QueryResult<Vec<ContractView>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut amendments: HashMap<i64, Vec<AmendmentView>> = HashMap::new();
+    for a in contract_amendments::table
+        .filter(contract_amendments::contract_id.eq_any(&ids))
+        .order((
+            contract_amendments::contract_id.asc(),
+            contract_amendments::id.asc(),
+        ))
         .select(AmendmentRow::as_select())
         .load(conn)?
+    {
+        amendments
+            .entry(a.contract_id)
+            .or_default()
+            .push(AmendmentView {
+                id: a.id,
+                amount_delta_fen: a.amount_delta_fen,
+                tech_amount_delta_fen: a.tech_amount_delta_fen,
+                reason: a.reason,
+                created_by: a.created_by,
+                created_at: a.created_at.and_utc(),
+            });
+    }
+    Ok(rows
         .into_iter()
-        .map(|a| AmendmentView {
-            id: a.id,
-            amount_delta_fen: a.amount_delta_fen,
-            tech_amount_delta_fen: a.tech_amount_delta_fen,
-            reason: a.reason,
-            created_by: a.created_by,
-            created_at: a.created_at.and_utc(),
+        .map(|r| {
+            let amendments = amendments.remove(&r.id).unwrap_or_default();
+            view_of(r, amendments)
         })
-        .collect();
-    Ok(ContractView {
+        .collect())
+}
+
+fn view_of(r: ContractRow, amendments: Vec<AmendmentView>) -> ContractView {
+    ContractView {
         id: r.id,
         registration_no: r.registration_no,
         kind: r.kind,
@@ -158,7 +186,7 @@ pub fn view(conn: &mut AnyConnection, r: ContractRow) -> QueryResult<ContractVie
         created_by: r.created_by,
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
-    })
+    }
 }
 
 /// Whose contracts a list shows, as the policy decided.
@@ -257,9 +285,5 @@ pub fn list(
         .limit(limit)
         .select(ContractRow::as_select())
         .load(conn)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(view(conn, r)?);
-    }
-    Ok((out, total))
+    Ok((views(conn, rows)?, total))
 }

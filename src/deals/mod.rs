@@ -5,6 +5,8 @@
 
 pub mod handlers;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -90,6 +92,7 @@ impl DealRow {
 #[diesel(table_name = deal_events)]
 pub struct EventRow {
     pub id: i64,
+    pub deal_id: i64,
     pub actor_id: i64,
     pub kind: String,
     pub from_stage: Option<String>,
@@ -111,7 +114,7 @@ pub struct EventView {
 }
 
 /// One side of the deal as shown on it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Party {
     pub id: i64,
     pub title: String,
@@ -185,43 +188,51 @@ pub fn add_event(
     Ok(())
 }
 
-fn party_achievement(conn: &mut AnyConnection, id: i64) -> QueryResult<(Party, String)> {
-    let (title, org_id, org_name, chain): (String, i64, String, String) = achievements::table
+/// The listings of one side of several deals, with their chain, by id.
+type Parties = HashMap<i64, (Party, String)>;
+
+fn to_parties(rows: Vec<(i64, String, i64, String, String)>) -> Parties {
+    rows.into_iter()
+        .map(|(id, title, org_id, org_name, chain)| {
+            let party = Party {
+                id,
+                title,
+                org_id,
+                org_name,
+            };
+            (id, (party, chain))
+        })
+        .collect()
+}
+
+fn achievement_parties(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Parties> {
+    let rows = achievements::table
         .inner_join(orgs::table)
-        .filter(achievements::id.eq(id))
+        .filter(achievements::id.eq_any(ids))
         .select((
+            achievements::id,
             achievements::title,
             achievements::org_id,
             orgs::name,
             achievements::chain,
         ))
-        .first(conn)?;
-    Ok((
-        Party {
-            id,
-            title,
-            org_id,
-            org_name,
-        },
-        chain,
-    ))
+        .load(conn)?;
+    Ok(to_parties(rows))
 }
 
-fn party_demand(conn: &mut AnyConnection, id: i64) -> QueryResult<(Party, String)> {
-    let (title, org_id, org_name, chain): (String, i64, String, String) = demands::table
+fn demand_parties(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Parties> {
+    let rows = demands::table
         .inner_join(orgs::table)
-        .filter(demands::id.eq(id))
-        .select((demands::title, demands::org_id, orgs::name, demands::chain))
-        .first(conn)?;
-    Ok((
-        Party {
-            id,
-            title,
-            org_id,
-            org_name,
-        },
-        chain,
-    ))
+        .filter(demands::id.eq_any(ids))
+        .select((
+            demands::id,
+            demands::title,
+            demands::org_id,
+            orgs::name,
+            demands::chain,
+        ))
+        .load(conn)?;
+    Ok(to_parties(rows))
 }
 
 /// The two orgs of a deal: (demand's org, achievement's org).
@@ -238,15 +249,26 @@ pub fn party_orgs(conn: &mut AnyConnection, row: &DealRow) -> QueryResult<(i64, 
 }
 
 pub fn view(conn: &mut AnyConnection, row: DealRow) -> QueryResult<DealView> {
-    let (demand, chain) = party_demand(conn, row.demand_id)?;
-    let (achievement, _) = party_achievement(conn, row.achievement_id)?;
-    let events = deal_events::table
-        .filter(deal_events::deal_id.eq(row.id))
-        .order(deal_events::id.asc())
+    views(conn, vec![row])?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+/// The views of several deals in four queries, whatever their number.
+pub fn views(conn: &mut AnyConnection, rows: Vec<DealRow>) -> QueryResult<Vec<DealView>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let demand_ids: Vec<i64> = rows.iter().map(|r| r.demand_id).collect();
+    let achievement_ids: Vec<i64> = rows.iter().map(|r| r.achievement_id).collect();
+    let demands = demand_parties(conn, &demand_ids)?;
+    let achievements = achievement_parties(conn, &achievement_ids)?;
+    let mut events: HashMap<i64, Vec<EventView>> = HashMap::new();
+    for e in deal_events::table
+        .filter(deal_events::deal_id.eq_any(&ids))
+        .order((deal_events::deal_id.asc(), deal_events::id.asc()))
         .select(EventRow::as_select())
         .load(conn)?
-        .into_iter()
-        .map(|e| EventView {
+    {
+        events.entry(e.deal_id).or_default().push(EventView {
             id: e.id,
             actor_id: e.actor_id,
             kind: e.kind,
@@ -254,28 +276,38 @@ pub fn view(conn: &mut AnyConnection, row: DealRow) -> QueryResult<DealView> {
             to: e.to_stage,
             note: e.note,
             at: e.created_at.and_utc(),
+        });
+    }
+    rows.into_iter()
+        .map(|row| {
+            let missing = diesel::result::Error::NotFound;
+            let (demand, chain) = demands.get(&row.demand_id).cloned().ok_or(missing)?;
+            let (achievement, _) = achievements
+                .get(&row.achievement_id)
+                .cloned()
+                .ok_or(diesel::result::Error::NotFound)?;
+            Ok(DealView {
+                id: row.id,
+                stage: row.stage.clone(),
+                version: row.version,
+                broker_id: row.broker_id,
+                demand_id: row.demand_id,
+                achievement_id: row.achievement_id,
+                demand,
+                achievement,
+                chain,
+                lost_reason: row.lost_reason,
+                next_follow_up: row.next_follow_up,
+                match_info: row
+                    .match_json
+                    .as_deref()
+                    .and_then(|j| serde_json::from_str(j).ok()),
+                events: events.remove(&row.id).unwrap_or_default(),
+                created_at: row.created_at.and_utc(),
+                updated_at: row.updated_at.and_utc(),
+            })
         })
-        .collect();
-    Ok(DealView {
-        id: row.id,
-        stage: row.stage.clone(),
-        version: row.version,
-        broker_id: row.broker_id,
-        demand_id: row.demand_id,
-        achievement_id: row.achievement_id,
-        demand,
-        achievement,
-        chain,
-        lost_reason: row.lost_reason,
-        next_follow_up: row.next_follow_up,
-        match_info: row
-            .match_json
-            .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok()),
-        events,
-        created_at: row.created_at.and_utc(),
-        updated_at: row.updated_at.and_utc(),
-    })
+        .collect()
 }
 
 /// Who is asking for a deal list, as the policy decided.
@@ -363,11 +395,7 @@ pub fn list(
         .limit(limit)
         .select(DealRow::as_select())
         .load(conn)?;
-    let mut views = Vec::with_capacity(rows.len());
-    for r in rows {
-        views.push(view(conn, r)?);
-    }
-    Ok((views, total))
+    Ok((views(conn, rows)?, total))
 }
 
 #[cfg(test)]
