@@ -300,6 +300,21 @@ impl Report {
                 "search p99 under login storm / quiet search p99 = {ratio:.2}"
             );
         }
+        let limited = self.scenarios.iter().any(|r| {
+            r.stats
+                .first_errors
+                .iter()
+                .chain(r.storm.iter().flat_map(|s| &s.stats.first_errors))
+                .any(|e| e.contains("429"))
+        });
+        if limited {
+            let _ = writeln!(
+                out,
+                "429 answers: the server's per-client rate limits apply to this one client; \
+                 measure capacity with TT_RATE_LIMIT_LOGIN_PER_MIN=0 and \
+                 TT_RATE_LIMIT_WRITES_PER_MIN=0 on the server"
+            );
+        }
         for r in &self.scenarios {
             for e in r
                 .stats
