@@ -564,8 +564,12 @@ fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, String), 
                 }
             }
             "from" | "to" => {
+                // Four-digit years only: chrono also reads `-2026-01-05` and `+10000-01-01`,
+                // which PostgreSQL refuses as date literals (a 500) and SQLite compares as text.
                 let d = NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-                    .map_err(|_| bad(format!("`{k}` must be a date (YYYY-MM-DD).")))?;
+                    .ok()
+                    .filter(|d| (1000..=9999).contains(&chrono::Datelike::year(d)))
+                    .ok_or_else(|| bad(format!("`{k}` must be a date (YYYY-MM-DD).")))?;
                 if k == "from" {
                     q.from = Some(d)
                 } else {
@@ -719,6 +723,93 @@ mod tests {
         assert!(p(&[("from", "2026-13-01")]).is_err());
         assert!(p(&[("from", "2026-02-01"), ("to", "2026-01-01")]).is_err());
         assert!(p(&[("format", "pdf")]).is_err());
+    }
+
+    /// Fuzz target of the query parser, `group_by` above all (proptest: cargo-fuzz needs
+    /// nightly).
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn group_by() -> impl Strategy<Value = String> {
+            let part = prop_oneof![
+                4 => prop::sample::select(Dim::ALL.to_vec()).prop_map(|d| d.name().to_owned()),
+                1 => "\\PC{0,10}",
+                1 => prop::sample::select(&["", " ", "Year", "seller_region ", "chain;", "1=1"][..]).prop_map(str::to_owned),
+            ];
+            prop::collection::vec(part, 0..6).prop_map(|parts| parts.join(","))
+        }
+
+        fn date() -> impl Strategy<Value = String> {
+            prop_oneof![
+                (1990i32..2100, 0u32..14, 0u32..33)
+                    .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+                "\\PC{0,12}",
+            ]
+        }
+
+        fn pair() -> impl Strategy<Value = (String, String)> {
+            prop_oneof![
+                3 => group_by().prop_map(|v| ("group_by".to_owned(), v)),
+                1 => date().prop_map(|v| ("from".to_owned(), v)),
+                1 => date().prop_map(|v| ("to".to_owned(), v)),
+                1 => prop::sample::select(&["signed", "registered", "Signed", ""][..]).prop_map(|v| ("date_basis".to_owned(), v.to_owned())),
+                1 => prop::sample::select(&["true", "false", "1", ""][..]).prop_map(|v| ("include_unregistered".to_owned(), v.to_owned())),
+                1 => prop::sample::select(&["json", "csv", "xlsx", "pdf"][..]).prop_map(|v| ("format".to_owned(), v.to_owned())),
+                1 => ("\\PC{0,8}", "\\PC{0,8}"),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 4096, failure_persistence: None, ..ProptestConfig::default() })]
+
+            #[test]
+            fn group_by_is_parsed_exactly(raw in group_by()) {
+                let names: Vec<&str> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+                let known = names.iter().all(|n| Dim::parse(n).is_some());
+                let distinct = names.iter().collect::<std::collections::HashSet<_>>().len() == names.len();
+                match parse_query(vec![("group_by".to_owned(), raw.clone())]) {
+                    Ok((q, _)) => {
+                        prop_assert!(known && distinct);
+                        let got: Vec<&str> = q.group_by.iter().map(|d| d.name()).collect();
+                        prop_assert_eq!(got, names);
+                    }
+                    Err(e) => {
+                        prop_assert!(!(known && distinct));
+                        prop_assert_eq!(e.code(), ErrorCode::InvalidQuery);
+                    }
+                }
+            }
+
+            #[test]
+            fn accepted_queries_are_well_formed(pairs in prop::collection::vec(pair(), 0..6)) {
+                let names: Vec<&String> = pairs.iter().map(|(k, _)| k).collect();
+                let repeated = names.iter().collect::<std::collections::HashSet<_>>().len() != names.len();
+                match parse_query(pairs.clone()) {
+                    Ok((q, format)) => {
+                        prop_assert!(!repeated);
+                        prop_assert!(["json", "csv", "xlsx"].contains(&format.as_str()));
+                        if let (Some(f), Some(t)) = (q.from, q.to) {
+                            prop_assert!(f <= t);
+                        }
+                        for (k, v) in &pairs {
+                            if k == "from" || k == "to" {
+                                let d = NaiveDate::parse_from_str(v, "%Y-%m-%d");
+                                prop_assert!(d.is_ok_and(|d| (1000..=9999).contains(&chrono::Datelike::year(&d))));
+                            }
+                        }
+                        let dims: std::collections::HashSet<&str> = q.group_by.iter().map(|d| d.name()).collect();
+                        prop_assert_eq!(dims.len(), q.group_by.len());
+                        // The rollup choice never panics and names a rolled-up dimension.
+                        if let Some(d) = rollup_dim(&q) {
+                            prop_assert!(d.is_empty() || crate::contracts::rollups::DIMS.iter().any(|(n, _)| *n == d));
+                        }
+                    }
+                    Err(e) => prop_assert_eq!(e.code(), ErrorCode::InvalidQuery),
+                }
+            }
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod contracts;
 mod deals;
 mod errors;
 mod helpers;
+mod hostile;
 mod listings;
 mod loadgen;
 mod match_quality;
