@@ -10,6 +10,7 @@ mod challenges;
 mod contracts;
 mod deals;
 mod errors;
+mod faults;
 mod helpers;
 mod hostile;
 mod listings;
