@@ -18,10 +18,12 @@ use crate::helpers::{
 };
 use crate::listings::{achievement_body, demand_body, member, published};
 
+/// A future borrowing from the test.
+type Task<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
 /// Polls every future to completion, concurrently (no runtime tasks needed).
-async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + 'a>>>) -> Vec<T> {
-    let mut futures: Vec<Option<Pin<Box<dyn Future<Output = T> + 'a>>>> =
-        futures.into_iter().map(Some).collect();
+async fn join_all<'a, T>(futures: Vec<Task<'a, T>>) -> Vec<T> {
+    let mut futures: Vec<Option<Task<'a, T>>> = futures.into_iter().map(Some).collect();
     let mut out: Vec<Option<T>> = futures.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {
         let mut pending = false;
@@ -108,7 +110,7 @@ async fn a_search_engine_outage_under_write_load_loses_no_write_and_the_index_co
     // Write load while the engine is down: 24 achievements and 12 demands published by
     // concurrent clients, 3 achievements withdrawn, 2 put into the pool.
     let started = Instant::now();
-    let mut writes: Vec<Pin<Box<dyn Future<Output = (String, i64)> + '_>>> = Vec::new();
+    let mut writes: Vec<Task<'_, (String, i64)>> = Vec::new();
     for _ in 0..24 {
         writes.push(Box::pin(async {
             let id = published(&app, "achievements", &uni, &admin, &achievement_body()).await;
@@ -354,7 +356,7 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_serve
                 }
                 actix_rt::time::sleep(Duration::from_millis(20)).await;
             }
-        }) as Pin<Box<dyn Future<Output = ()> + '_>>
+        }) as Task<'_, ()>
     };
     let driver = Box::pin(async {
         actix_rt::time::sleep(Duration::from_secs(1)).await;
@@ -383,7 +385,7 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_serve
             actix_rt::time::sleep(Duration::from_millis(100)).await;
         }
         stop_at.set(true);
-    }) as Pin<Box<dyn Future<Output = ()> + '_>>;
+    }) as Task<'_, ()>;
     join_all(vec![driver, client(true), client(true), client(false)]).await;
 
     let down = down_answers.borrow().clone();
@@ -709,7 +711,7 @@ async fn sigkill_during_contract_writes_loses_no_acknowledged_contract() {
                     return;
                 }
             }
-        }) as Pin<Box<dyn Future<Output = ()> + '_>>
+        }) as Task<'_, ()>
     };
     join_all((0..6).map(|_| writer()).collect()).await;
     assert!(killed.get(), "the server was never killed");
