@@ -553,7 +553,6 @@ const IMPOSSIBLE_DATES: &[&str] = &[
     "2026-00-10",
     "2026-04-31",
     "0000-00-00",
-    "2026-1-5",
     "20260105",
     "2026/01/05",
     "2026-01-05T00:00:00Z",
@@ -839,7 +838,8 @@ fn body_mutation(fields: Vec<(&'static str, Kind)>) -> BoxedStrategy<BodyMutatio
             Just(b"\\ud800".to_vec()),
             Just(b"\\udfff".to_vec()),
             Just(vec![0x80, 0x80]),
-            prop::collection::vec(0x80u8..=0xff, 1..8),
+            prop::collection::vec(0x80u8..=0xff, 1..8)
+                .prop_filter("not UTF-8", |b| std::str::from_utf8(b).is_err()),
         ].prop_map(BodyMutation::BadUtf8),
         1 => (129usize..50_000).prop_map(BodyMutation::Nest),
         2 => prop_oneof![
