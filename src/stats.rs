@@ -566,9 +566,7 @@ fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, String), 
             "from" | "to" => {
                 // Four-digit years only: chrono also reads `-2026-01-05` and `+10000-01-01`,
                 // which PostgreSQL refuses as date literals (a 500) and SQLite compares as text.
-                let d = NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-                    .ok()
-                    .filter(|d| (1000..=9999).contains(&chrono::Datelike::year(d)))
+                let d = crate::validate::parse_date(&v)
                     .ok_or_else(|| bad(format!("`{k}` must be a date (YYYY-MM-DD).")))?;
                 if k == "from" {
                     q.from = Some(d)

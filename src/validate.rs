@@ -1,7 +1,53 @@
 //! Field rules shared by the slices; each failure names its own error code.
 
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Deserializer};
+
 use crate::error::{ApiError, ErrorCode};
 use crate::taxonomy;
+
+/// A date as the API takes it: exactly `YYYY-MM-DD`, in the years 1900 to 2999. chrono on
+/// its own also reads `-2026-01-05`, `+99999-01-01` and `2026-1-5`, which no contract,
+/// deadline or report of the exchange can mean (and PostgreSQL refuses some of them).
+pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let b = raw.as_bytes();
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?;
+    (shape && (1900..=2999).contains(&date.year())).then_some(date)
+}
+
+fn date_error<E: serde::de::Error>(raw: &str) -> E {
+    E::custom(format!(
+        "invalid date {raw:?}: expected YYYY-MM-DD, a real day from 1900 to 2999"
+    ))
+}
+
+/// `deserialize_with` for a required date field.
+pub fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    let raw = String::deserialize(d)?;
+    parse_date(&raw).ok_or_else(|| date_error(&raw))
+}
+
+/// `deserialize_with` for an optional date field (with `#[serde(default)]`).
+pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        None => Ok(None),
+        Some(raw) => parse_date(&raw).map(Some).ok_or_else(|| date_error(&raw)),
+    }
+}
+
+/// `deserialize_with` for a PATCH date field (with `#[serde(default)]`): absent is `None`,
+/// null is `Some(None)`.
+pub fn patch_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<NaiveDate>>, D::Error> {
+    opt_date(d).map(Some)
+}
 
 /// Trims and lower-cases; refuses anything that cannot be a deliverable address.
 pub fn email(raw: &str) -> Result<String, ApiError> {
@@ -56,6 +102,39 @@ pub fn region(code: &str) -> Result<String, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_plain_days_of_four_digit_years() {
+        assert_eq!(
+            parse_date("2026-02-28"),
+            NaiveDate::from_ymd_opt(2026, 2, 28)
+        );
+        assert_eq!(
+            parse_date("1900-01-01"),
+            NaiveDate::from_ymd_opt(1900, 1, 1)
+        );
+        assert_eq!(
+            parse_date("2999-12-31"),
+            NaiveDate::from_ymd_opt(2999, 12, 31)
+        );
+        for bad in [
+            "2026-02-30",
+            "-2026-01-05",
+            "+99999-01-01",
+            "0000-01-01",
+            "1899-12-31",
+            "3000-01-01",
+            "2026-1-5",
+            "2026-01-5 ",
+            " 2026-01-05",
+            "2026/01/05",
+            "20260105",
+            "",
+            "2026-01-05T00:00",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn emails() {

@@ -181,6 +181,7 @@ impl ApplicationInput {
 #[serde(deny_unknown_fields)]
 pub struct MilestoneInput {
     pub title: String,
+    #[serde(deserialize_with = "crate::validate::date")]
     pub due_on: NaiveDate,
     pub share_bp: i32,
     pub application_id: Option<i64>,

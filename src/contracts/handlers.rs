@@ -40,6 +40,7 @@ pub struct CreateContract {
     pub achievement_id: Option<i64>,
     pub demand_id: Option<i64>,
     pub broker_id: Option<i64>,
+    #[serde(deserialize_with = "crate::validate::date")]
     pub signed_on: NaiveDate,
     pub amount_fen: i64,
     pub tech_amount_fen: i64,
@@ -558,6 +559,7 @@ pub struct RegistrationRequest {
     pub status: String,
     pub comment: Option<String>,
     /// Defaults to today.
+    #[serde(default, deserialize_with = "crate::validate::opt_date")]
     pub registered_on: Option<NaiveDate>,
 }
 

@@ -211,7 +211,9 @@ pub struct ContractQuery {
     /// Seller or buyer region.
     pub region: Option<String>,
     pub chain: Option<String>,
+    #[serde(default, deserialize_with = "crate::validate::opt_date")]
     pub signed_from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::validate::opt_date")]
     pub signed_to: Option<NaiveDate>,
     pub broker_id: Option<i64>,
     pub page: Option<i64>,

@@ -16,7 +16,7 @@ use crate::deals::{self as model, DealQuery, Stage};
 use crate::demands::model as dmodel;
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
-use crate::listings::fields::{self, double_option, today};
+use crate::listings::fields::{self, today};
 use crate::matching::{self, Profile};
 use crate::pagination::Pagination;
 use crate::state::AppData;
@@ -28,6 +28,7 @@ pub struct CreateDeal {
     pub demand_id: i64,
     pub achievement_id: i64,
     pub note: Option<String>,
+    #[serde(default, deserialize_with = "crate::validate::opt_date")]
     pub next_follow_up: Option<NaiveDate>,
     /// Keep the match's score and reasons on the deal (the pair must be a current match).
     #[serde(default)]
@@ -227,7 +228,7 @@ pub struct PatchDeal {
     pub stage: Option<String>,
     pub lost_reason: Option<String>,
     pub note: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::validate::patch_date")]
     pub next_follow_up: Option<Option<NaiveDate>>,
 }
 

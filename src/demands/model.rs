@@ -54,6 +54,7 @@ pub fn effective_status(stored: &str, valid_until: NaiveDate, today: NaiveDate) 
 #[serde(deny_unknown_fields)]
 pub struct Challenge {
     pub bounty_fen: i64,
+    #[serde(deserialize_with = "crate::validate::date")]
     pub apply_by: NaiveDate,
     pub criteria: String,
     #[serde(default = "one")]
@@ -84,6 +85,7 @@ pub struct DemandInput {
     pub budget_max_fen: Option<i64>,
     pub cooperation_modes: Vec<String>,
     pub region: Option<String>,
+    #[serde(deserialize_with = "crate::validate::date")]
     pub valid_until: NaiveDate,
     #[serde(default)]
     pub bottleneck: bool,
@@ -108,6 +110,7 @@ pub struct DemandPatch {
     pub budget_max_fen: Option<Option<i64>>,
     pub cooperation_modes: Option<Vec<String>>,
     pub region: Option<String>,
+    #[serde(default, deserialize_with = "crate::validate::opt_date")]
     pub valid_until: Option<NaiveDate>,
     pub bottleneck: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
