@@ -1,7 +1,7 @@
 //! Password rules and argon2id hashing. Hashing is deliberately slow, so callers run it on
 //! the blocking pool ([`hash`] and [`verify`] are async for that reason).
 
-use std::sync::LazyLock;
+use std::sync::{Condvar, LazyLock, Mutex};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -86,17 +86,85 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_else(|_| String::new())
 });
 
+/// At most this many argon2 computations run at once: every core but one (at least one).
+/// A storm of sign-ins then queues here instead of taking every core, and 19 MiB each,
+/// from searches and reads.
+fn argon2_slots() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get().saturating_sub(1).max(1))
+        .unwrap_or(1)
+}
+
+static ARGON2_GATE: LazyLock<(Mutex<usize>, Condvar)> =
+    LazyLock::new(|| (Mutex::new(0), Condvar::new()));
+
+/// A held argon2 slot; released on drop, also if the computation panics.
+struct Slot;
+
+impl Slot {
+    fn take() -> Slot {
+        let (busy, freed) = &*ARGON2_GATE;
+        let max = argon2_slots();
+        let mut n = busy.lock().unwrap_or_else(|p| p.into_inner());
+        while *n >= max {
+            n = freed.wait(n).unwrap_or_else(|p| p.into_inner());
+        }
+        *n += 1;
+        Slot
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let (busy, freed) = &*ARGON2_GATE;
+        let mut n = busy.lock().unwrap_or_else(|p| p.into_inner());
+        *n = n.saturating_sub(1);
+        freed.notify_one();
+    }
+}
+
 pub async fn hash(password: String) -> Result<String, ApiError> {
-    actix_web::web::block(move || hash_blocking(&password)).await?
+    actix_web::web::block(move || {
+        let _slot = Slot::take();
+        hash_blocking(&password)
+    })
+    .await?
 }
 
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ApiError> {
-    Ok(actix_web::web::block(move || verify_blocking(&password, stored.as_deref())).await?)
+    Ok(actix_web::web::block(move || {
+        let _slot = Slot::take();
+        verify_blocking(&password, stored.as_deref())
+    })
+    .await?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn argon2_runs_in_at_most_its_slots() {
+        let max = argon2_slots();
+        let peak = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let threads: Vec<_> = (0..max + 3)
+            .map(|_| {
+                let peak = peak.clone();
+                std::thread::spawn(move || {
+                    let _slot = Slot::take();
+                    let busy = *ARGON2_GATE.0.lock().unwrap();
+                    peak.fetch_max(busy, std::sync::atomic::Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let peak = peak.load(std::sync::atomic::Ordering::SeqCst);
+        // More threads than slots all finished: every slot was given back.
+        assert!((1..=max).contains(&peak), "peak {peak}, slots {max}");
+    }
 
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters() {

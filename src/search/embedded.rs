@@ -134,7 +134,22 @@ struct Shard {
     writer: Mutex<IndexWriter>,
     fields: Fields,
     settings: &'static IndexSettings,
+    browse: Mutex<BrowseCache>,
 }
+
+/// Answers to searches without words (the board's landing and filter pages), for the
+/// current searcher generation only. Such a search matches nearly every document, and its
+/// facets and sort touch every hit, yet many visitors ask the same few pages. Any commit
+/// starts a new generation, which empties the cache, so an answer is never stale (as
+/// Elasticsearch's request cache, which is dropped on refresh).
+#[derive(Default)]
+struct BrowseCache {
+    generation: u64,
+    answers: HashMap<String, SearchHits>,
+}
+
+/// Distinct pages kept per generation; past it the cache starts over.
+const BROWSE_CACHE_ENTRIES: usize = 512;
 
 fn fingerprint(kind: IndexKind) -> String {
     format!("v{SCHEMA_VERSION}:{}", settings::raw_settings(kind))
@@ -163,6 +178,7 @@ impl Shard {
             writer: Mutex::new(writer),
             fields,
             settings: s,
+            browse: Mutex::new(BrowseCache::default()),
         })
     }
 
@@ -339,6 +355,31 @@ impl Shard {
     }
 
     fn search(&self, query: &SearchQuery) -> SearchResult<SearchHits> {
+        let searcher = self.reader.searcher();
+        if self.text_query(&query.q).is_some() {
+            return self.run(&searcher, query);
+        }
+        let generation = searcher.generation().generation_id();
+        let key = format!("{query:?}");
+        {
+            let cache = self.browse.lock().unwrap_or_else(|p| p.into_inner());
+            if cache.generation == generation
+                && let Some(hit) = cache.answers.get(&key)
+            {
+                return Ok(hit.clone());
+            }
+        }
+        let answer = self.run(&searcher, query)?;
+        let mut cache = self.browse.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.generation != generation || cache.answers.len() >= BROWSE_CACHE_ENTRIES {
+            cache.generation = generation;
+            cache.answers.clear();
+        }
+        cache.answers.insert(key, answer.clone());
+        Ok(answer)
+    }
+
+    fn run(&self, searcher: &tantivy::Searcher, query: &SearchQuery) -> SearchResult<SearchHits> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let has_text = match self.text_query(&query.q) {
             Some(q) => {
@@ -354,13 +395,12 @@ impl Shard {
             let filter = ConstScoreQuery::new(self.filter_query(f)?, 0.0);
             clauses.push((Occur::Must, Box::new(filter)));
         }
-        let searcher = self.reader.searcher();
         let mut hits = searcher
             .search(&BooleanQuery::new(clauses), &AllHits)
             .map_err(internal)?;
         let total = hits.len() as u64;
 
-        let facets = self.facets(&searcher, &hits, &query.facets)?;
+        let facets = self.facets(searcher, &hits, &query.facets)?;
         // Only the requested page needs ordering: select the first `offset + limit` hits
         // (linear), then sort just those, instead of sorting every hit.
         let wanted = (query.offset + query.limit).min(hits.len());

@@ -72,6 +72,19 @@ pub fn enqueue_all(conn: &mut AnyConnection, kind: IndexKind) -> QueryResult<usi
     Ok(total)
 }
 
+/// Queues every published item for an index that was just created empty. Rows already
+/// waiting for it are dropped first: the full resync covers them (so a fresh server after
+/// `gen-data` indexes each item once, not twice), and an empty index has nothing to delete.
+pub fn resync_fresh(conn: &mut AnyConnection, kind: IndexKind) -> QueryResult<usize> {
+    diesel::delete(
+        search_outbox::table
+            .filter(search_outbox::index_name.eq(kind.name()))
+            .filter(search_outbox::available_at.le(now())),
+    )
+    .execute(conn)?;
+    enqueue_all(conn, kind)
+}
+
 /// After a restart, rows waiting out a backoff are retried at once.
 pub fn release_all(conn: &mut AnyConnection) -> QueryResult<usize> {
     let at = now();
@@ -298,7 +311,7 @@ pub async fn prepare(db: &Db, engine: &Engine) {
     match engine.prepare().await {
         Ok(fresh) => {
             for kind in fresh {
-                match db.write(move |conn| Ok(enqueue_all(conn, kind)?)).await {
+                match db.write(move |conn| Ok(resync_fresh(conn, kind)?)).await {
                     Ok(n) => {
                         tracing::info!(index = kind.name(), queued = n, "new index; resync queued")
                     }

@@ -375,3 +375,88 @@ async fn reindex_rebuilds_a_lost_index_from_the_database() {
         2
     );
 }
+
+/// Pages without words (which the embedded engine answers from a cache kept per index
+/// generation) follow every publication and withdrawal, facets included.
+#[actix_rt::test]
+async fn browsing_pages_follow_every_change() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (uni, _) = member(&app, Account::university(), true, &admin).await;
+    let page = "/api/v1/achievements?sort=newest&per_page=5";
+    let browse = || async {
+        let r = app.get(page, None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r
+    };
+    let first = published(
+        &app,
+        "achievements",
+        &uni,
+        &admin,
+        &achievement("钛合金增材制造", &["钛合金"], "metal_materials", None),
+    )
+    .await;
+    app.sync_search().await;
+    for _ in 0..2 {
+        let r = browse().await;
+        assert_eq!(ids(&r), vec![first]);
+        assert_eq!(r.body["facets"]["chain"]["metal_materials"], 1, "{}", r.text);
+    }
+    let second = published(
+        &app,
+        "achievements",
+        &uni,
+        &admin,
+        &achievement("碳化硅功率器件", &["碳化硅"], "semiconductors", None),
+    )
+    .await;
+    app.sync_search().await;
+    let r = browse().await;
+    assert_eq!(ids(&r), vec![second, first]);
+    assert_eq!(r.body["facets"]["chain"]["semiconductors"], 1, "{}", r.text);
+    let w = app
+        .post(
+            &format!("/api/v1/achievements/{first}/withdraw"),
+            Some(&uni),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(w.status, 200, "{}", w.text);
+    app.sync_search().await;
+    let r = browse().await;
+    assert_eq!(ids(&r), vec![second]);
+    assert!(
+        r.body["facets"]["chain"].get("metal_materials").is_none(),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["total"], 1);
+}
+
+/// A fresh index's full resync replaces what was queued for it before (as after
+/// `gen-data`): each published item is queued once.
+#[actix_rt::test]
+async fn a_fresh_resync_queues_each_item_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (uni, _) = member(&app, Account::university(), true, &admin).await;
+    for _ in 0..3 {
+        published(&app, "achievements", &uni, &admin, &achievement_body()).await;
+    }
+    app.sync_search().await;
+    let queued = app
+        .db
+        .write(|conn| {
+            use tt_exchange::search::{IndexKind, outbox};
+            outbox::enqueue_all(conn, IndexKind::Achievements)?;
+            outbox::enqueue_all(conn, IndexKind::Achievements)?;
+            let before = outbox::backlog(conn)?.pending;
+            let queued = outbox::resync_fresh(conn, IndexKind::Achievements)?;
+            let after = outbox::backlog(conn)?.pending;
+            Ok((before, queued, after))
+        })
+        .await
+        .unwrap();
+    assert_eq!(queued, (6, 3, 3));
+}
