@@ -1,7 +1,7 @@
 //! Password rules and argon2id hashing. Hashing is deliberately slow, so callers run it on
 //! the blocking pool ([`hash`] and [`verify`] are async for that reason).
 
-use std::sync::{Condvar, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -86,57 +86,65 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_else(|_| String::new())
 });
 
-/// At most this many argon2 computations run at once: every core but one (at least one).
-/// A storm of sign-ins then queues here instead of taking every core, and 19 MiB each,
-/// from searches and reads.
+/// How many argon2 computations run at once: every core but one (at least one). A storm of
+/// sign-ins then queues instead of taking every core from searches and reads.
 fn argon2_slots() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get().saturating_sub(1).max(1))
         .unwrap_or(1)
 }
 
-static ARGON2_GATE: LazyLock<(Mutex<usize>, Condvar)> =
-    LazyLock::new(|| (Mutex::new(0), Condvar::new()));
+type Job = Box<dyn FnOnce() + Send>;
 
-/// A held argon2 slot; released on drop, also if the computation panics.
-struct Slot;
-
-impl Slot {
-    fn take() -> Slot {
-        let (busy, freed) = &*ARGON2_GATE;
-        let max = argon2_slots();
-        let mut n = busy.lock().unwrap_or_else(|p| p.into_inner());
-        while *n >= max {
-            n = freed.wait(n).unwrap_or_else(|p| p.into_inner());
+/// Argon2 runs on its own few threads, not on whichever blocking-pool thread is free: each
+/// hash takes 19 MiB, and glibc keeps freed blocks in the arena of the thread that used
+/// them, so hashing on many threads would leave 19 MiB resident in each of them.
+static ARGON2_WORKERS: LazyLock<mpsc::Sender<Job>> = LazyLock::new(|| {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let rx = Arc::new(Mutex::new(rx));
+    for i in 0..argon2_slots() {
+        let rx = rx.clone();
+        let worker = move || loop {
+            let job = match rx.lock().unwrap_or_else(|p| p.into_inner()).recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            };
+            // A panicking job drops its answer channel (its caller sees an error); the
+            // worker goes on.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+        };
+        if let Err(e) = std::thread::Builder::new()
+            .name(format!("argon2-{i}"))
+            .spawn(worker)
+        {
+            tracing::error!(error = %e, "cannot start an argon2 worker thread");
         }
-        *n += 1;
-        Slot
     }
-}
+    tx
+});
 
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let (busy, freed) = &*ARGON2_GATE;
-        let mut n = busy.lock().unwrap_or_else(|p| p.into_inner());
-        *n = n.saturating_sub(1);
-        freed.notify_one();
-    }
+/// Runs `f` on an argon2 worker and waits for it (call it off the async workers).
+fn on_argon2_worker<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let (tx, rx) = mpsc::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(f());
+    });
+    let lost = || ApiError::internal(anyhow::anyhow!("the argon2 worker did not answer"));
+    ARGON2_WORKERS.send(job).map_err(|_| lost())?;
+    rx.recv().map_err(|_| lost())
 }
 
 pub async fn hash(password: String) -> Result<String, ApiError> {
-    actix_web::web::block(move || {
-        let _slot = Slot::take();
-        hash_blocking(&password)
-    })
-    .await?
+    actix_web::web::block(move || on_argon2_worker(move || hash_blocking(&password))).await??
 }
 
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ApiError> {
-    Ok(actix_web::web::block(move || {
-        let _slot = Slot::take();
-        verify_blocking(&password, stored.as_deref())
+    actix_web::web::block(move || {
+        on_argon2_worker(move || verify_blocking(&password, stored.as_deref()))
     })
-    .await?)
+    .await?
 }
 
 #[cfg(test)]
@@ -144,26 +152,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn argon2_runs_in_at_most_its_slots() {
+    fn argon2_runs_on_its_own_few_threads() {
         let max = argon2_slots();
-        let peak = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let threads: Vec<_> = (0..max + 3)
+        let threads: Vec<_> = (0..max + 4)
             .map(|_| {
-                let peak = peak.clone();
-                std::thread::spawn(move || {
-                    let _slot = Slot::take();
-                    let busy = *ARGON2_GATE.0.lock().unwrap();
-                    peak.fetch_max(busy, std::sync::atomic::Ordering::SeqCst);
-                    std::thread::sleep(std::time::Duration::from_millis(30));
+                std::thread::spawn(|| {
+                    on_argon2_worker(|| {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        std::thread::current().name().map(str::to_owned)
+                    })
+                    .unwrap()
                 })
             })
             .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        let peak = peak.load(std::sync::atomic::Ordering::SeqCst);
-        // More threads than slots all finished: every slot was given back.
-        assert!((1..=max).contains(&peak), "peak {peak}, slots {max}");
+        let names: std::collections::BTreeSet<String> = threads
+            .into_iter()
+            .map(|t| t.join().unwrap().unwrap_or_default())
+            .collect();
+        assert!(names.iter().all(|n| n.starts_with("argon2-")), "{names:?}");
+        assert!((1..=max).contains(&names.len()), "{names:?}, slots {max}");
+        // A job that panics is an error for its caller, and the workers go on.
+        assert!(on_argon2_worker(|| -> u8 { panic!("boom") }).is_err());
+        assert_eq!(on_argon2_worker(|| 7).unwrap(), 7);
     }
 
     #[test]
