@@ -1044,3 +1044,24 @@ fn the_checker_rejects_answers_that_break_the_spec() {
             .is_err()
     );
 }
+
+/// Writes over the configured rate are refused as the spec documents for every write.
+#[actix_rt::test]
+async fn rate_limited_writes_answer_as_the_spec_says() {
+    let app = crate::helpers::spawn_app_with(|s| s.rate_limit_writes_per_min = 1).await;
+    let spec = Spec::load();
+    let admin = app.admin_token().await;
+    let path = format!("/api/v1/stats/targets/{}", Utc::now().year());
+    let body = json!({"amount_fen": 5_000_000_000i64});
+    let first = app
+        .request(Method::PUT, &path, Some(&admin), Some(&body))
+        .await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let second = app
+        .request(Method::PUT, &path, Some(&admin), Some(&body))
+        .await;
+    second.assert_error(429, "rate_limited");
+    assert!(second.header("retry-after").is_some());
+    spec.check("PUT", "/api/v1/stats/targets/{year}", &second)
+        .unwrap();
+}
