@@ -401,7 +401,11 @@ async fn browsing_pages_follow_every_change() {
     for _ in 0..2 {
         let r = browse().await;
         assert_eq!(ids(&r), vec![first]);
-        assert_eq!(r.body["facets"]["chain"]["metal_materials"], 1, "{}", r.text);
+        assert_eq!(
+            r.body["facets"]["chain"]["metal_materials"], 1,
+            "{}",
+            r.text
+        );
     }
     let second = published(
         &app,
