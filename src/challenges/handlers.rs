@@ -260,6 +260,7 @@ pub async fn decide(
                 return Err(refused(&user, demand.org_id, app.org_id, "Application"));
             }
             model::lock_demand(conn, demand.id)?;
+            // Read again under the lock: a concurrent decision may have moved it.
             let before = model::application_view(conn, id)?;
             let from =
                 ApplicationStatus::parse(&before.status).unwrap_or(ApplicationStatus::Submitted);

@@ -8,6 +8,8 @@
 
 pub mod handlers;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -657,13 +659,13 @@ pub fn progress(
         paid_fen: 0,
         remaining_fen: if winners.is_empty() { bounty } else { 0 },
     };
+    let mut by_winner: HashMap<i64, Vec<MilestoneRow>> = HashMap::new();
+    for m in milestones {
+        by_winner.entry(m.application_id).or_default().push(m);
+    }
     for (application_id, org_id, org_name) in winners {
         let show = detailed(org_id);
-        let mine: Vec<MilestoneRow> = milestones
-            .iter()
-            .filter(|m| m.application_id == application_id)
-            .cloned()
-            .collect();
+        let mine = by_winner.remove(&application_id).unwrap_or_default();
         let planned_bp = mine.iter().map(|m| m.share_bp).sum();
         let accepted: Vec<&MilestoneRow> = mine
             .iter()

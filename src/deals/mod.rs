@@ -280,12 +280,15 @@ pub fn views(conn: &mut AnyConnection, rows: Vec<DealRow>) -> QueryResult<Vec<De
     }
     rows.into_iter()
         .map(|row| {
-            let missing = diesel::result::Error::NotFound;
-            let (demand, chain) = demands.get(&row.demand_id).cloned().ok_or(missing)?;
-            let (achievement, _) = achievements
-                .get(&row.achievement_id)
-                .cloned()
-                .ok_or(diesel::result::Error::NotFound)?;
+            // Both listings are foreign keys of the deal; a missing one is a broken row.
+            let party = |parties: &Parties, id: i64| {
+                parties
+                    .get(&id)
+                    .cloned()
+                    .ok_or(diesel::result::Error::NotFound)
+            };
+            let (demand, chain) = party(&demands, row.demand_id)?;
+            let (achievement, _) = party(&achievements, row.achievement_id)?;
             Ok(DealView {
                 id: row.id,
                 stage: row.stage.clone(),
