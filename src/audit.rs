@@ -11,7 +11,7 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::db::AnyConnection;
 use crate::db::schema::audit_log;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::pagination::Pagination;
 use crate::state::AppData;
 
@@ -137,8 +137,26 @@ pub async fn list_handler(
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ReadAudit)?;
     let q = query.into_inner();
+    for (name, value) in [("entity", &q.entity), ("action", &q.action)] {
+        if let Some(v) = value
+            && !is_code(v)
+        {
+            return Err(ApiError::with_message(
+                ErrorCode::InvalidQuery,
+                format!("`{name}` is a code like `contract` or `deal.create`."),
+            ));
+        }
+    }
     let page = Pagination::new(q.page, q.per_page)?;
     let (rows, total) = state.db.read(move |conn| Ok(list(conn, &q, page)?)).await?;
     let items = rows.into_iter().map(AuditView::from).collect();
     Ok(HttpResponse::Ok().json(page.wrap(items, total)))
+}
+
+/// Entities and actions are codes written by this crate (`deal`, `contract.registration`);
+/// anything else matches nothing, and a NUL would be refused by PostgreSQL as text.
+fn is_code(v: &str) -> bool {
+    (1..=64).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
 }

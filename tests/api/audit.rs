@@ -137,3 +137,26 @@ async fn sign_in_sign_out_and_token_replay_are_audited() {
         ]
     );
 }
+
+/// The trail's filters are codes: anything else, a NUL above all (which PostgreSQL refuses
+/// as text), is a 400, not a 500.
+#[actix_rt::test]
+async fn audit_filters_take_codes_only() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for bad in [
+        "action=%00",
+        "entity=%00",
+        "action=deal%20create",
+        "entity=",
+        "action=Deal",
+    ] {
+        app.get(&format!("/api/v1/audit?{bad}"), Some(&admin))
+            .await
+            .assert_error(400, "invalid_query");
+    }
+    let r = app
+        .get("/api/v1/audit?entity=user&action=auth.login", Some(&admin))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
