@@ -66,6 +66,7 @@ error_codes! {
     InvalidRegion => ("invalid_region", BAD_REQUEST, InvalidRequest, "Unknown region code; see GET /api/v1/taxonomy."),
     InvalidRequestBody => ("invalid_request_body", BAD_REQUEST, InvalidRequest, "The request body does not fit this endpoint."),
     UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, InvalidRequest, "Send the body as application/json."),
+    NulCharacter => ("nul_character", BAD_REQUEST, InvalidRequest, "Text may not contain NUL (U+0000) characters."),
     PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, InvalidRequest, "The request body is too large."),
     // Listings.
     InvalidTitle => ("invalid_title", BAD_REQUEST, InvalidRequest, "`title` must be 1 to 120 characters long."),
@@ -300,9 +301,18 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(_, info) if is_busy(info.message()) => {
                 ApiError::new(ErrorCode::DatabaseUnavailable).with_cause(err)
             }
+            Error::DatabaseError(_, info) if is_nul_in_text(info.message()) => {
+                ApiError::new(ErrorCode::NulCharacter).with_cause(err)
+            }
             _ => ApiError::internal(err),
         }
     }
+}
+
+/// PostgreSQL refuses a NUL in text (SQLSTATE 22021), which diesel reports only as text.
+/// Input that reaches a query unvalidated (a login email, a token) can carry one.
+fn is_nul_in_text(message: &str) -> bool {
+    message.contains("invalid byte sequence") && message.contains("0x00")
 }
 
 /// SQLite reports lock contention only as text.

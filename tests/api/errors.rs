@@ -106,3 +106,42 @@ async fn bad_query_and_path_parameters_are_400s() {
         .await
         .assert_error(404, "not_found");
 }
+
+/// A NUL in the strings sign-in and token endpoints look up (PostgreSQL refuses it as text)
+/// is a clean refusal, never a 500.
+#[actix_rt::test]
+async fn nul_bytes_in_credentials_are_refused_cleanly() {
+    let app = crate::helpers::spawn_app().await;
+    for (path, body) in [
+        (
+            "/api/v1/auth/login",
+            serde_json::json!({"email": "a\u{0}@b.cn", "password": "x\u{0}yyyyyyyyyy"}),
+        ),
+        (
+            "/api/v1/auth/refresh",
+            serde_json::json!({"refresh_token": "abc\u{0}def"}),
+        ),
+        (
+            "/api/v1/auth/logout",
+            serde_json::json!({"refresh_token": "abc\u{0}def"}),
+        ),
+        (
+            "/api/v1/auth/register",
+            serde_json::json!({"email": "new@b.cn", "password": "秦岭钛合金-2026-x", "name": "王", "invitation_token": "t\u{0}k"}),
+        ),
+    ] {
+        let r = app.post(path, None, &body).await;
+        if path == "/api/v1/auth/logout" {
+            // Signing out an unknown token is a no-op by design.
+            assert_eq!(r.status, 204, "{}", r.text);
+            continue;
+        }
+        assert!(
+            (400..500).contains(&r.status),
+            "{path}: {} {}",
+            r.status,
+            r.text
+        );
+        assert!(r.body["code"].is_string(), "{path}: {}", r.text);
+    }
+}
