@@ -84,6 +84,13 @@ pub struct Settings {
     /// in the env var, a string or a list in the file. Empty: no CORS headers at all.
     #[serde(deserialize_with = "comma_list")]
     pub cors_origins: Vec<String>,
+    /// The registry point (登记点) code in registration numbers: six digits, by default
+    /// Xi'an's GB/T 2260 code. Numbers read `{year}{point}{sequence:06}`, 16 digits.
+    pub registry_point: String,
+    /// Seller regions this registry registers: region codes or code prefixes
+    /// (`61` is every Shaanxi city). Contracts with other sellers count as absorbed (吸纳).
+    #[serde(deserialize_with = "comma_list")]
+    pub registry_jurisdiction: Vec<String>,
     /// A handler running longer is stopped and answered `503 request_timeout`.
     pub request_timeout_secs: u64,
     /// The same for CSV/XLSX exports (`format=csv|xlsx`), which may scan many contracts.
@@ -131,6 +138,8 @@ impl Default for Settings {
             workers: None,
             jwt_previous_secret: None,
             cors_origins: Vec::new(),
+            registry_point: "610100".into(),
+            registry_jurisdiction: vec!["61".into(), "yangling".into(), "xixian".into()],
             request_timeout_secs: 30,
             export_timeout_secs: 120,
             keep_alive_secs: 75,
@@ -212,6 +221,8 @@ const KEYS: &[(&str, Kind)] = &[
     ("workers", Kind::Int),
     ("jwt_previous_secret", Kind::Str),
     ("cors_origins", Kind::Str),
+    ("registry_point", Kind::Str),
+    ("registry_jurisdiction", Kind::Str),
     ("request_timeout_secs", Kind::Int),
     ("export_timeout_secs", Kind::Int),
     ("keep_alive_secs", Kind::Int),
@@ -300,6 +311,16 @@ impl Settings {
         {
             return Err(ConfigError::Invalid(
                 "TT_JWT_PREVIOUS_SECRET must differ from TT_JWT_SECRET".into(),
+            ));
+        }
+        if self.registry_point.len() != 6 || !self.registry_point.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ConfigError::Invalid(
+                "TT_REGISTRY_POINT must be six digits (a GB/T 2260 code)".into(),
+            ));
+        }
+        if self.registry_jurisdiction.is_empty() {
+            return Err(ConfigError::Invalid(
+                "TT_REGISTRY_JURISDICTION needs at least one region code or prefix".into(),
             ));
         }
         if self.db_pool_size == 0 {
@@ -470,6 +491,8 @@ impl fmt::Debug for Settings {
                 &self.jwt_previous_secret.as_ref().map(|_| "***"),
             )
             .field("cors_origins", &self.cors_origins)
+            .field("registry_point", &self.registry_point)
+            .field("registry_jurisdiction", &self.registry_jurisdiction)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("export_timeout_secs", &self.export_timeout_secs)
             .field("keep_alive_secs", &self.keep_alive_secs)

@@ -421,10 +421,11 @@ pub fn generate(
                 let signed = start + Duration::days((rng.next_u64() % days) as i64);
                 let amount = (rng.next_u64() % 2_000_000) as i64 * 1_000;
                 let registered = rng.below(10) < 8;
-                let status = if registered {
-                    "registered"
+                // Historic contracts: confirmed by both parties, most of them registered.
+                let (status, stat) = if registered {
+                    ("registered", "registered")
                 } else {
-                    "submitted"
+                    ("submitted", "confirmed")
                 };
                 let chain = rng.pick(&chains);
                 let field = rng.pick(&fields);
@@ -443,7 +444,7 @@ pub fn generate(
                     // Generated contracts have no broker.
                     ("broker", ""),
                 ];
-                let mut bases = vec![("signed", status)];
+                let mut bases = vec![("signed", stat)];
                 if registered {
                     bases.push(("registered", "registered"));
                 }
@@ -457,8 +458,18 @@ pub fn generate(
                         e.2 += tech;
                     }
                 }
+                let verified = registered.then_some(amount);
+                let verified_tech = registered.then_some(tech);
                 (
-                    contracts::registration_no.eq(format!("9{seq:013}")),
+                    (
+                        contracts::consent.eq("confirmed"),
+                        contracts::stat_status.eq(stat),
+                        contracts::stat_amount_fen.eq(amount),
+                        contracts::stat_tech_amount_fen.eq(tech),
+                        contracts::verified_amount_fen.eq(verified),
+                        contracts::verified_tech_amount_fen.eq(verified_tech),
+                    ),
+                    contracts::registration_no.eq(registered.then(|| format!("9{seq:015}"))),
                     contracts::kind.eq(kind),
                     contracts::sub_kind.eq(sub),
                     contracts::seller_org_id.eq(*seller),

@@ -20,7 +20,7 @@
 //! | `search` | public search of achievements (70 %) and demands (30 %): one or two words of the gen-data vocabulary, often with chain / region / TRL filters, a sort or page 2; facets always on |
 //! | `match` | `GET /api/v1/demands/{id}/matches` as admin |
 //! | `turnover` | `GET /api/v1/stats/turnover` as statistician, several groupings (time plus at most one dimension) |
-//! | `contract_create` | `POST /api/v1/contracts` as admin, fresh registration numbers, an `Idempotency-Key` each |
+//! | `contract_create` | `POST /api/v1/contracts` as admin (awaiting both parties), an `Idempotency-Key` each |
 //! | `read_by_id` | `GET /api/v1/achievements/{id}`, anonymous |
 //! | `login` | `POST /api/v1/auth/login` of the run's statisticians (argon2, slow on purpose) |
 //! | `search_under_login` | `search` on N connections while `--storm-connections` more hammer `login` |
@@ -672,7 +672,6 @@ fn request(load: Load, fx: &Fixture, rng: &mut Rng) -> Req {
             let mut req = Req::post(
                 "/api/v1/contracts",
                 json!({
-                    "registration_no": format!("8{:08}{seq:07}", fx.run_tag),
                     "kind": kind,
                     "sub_kind": sub_kind,
                     "seller_org_id": seller,

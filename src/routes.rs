@@ -100,7 +100,12 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/contracts" => contracts::handlers::list,
         POST "/api/v1/contracts" => contracts::handlers::create,
         GET "/api/v1/contracts/{id}" => contracts::handlers::get,
+        POST "/api/v1/contracts/{id}/confirm" => contracts::handlers::confirm,
+        POST "/api/v1/contracts/{id}/decline" => contracts::handlers::decline,
         POST "/api/v1/contracts/{id}/amendments" => contracts::handlers::amend,
+        POST "/api/v1/contracts/{id}/amendments/{amendment_id}/confirm" => contracts::handlers::confirm_amendment,
+        POST "/api/v1/contracts/{id}/amendments/{amendment_id}/decline" => contracts::handlers::decline_amendment,
+        POST "/api/v1/contracts/{id}/registration-request" => contracts::handlers::request_registration,
         POST "/api/v1/contracts/{id}/registration" => contracts::handlers::register,
 
         GET "/api/v1/stats/turnover" => stats::turnover_handler,

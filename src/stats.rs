@@ -236,10 +236,12 @@ pub fn turnover(
         Basis::Signed => "signed_on",
         Basis::Registered => "registered_on",
     };
+    // What each contract counts is kept with it (`stat_*`): the registry's verified
+    // figures once registered, the current ones while only confirmed, nothing before both
+    // parties confirmed. Only registered contracts have a registration date that counts.
     let statuses = match (q.basis, q.include_unregistered) {
-        // Only registered contracts have a registration date that counts.
         (Basis::Registered, _) | (Basis::Signed, false) => "('registered')",
-        (Basis::Signed, true) => "('registered', 'submitted')",
+        (Basis::Signed, true) => "('registered', 'confirmed')",
     };
     let key = if q.group_by.is_empty() {
         "''".to_owned()
@@ -251,7 +253,7 @@ pub fn turnover(
             .join(" || '|' || ")
     };
     let mut filters = vec![
-        format!("registration_status IN {statuses}"),
+        format!("stat_status IN {statuses}"),
         format!("{date} IS NOT NULL"),
     ];
     // Dates were parsed as dates, so their text form is safe to inline.
@@ -266,8 +268,8 @@ pub fn turnover(
         None => {
             format!(
                 "SELECT {key} AS key, CAST(COUNT(*) AS BIGINT) AS contracts, \
-                 CAST(COALESCE(SUM(total_amount_fen), 0) AS BIGINT) AS amount_fen, \
-                 CAST(COALESCE(SUM(total_tech_amount_fen), 0) AS BIGINT) AS tech_amount_fen \
+                 CAST(COALESCE(SUM(stat_amount_fen), 0) AS BIGINT) AS amount_fen, \
+                 CAST(COALESCE(SUM(stat_tech_amount_fen), 0) AS BIGINT) AS tech_amount_fen \
                  FROM contracts WHERE {} GROUP BY 1 ORDER BY 1",
                 filters.join(" AND ")
             )
@@ -815,11 +817,11 @@ mod tests {
 fn registered_sum(conn: &mut AnyConnection, from: NaiveDate, to: NaiveDate) -> QueryResult<i64> {
     use crate::db::schema::contracts;
     let sum: Option<i64> = contracts::table
-        .filter(contracts::registration_status.eq("registered"))
+        .filter(contracts::stat_status.eq(crate::contracts::StatStatus::Registered.as_str()))
         .filter(contracts::signed_on.ge(from))
         .filter(contracts::signed_on.le(to))
         .select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
-            "CAST(SUM(total_amount_fen) AS BIGINT)",
+            "CAST(SUM(stat_amount_fen) AS BIGINT)",
         ))
         .first(conn)?;
     Ok(sum.unwrap_or(0))
@@ -1000,13 +1002,13 @@ fn chains_overview(conn: &mut AnyConnection, today: NaiveDate) -> Result<Value, 
         .select((demands::chain, deals::stage, count()))
         .load(conn)?;
     let contracts_by: Vec<(String, i64, Option<i64>)> = contracts::table
-        .filter(contracts::registration_status.eq("registered"))
+        .filter(contracts::stat_status.eq(crate::contracts::StatStatus::Registered.as_str()))
         .group_by(contracts::chain)
         .select((
             contracts::chain,
             count(),
             diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
-                "CAST(SUM(total_amount_fen) AS BIGINT)",
+                "CAST(SUM(stat_amount_fen) AS BIGINT)",
             ),
         ))
         .load(conn)?;
@@ -1050,20 +1052,21 @@ fn chains_overview(conn: &mut AnyConnection, today: NaiveDate) -> Result<Value, 
             "registered_contracts": contracts_n, "turnover_fen": turnover,
         }));
     }
-    let pool: Vec<(i32, bool, String)> = pool_entries::table
-        .inner_join(achievements::table)
+    let pool: Vec<(i32, bool, i64)> = pool_entries::table
         .select((
             pool_entries::year,
             pool_entries::key_project,
-            achievements::status,
+            pool_entries::achievement_id,
         ))
         .load(conn)?;
+    let ids: Vec<i64> = pool.iter().map(|p| p.2).collect();
+    let converted = crate::contracts::converted_achievements(conn, &ids)?;
     let mut years: std::collections::BTreeMap<i32, (i64, i64, i64)> = Default::default();
-    for (year, key, status) in pool {
+    for (year, key, achievement) in pool {
         let e = years.entry(year).or_default();
         e.0 += 1;
         e.1 += i64::from(key);
-        e.2 += i64::from(status == "transferred");
+        e.2 += i64::from(converted.contains(&achievement));
     }
     let pool: Vec<Value> = years
         .into_iter()

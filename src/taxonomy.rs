@@ -263,6 +263,7 @@ pub const CONTRACT_SUB_KINDS: &[(&str, Vocabulary)] = &[
                     "Patent application right assignment",
                 ),
                 t("know_how", "技术秘密转让", "Know-how transfer"),
+                t("equity", "技术作价投资（入股）", "Equity contribution (作价投资)"),
                 t("other", "其他", "Other"),
             ],
         },
@@ -398,9 +399,22 @@ pub const LISTING_STATUSES: Vocabulary = Vocabulary {
 pub const REGISTRATION_STATUSES: Vocabulary = Vocabulary {
     name: "registration_statuses",
     terms: &[
-        t("submitted", "已提交", "Submitted"),
+        t("not_submitted", "未申请登记", "Not submitted"),
+        t("submitted", "已申请，待核定", "Submitted, awaiting the registry"),
         t("registered", "已认定登记", "Registered"),
         t("not_registered", "不予登记", "Not registered"),
+    ],
+};
+
+/// Whether both parties stand behind a contract or an amendment.
+pub const CONSENTS: Vocabulary = Vocabulary {
+    name: "contract_consents",
+    terms: &[
+        t("awaiting_seller", "待卖方确认", "Awaiting the seller"),
+        t("awaiting_buyer", "待买方确认", "Awaiting the buyer"),
+        t("awaiting_both", "待双方确认", "Awaiting both parties"),
+        t("confirmed", "双方已确认", "Confirmed by both parties"),
+        t("declined", "已拒绝", "Declined"),
     ],
 };
 
@@ -422,6 +436,7 @@ pub const ALL: &[Vocabulary] = &[
     DEAL_STAGES,
     LISTING_STATUSES,
     REGISTRATION_STATUSES,
+    CONSENTS,
 ];
 
 fn term_json(term: &Term) -> Map<String, Value> {

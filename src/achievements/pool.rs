@@ -1,6 +1,7 @@
 //! The hundred-achievements pool (百项科技成果转化项目培育库): per year, published
 //! achievements curated by the exchange, some marked key supported projects, and whether
-//! each has converted (been transferred under a contract).
+//! each has converted (a transfer, equity or licensing contract for it was confirmed by
+//! both parties).
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -159,7 +160,8 @@ pub async fn put_entry(
             let row = find_entry(conn, year, achievement_id)?
                 .ok_or_else(|| ApiError::not_found("Pool entry"))?;
             outbox::enqueue(conn, IndexKind::Achievements, &[achievement_id])?;
-            let view = PoolEntryView::new(row, None, status == Status::Transferred.as_str());
+            let converted = crate::contracts::converted_achievements(conn, &[achievement_id])?;
+            let view = PoolEntryView::new(row, None, !converted.is_empty());
             audit::record(
                 conn,
                 Change {
@@ -263,10 +265,12 @@ pub async fn list(
                     orgs::name,
                 ))
                 .load(conn)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.1.id).collect();
+            let converted_ids = crate::contracts::converted_achievements(conn, &ids)?;
             let items: Vec<PoolEntryView> = rows
                 .into_iter()
                 .map(|(entry, a, org_name)| {
-                    let converted = a.status == Status::Transferred.as_str();
+                    let converted = converted_ids.contains(&a.id);
                     PoolEntryView::new(
                         entry,
                         Some(AchievementView::summary(a, org_name)),

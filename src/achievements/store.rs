@@ -4,7 +4,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
 
-use crate::accounts::model::find_org;
 use crate::achievements::model::{self, AchievementView};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy;
@@ -17,17 +16,6 @@ use crate::pagination::Pagination;
 use crate::search::IndexKind;
 
 pub struct AchievementStore;
-
-/// Whether the viewer's own org is verified (one of the ways to see restricted fields).
-pub fn viewer_org_verified(
-    conn: &mut AnyConnection,
-    viewer: Option<&CurrentUser>,
-) -> QueryResult<bool> {
-    match viewer {
-        None => Ok(false),
-        Some(u) => Ok(find_org(conn, u.org_id)?.is_some_and(|o| o.verified_at.is_some())),
-    }
-}
 
 impl Store for AchievementStore {
     const KIND: ListingKind = ListingKind::Achievement;
@@ -74,7 +62,7 @@ impl Store for AchievementStore {
             model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Achievement"))?;
         let owner_view = policy::sees_every_status(viewer, row.org_id);
         let restricted =
-            policy::sees_restricted_fields(viewer, viewer_org_verified(conn, viewer)?, row.org_id);
+            policy::sees_restricted_fields(viewer, row.org_id);
         let (details, contact) = (row.details.clone(), row.contact.clone());
         let comment = row.review_comment.clone();
         let mut view = AchievementView::summary(row, org_name);

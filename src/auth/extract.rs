@@ -1,12 +1,20 @@
-//! The current user, from the `Authorization: Bearer` access token.
+//! The current user, from the `Authorization: Bearer` access token and the database.
+//!
+//! The token says who is asking; the database says what they may be now. Each request
+//! reads the user's role, whether the account is active and whether its org is verified,
+//! so disabling a user, changing a role or verifying an org takes effect on the next
+//! request, not when the token expires.
 
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
+use diesel::prelude::*;
 
 use crate::accounts::model::Role;
+use crate::db::schema::{orgs, users};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppData;
 
@@ -16,6 +24,9 @@ pub struct CurrentUser {
     pub id: i64,
     pub role: Role,
     pub org_id: i64,
+    /// The user's org is verified by the exchange (the exchange's own org always is).
+    /// Unverified users act as nobody beyond their own drafts.
+    pub org_verified: bool,
 }
 
 /// Signed in or anonymous, for public endpoints that show more to signed-in users. A token
@@ -23,7 +34,8 @@ pub struct CurrentUser {
 #[derive(Debug, Clone, Copy)]
 pub struct MaybeUser(pub Option<CurrentUser>);
 
-fn from_request(req: &HttpRequest) -> Result<Option<CurrentUser>, ApiError> {
+/// The user id of a valid bearer token, if one was sent.
+fn token_subject(req: &HttpRequest) -> Result<Option<(AppData, i64)>, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -39,36 +51,75 @@ fn from_request(req: &HttpRequest) -> Result<Option<CurrentUser>, ApiError> {
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?;
     let state = req
         .app_data::<AppData>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("app state missing")))?;
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("app state missing")))?
+        .clone();
     let claims = state.keys.verify_access(token)?;
     let id = claims
         .sub
         .parse::<i64>()
         .map_err(|_| ApiError::new(ErrorCode::InvalidToken))?;
-    Ok(Some(CurrentUser {
-        id,
-        role: claims.role,
-        org_id: claims.org,
-    }))
+    Ok(Some((state, id)))
 }
+
+/// The user as the database has them now: a deleted user's token is invalid, a disabled
+/// user is refused.
+pub fn load_from(conn: &mut crate::db::AnyConnection, id: i64) -> Result<CurrentUser, ApiError> {
+    let row: Option<(String, i64, bool, bool, Option<chrono::NaiveDateTime>)> = users::table
+        .inner_join(orgs::table)
+        .filter(users::id.eq(id))
+        .select((
+            users::role,
+            users::org_id,
+            users::is_active,
+            orgs::is_exchange,
+            orgs::verified_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let (role, org_id, active, is_exchange, verified_at) =
+        row.ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?;
+    if !active {
+        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    }
+    let role = Role::parse(&role)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user {id} has unknown role {role}")))?;
+    Ok(CurrentUser {
+        id,
+        role,
+        org_id,
+        org_verified: is_exchange || verified_at.is_some(),
+    })
+}
+
+async fn current(subject: Option<(AppData, i64)>) -> Result<Option<CurrentUser>, ApiError> {
+    match subject {
+        None => Ok(None),
+        Some((state, id)) => state.db.read(move |conn| load_from(conn, id)).await.map(Some),
+    }
+}
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 impl FromRequest for CurrentUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            from_request(req)
-                .and_then(|u| u.ok_or_else(|| ApiError::new(ErrorCode::MissingAuthorization))),
-        )
+        let subject = token_subject(req);
+        Box::pin(async move {
+            current(subject?)
+                .await?
+                .ok_or_else(|| ApiError::new(ErrorCode::MissingAuthorization))
+        })
     }
 }
 
 impl FromRequest for MaybeUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(from_request(req).map(MaybeUser))
+        let subject = token_subject(req);
+        Box::pin(async move { current(subject?).await.map(MaybeUser) })
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::accounts::model::Role;
 use crate::auth::extract::CurrentUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::listings::ListingKind;
 
 /// Something a user wants to do, with the facts the decision needs.
@@ -56,6 +56,15 @@ pub enum Action {
     AmendContract {
         seller_org: i64,
         buyer_org: i64,
+        broker: Option<i64>,
+    },
+    /// Confirm or decline a contract or an amendment as a user of the party `party_org`.
+    ConfirmContract {
+        party_org: i64,
+    },
+    /// Apply for registration (认定登记): the seller's side or the contract's broker.
+    RequestRegistration {
+        seller_org: i64,
         broker: Option<i64>,
     },
     /// Decide registration (认定登记).
@@ -151,19 +160,16 @@ pub fn sees_every_status(user: Option<&CurrentUser>, org_id: i64) -> bool {
     user.is_some_and(|u| u.role == Role::Admin || u.org_id == org_id)
 }
 
-/// `details` and `contact` are for signed-in users of verified orgs, brokers and admins
-/// (and the owning org). `user_org_verified` is about the signed-in user's own org.
-pub fn sees_restricted_fields(
-    user: Option<&CurrentUser>,
-    user_org_verified: bool,
-    org_id: i64,
-) -> bool {
-    match user {
-        None => false,
-        Some(u) => {
-            matches!(u.role, Role::Admin | Role::Broker) || u.org_id == org_id || user_org_verified
-        }
-    }
+/// `details` and `contact` are for signed-in users of verified orgs (brokers included),
+/// admins and the owning org; an unverified account sees what anonymous users see.
+pub fn sees_restricted_fields(user: Option<&CurrentUser>, org_id: i64) -> bool {
+    user.is_some_and(|u| u.role == Role::Admin || u.org_id == org_id || u.org_verified)
+}
+
+/// Whether the user acts for a verified org (the exchange's own staff always do). Users of
+/// unverified orgs act as nobody beyond their own drafts.
+fn acts(user: &CurrentUser) -> bool {
+    user.org_verified
 }
 
 pub fn allows(user: &CurrentUser, action: Action) -> bool {
@@ -179,16 +185,17 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
         Action::RetireListing { kind, org_id } => {
             user.role == Role::Admin || is_owner(user, kind, org_id)
         }
-        Action::CreateDeal => user.role == Role::Broker,
+        Action::CreateDeal => user.role == Role::Broker && acts(user),
         Action::RecordContract {
             seller_org,
             buyer_org,
             deal_broker,
         } => {
             user.role == Role::Admin
-                || deal_broker == Some(user.id)
-                || (!user.role.is_exchange_staff()
-                    && (user.org_id == seller_org || user.org_id == buyer_org))
+                || (acts(user)
+                    && (deal_broker == Some(user.id)
+                        || (!user.role.is_exchange_staff()
+                            && (user.org_id == seller_org || user.org_id == buyer_org))))
         }
         Action::AmendContract {
             seller_org,
@@ -196,23 +203,37 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
             broker,
         } => {
             user.role == Role::Admin
-                || broker == Some(user.id)
-                || (!user.role.is_exchange_staff()
-                    && (user.org_id == seller_org || user.org_id == buyer_org))
+                || (acts(user)
+                    && (broker == Some(user.id)
+                        || (!user.role.is_exchange_staff()
+                            && (user.org_id == seller_org || user.org_id == buyer_org))))
+        }
+        Action::ConfirmContract { party_org } => {
+            acts(user) && !user.role.is_exchange_staff() && user.org_id == party_org
+        }
+        Action::RequestRegistration { seller_org, broker } => {
+            user.role == Role::Admin
+                || (acts(user)
+                    && (broker == Some(user.id)
+                        || (!user.role.is_exchange_staff() && user.org_id == seller_org)))
         }
         Action::RegisterContract => user.role == Role::Admin,
         Action::ReadStats => matches!(user.role, Role::Admin | Role::Statistician),
         Action::SetTargets => user.role == Role::Admin,
-        Action::EditDeal { broker_id } => user.role == Role::Admin || user.id == broker_id,
-        Action::SeeMatches { org_id } => {
-            matches!(user.role, Role::Admin | Role::Broker) || user.org_id == org_id
+        Action::EditDeal { broker_id } => {
+            user.role == Role::Admin || (acts(user) && user.id == broker_id)
         }
-        Action::ApplyToChallenge => user.role == owner_role(ListingKind::Achievement),
+        Action::SeeMatches { org_id } => {
+            user.role == Role::Admin
+                || (user.role == Role::Broker && acts(user))
+                || user.org_id == org_id
+        }
+        Action::ApplyToChallenge => user.role == owner_role(ListingKind::Achievement) && acts(user),
         Action::ManageChallenge { org_id } => {
-            user.role == Role::Admin || is_owner(user, ListingKind::Demand, org_id)
+            user.role == Role::Admin || (acts(user) && is_owner(user, ListingKind::Demand, org_id))
         }
         Action::ReportMilestone { winner_org } => {
-            is_owner(user, ListingKind::Achievement, winner_org)
+            acts(user) && is_owner(user, ListingKind::Achievement, winner_org)
         }
         Action::ReviewListings | Action::ManagePool | Action::ReadSearchStatus => {
             user.role == Role::Admin
@@ -220,10 +241,18 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
     }
 }
 
-/// `Ok` or a 403 `forbidden`.
+/// `Ok`, a 403 `org_not_verified` when only the org's verification is missing (the user
+/// learns what to do), or a 403 `forbidden`.
 pub fn authorize(user: &CurrentUser, action: Action) -> Result<(), ApiError> {
     if allows(user, action) {
-        Ok(())
+        return Ok(());
+    }
+    let verified = CurrentUser {
+        org_verified: true,
+        ..*user
+    };
+    if !user.org_verified && allows(&verified, action) {
+        Err(ApiError::new(ErrorCode::OrgNotVerified))
     } else {
         Err(ApiError::forbidden())
     }
@@ -238,7 +267,41 @@ mod tests {
             id: 10,
             role,
             org_id,
+            org_verified: true,
         }
+    }
+
+    fn unverified(role: Role, org_id: i64) -> CurrentUser {
+        CurrentUser {
+            org_verified: false,
+            ..user(role, org_id)
+        }
+    }
+
+    #[test]
+    fn unverified_users_act_as_nobody_beyond_their_drafts() {
+        let b = unverified(Role::Broker, 9);
+        assert_eq!(
+            authorize(&b, Action::CreateDeal).unwrap_err().code(),
+            ErrorCode::OrgNotVerified
+        );
+        assert_eq!(
+            authorize(&b, Action::ReadStats).unwrap_err().code(),
+            ErrorCode::Forbidden
+        );
+        let e = unverified(Role::Enterprise, 5);
+        let record = Action::RecordContract {
+            seller_org: 6,
+            buyer_org: 5,
+            deal_broker: None,
+        };
+        assert!(!allows(&e, record));
+        assert!(allows(&user(Role::Enterprise, 5), record));
+        assert!(allows(&e, Action::CreateListing(ListingKind::Demand)));
+        let confirm = Action::ConfirmContract { party_org: 5 };
+        assert!(!allows(&e, confirm));
+        assert!(!allows(&user(Role::Admin, 1), confirm));
+        assert!(!allows(&unverified(Role::University, 7), Action::ApplyToChallenge));
     }
 
     #[test]
@@ -287,22 +350,11 @@ mod tests {
         ));
         assert!(allows(&user(Role::Enterprise, 7), Action::CreateListing(d)));
         assert!(!allows(&user(Role::Broker, 7), Action::CreateListing(d)));
-        assert!(!sees_restricted_fields(None, false, 5));
-        assert!(sees_restricted_fields(
-            Some(&user(Role::Broker, 9)),
-            false,
-            5
-        ));
-        assert!(!sees_restricted_fields(
-            Some(&user(Role::Enterprise, 9)),
-            false,
-            5
-        ));
-        assert!(sees_restricted_fields(
-            Some(&user(Role::Enterprise, 9)),
-            true,
-            5
-        ));
+        assert!(!sees_restricted_fields(None, 5));
+        assert!(sees_restricted_fields(Some(&user(Role::Broker, 9)), 5));
+        assert!(!sees_restricted_fields(Some(&unverified(Role::Broker, 9)), 5));
+        assert!(!sees_restricted_fields(Some(&unverified(Role::Enterprise, 9)), 5));
+        assert!(sees_restricted_fields(Some(&unverified(Role::University, 5)), 5));
     }
 
     #[test]

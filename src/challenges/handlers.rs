@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::accounts::model::{find_org, now};
+use crate::accounts::model::now;
 use crate::audit::{self, Change, snapshot};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
@@ -89,13 +89,6 @@ pub async fn apply(
                 return Err(ApiError::with_message(
                     ErrorCode::ApplicationsClosed,
                     format!("This challenge takes no applications now (published, up to and including {apply_by})."),
-                ));
-            }
-            let org = find_org(conn, user.org_id)?.ok_or_else(|| ApiError::not_found("Org"))?;
-            if org.verified_at.is_none() {
-                return Err(ApiError::with_message(
-                    ErrorCode::OrgNotVerified,
-                    "Your organisation must be verified by an admin before it applies.",
                 ));
             }
             if let Some(a) = data.achievement_id {

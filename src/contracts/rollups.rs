@@ -1,5 +1,6 @@
 //! Monthly turnover rollups per single dimension, maintained in the same transaction as
-//! every contract change, so the common statistics never scan the contracts. They can be
+//! every contract change (subtracting what a contract counted before and adding what it
+//! counts now, under its row lock), so the common statistics never scan the contracts. They can be
 //! rebuilt from the contracts at any time ([`rebuild`]).
 
 use chrono::NaiveDate;
@@ -7,7 +8,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use crate::contracts::ContractRow;
+use crate::contracts::model::{ContractRow, StatStatus};
 use crate::db::AnyConnection;
 use crate::db::schema::{contracts, turnover_rollups};
 
@@ -32,14 +33,30 @@ const UPSERT_TAIL: &str = " ON CONFLICT (basis, dim, status, month, value) DO UP
      amount_fen = turnover_rollups.amount_fen + excluded.amount_fen, \
      tech_amount_fen = turnover_rollups.tech_amount_fen + excluded.tech_amount_fen";
 
-/// Adds `(contracts, amount, tech)` to the total and every dimension of one contract.
-pub fn add(
+/// Adds (`sign` 1) or removes (`sign` -1) what statistics count for a contract, as stored
+/// with its row, to the total and every dimension: under the signing month, and under the
+/// registration month when it counts as registered.
+pub fn count(conn: &mut AnyConnection, c: &ContractRow, sign: i64) -> QueryResult<()> {
+    let counted = c.counted_stored()?;
+    if counted.status == StatStatus::NotCounted {
+        return Ok(());
+    }
+    let sums = (sign, sign * counted.amount_fen, sign * counted.tech_amount_fen);
+    let status = counted.status.as_str();
+    add(conn, c, "signed", c.signed_on, status, sums)?;
+    if let (StatStatus::Registered, Some(on)) = (counted.status, c.registered_on) {
+        add(conn, c, "registered", on, status, sums)?;
+    }
+    Ok(())
+}
+
+fn add(
     conn: &mut AnyConnection,
     c: &ContractRow,
     basis: &str,
     date: NaiveDate,
     status: &str,
-    (count, amount, tech): (i64, i64, i64),
+    sums: (i64, i64, i64),
 ) -> QueryResult<()> {
     let m = month(date);
     let seller_org = c.seller_org_id.to_string();
@@ -56,7 +73,7 @@ pub fn add(
         ("broker", broker.as_str()),
     ];
     for (dim, value) in values {
-        add_raw(conn, basis, &m, status, dim, value, (count, amount, tech))?;
+        add_raw(conn, basis, &m, status, dim, value, sums)?;
     }
     Ok(())
 }
@@ -123,18 +140,18 @@ pub fn rebuild(conn: &mut AnyConnection) -> QueryResult<()> {
     let mut dims: Vec<(&str, String)> = vec![("", "''".to_owned())];
     dims.extend(DIMS.iter().map(|(d, col)| (*d, (*col).to_owned())));
     for (basis, date, filter) in [
-        ("signed", "signed_on", ""),
+        ("signed", "signed_on", " WHERE stat_status <> 'none'"),
         (
             "registered",
             "registered_on",
-            " WHERE registration_status = 'registered' AND registered_on IS NOT NULL",
+            " WHERE stat_status = 'registered' AND registered_on IS NOT NULL",
         ),
     ] {
         for (dim, col) in &dims {
             sql.push_str(&format!(
                 "INSERT INTO turnover_rollups (basis, month, status, dim, value, contracts, amount_fen, tech_amount_fen) \
-                 SELECT '{basis}', {m}, registration_status, '{dim}', {col}, COUNT(*), SUM(total_amount_fen), SUM(total_tech_amount_fen) \
-                 FROM contracts{filter} GROUP BY {m}, registration_status{group};\n",
+                 SELECT '{basis}', {m}, stat_status, '{dim}', {col}, COUNT(*), SUM(stat_amount_fen), SUM(stat_tech_amount_fen) \
+                 FROM contracts{filter} GROUP BY {m}, stat_status{group};\n",
                 m = month_of(date),
                 // The total has no column to group by (PostgreSQL refuses a constant).
                 group = if dim.is_empty() { String::new() } else { format!(", {col}") },

@@ -210,7 +210,7 @@ diesel::table! {
 diesel::table! {
     contracts (id) {
         id -> BigInt,
-        registration_no -> Text,
+        registration_no -> Nullable<Text>,
         kind -> Text,
         sub_kind -> Nullable<Text>,
         seller_org_id -> BigInt,
@@ -235,6 +235,22 @@ diesel::table! {
         created_by -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        consent -> Text,
+        seller_confirmed_by -> Nullable<BigInt>,
+        seller_confirmed_at -> Nullable<Timestamp>,
+        buyer_confirmed_by -> Nullable<BigInt>,
+        buyer_confirmed_at -> Nullable<Timestamp>,
+        declined_by -> Nullable<BigInt>,
+        declined_at -> Nullable<Timestamp>,
+        decline_reason -> Nullable<Text>,
+        registration_requested_by -> Nullable<BigInt>,
+        registration_requested_at -> Nullable<Timestamp>,
+        registered_by -> Nullable<BigInt>,
+        verified_amount_fen -> Nullable<BigInt>,
+        verified_tech_amount_fen -> Nullable<BigInt>,
+        stat_status -> Text,
+        stat_amount_fen -> BigInt,
+        stat_tech_amount_fen -> BigInt,
     }
 }
 
@@ -247,6 +263,14 @@ diesel::table! {
         reason -> Text,
         created_by -> BigInt,
         created_at -> Timestamp,
+        consent -> Text,
+        seller_confirmed_by -> Nullable<BigInt>,
+        seller_confirmed_at -> Nullable<Timestamp>,
+        buyer_confirmed_by -> Nullable<BigInt>,
+        buyer_confirmed_at -> Nullable<Timestamp>,
+        declined_by -> Nullable<BigInt>,
+        declined_at -> Nullable<Timestamp>,
+        decline_reason -> Nullable<Text>,
     }
 }
 
@@ -325,6 +349,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    registry_sequences (id) {
+        id -> BigInt,
+        year -> Integer,
+        point -> Text,
+        last_seq -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
@@ -337,6 +370,7 @@ diesel::joinable!(challenge_applications -> orgs (org_id));
 diesel::joinable!(challenge_milestones -> challenge_applications (application_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    registry_sequences,
     orgs,
     users,
     refresh_tokens,

@@ -418,3 +418,38 @@ mod tests {
         assert!(!Lost.can_move_to(Negotiating));
     }
 }
+
+/// Closes an open deal as signed, because a contract for it was confirmed by both parties
+/// (the contracts slice calls this in its own transaction). A deal that is no longer open
+/// stays as it is.
+pub fn sign(
+    conn: &mut AnyConnection,
+    deal_id: i64,
+    actor_id: i64,
+    note: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let Some(deal) = find(conn, deal_id)? else {
+        return Ok(false);
+    };
+    if !deal.stage().is_open() {
+        return Ok(false);
+    }
+    diesel::update(deals::table.find(deal_id))
+        .set((
+            deals::stage.eq(Stage::Signed.as_str()),
+            deals::version.eq(deals::version + 1),
+            deals::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    add_event(
+        conn,
+        deal_id,
+        actor_id,
+        "stage",
+        (Some(deal.stage.as_str()), Some(Stage::Signed.as_str())),
+        Some(note),
+        at,
+    )?;
+    Ok(true)
+}

@@ -114,7 +114,7 @@ pub fn apply<S: Store>(
         )
     })?;
     if step == Transition::Approve && !facts.org_verified {
-        return Err(ApiError::new(ErrorCode::OrgNotVerified));
+        return Err(ApiError::new(ErrorCode::OwnerOrgNotVerified));
     }
     let at = now();
     let review_comment = match step {

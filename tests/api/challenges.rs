@@ -146,7 +146,7 @@ async fn universities_apply_once_per_org_with_their_own_achievements() {
     let (unverified, _) = member(&app, Account::university(), false, &w.admin).await;
     apply(&app, w.challenge, &unverified, proposal())
         .await
-        .assert_error(422, "org_not_verified");
+        .assert_error(403, "org_not_verified");
     let ordinary = published(&app, "demands", &w.ent, &w.admin, &demand_body()).await;
     apply(&app, ordinary, uni, proposal())
         .await

@@ -334,7 +334,7 @@ async fn review_publishes_only_for_verified_orgs_and_keeps_a_history() {
         json!({"decision": "approve"}),
     )
     .await
-    .assert_error(422, "org_not_verified");
+    .assert_error(422, "owner_org_not_verified");
     app.post(
         &format!("/api/v1/orgs/{org_id}/verify"),
         Some(&admin),
