@@ -46,9 +46,19 @@ fn visible_challenge(
 }
 
 /// 403 for those who can see the record but may not act on it, 404 for everyone else.
-fn refused(user: &CurrentUser, demand_org: i64, applicant_org: i64, what: &str) -> ApiError {
+/// Why `action` is refused: 404 to those who may not even see the item, else the
+/// policy's 403 (`org_not_verified` when only verification is missing).
+fn refused(
+    user: &CurrentUser,
+    action: Action,
+    demand_org: i64,
+    applicant_org: i64,
+    what: &str,
+) -> ApiError {
     if policy::sees_application(Some(user), demand_org, applicant_org) {
-        ApiError::forbidden()
+        policy::authorize(user, action)
+            .err()
+            .unwrap_or_else(ApiError::forbidden)
     } else {
         ApiError::not_found(what)
     }
@@ -244,13 +254,11 @@ pub async fn decide(
                 .ok_or_else(|| ApiError::not_found("Application"))?;
             let (demand, _) = dmodel::find(conn, app.demand_id)?
                 .ok_or_else(|| ApiError::not_found("Application"))?;
-            if !policy::allows(
-                &user,
-                Action::ManageChallenge {
-                    org_id: demand.org_id,
-                },
-            ) {
-                return Err(refused(&user, demand.org_id, app.org_id, "Application"));
+            let action = Action::ManageChallenge {
+                org_id: demand.org_id,
+            };
+            if !policy::allows(&user, action) {
+                return Err(refused(&user, action, demand.org_id, app.org_id, "Application"));
             }
             model::lock_demand(conn, demand.id)?;
             // Read again under the lock: a concurrent decision may have moved it.
@@ -434,8 +442,9 @@ pub async fn submit_milestone(
         .db
         .write(move |conn| {
             let (row, winner_org, owner) = milestone_parties(conn, id)?;
-            if !policy::allows(&user, Action::ReportMilestone { winner_org }) {
-                return Err(refused(&user, owner, winner_org, "Milestone"));
+            let action = Action::ReportMilestone { winner_org };
+            if !policy::allows(&user, action) {
+                return Err(refused(&user, action, owner, winner_org, "Milestone"));
             }
             let from = row.status();
             if !from.can_submit() || !model::submit_milestone(conn, id, from, &report, now())? {
@@ -471,8 +480,9 @@ pub async fn review_milestone(
         .db
         .write(move |conn| {
             let (row, winner_org, owner) = milestone_parties(conn, id)?;
-            if !policy::allows(&user, Action::ManageChallenge { org_id: owner }) {
-                return Err(refused(&user, owner, winner_org, "Milestone"));
+            let action = Action::ManageChallenge { org_id: owner };
+            if !policy::allows(&user, action) {
+                return Err(refused(&user, action, owner, winner_org, "Milestone"));
             }
             if !model::review_milestone(conn, id, to, comment.as_deref(), now())? {
                 return Err(ApiError::with_message(

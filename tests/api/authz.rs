@@ -71,7 +71,14 @@ enum Fx {
     /// A published demand and achievement without a deal yet.
     Pair,
     Deal,
+    /// The broker's contract for its deal, confirmed by both parties.
     Contract,
+    /// The same, awaiting both parties.
+    ContractPending,
+    /// Confirmed, and its registration applied for by the seller.
+    ContractSubmitted,
+    /// Confirmed, with an amendment by the broker awaiting both parties.
+    Amendment,
 }
 
 /// A built fixture: the path parameters and anything bodies need.
@@ -82,6 +89,7 @@ struct Ids {
     demand_id: Option<i64>,
     deal_id: Option<i64>,
     org_id: Option<i64>,
+    amendment_id: Option<i64>,
 }
 
 struct World {
@@ -166,15 +174,9 @@ fn yesterday() -> String {
     (Utc::now().date_naive() - Duration::days(1)).to_string()
 }
 
-fn registration_no() -> String {
-    // 16 digits, unique per call.
-    let n = u64::from_str_radix(&tt_exchange::auth::tokens::random_hex(6), 16).unwrap();
-    format!("6101{:012}", n % 1_000_000_000_000)
-}
-
 fn contract_body(w: &World, ids: &Ids) -> Value {
     let mut b = json!({
-        "registration_no": registration_no(), "kind": "development", "sub_kind": "commissioned",
+        "kind": "development", "sub_kind": "commissioned",
         "seller_org_id": w.uni_org, "buyer_org_id": w.ent_org,
         "signed_on": yesterday(), "amount_fen": 1_200_000_000i64, "tech_amount_fen": 1_000_000_000i64,
         "chain": "machine_tools", "field": "advanced_manufacturing"
@@ -367,8 +369,20 @@ fn table() -> Vec<Row> {
         row(post.clone(), "/api/v1/contracts/{id}/amendments", Contract,
             |_, _, _| Some(json!({"amount_delta_fen": 100_000, "tech_amount_delta_fen": 0, "reason": "补充协议增加现场服务费"})),
             [401, 201, 404, 201, 404, 201, 404, 403, 201]),
-        row(post.clone(), "/api/v1/contracts/{id}/registration", Contract,
-            |_, _, _| Some(json!({"status": "registered"})),
+        row(post.clone(), "/api/v1/contracts/{id}/confirm", ContractPending, empty,
+            [401, 200, 404, 200, 404, 403, 404, 403, 403]),
+        row(post.clone(), "/api/v1/contracts/{id}/decline", ContractPending,
+            |_, _, _| Some(json!({"reason": "金额不符"})),
+            [401, 200, 404, 200, 404, 403, 404, 403, 403]),
+        row(post.clone(), "/api/v1/contracts/{id}/amendments/{amendment_id}/confirm", Amendment, empty,
+            [401, 200, 404, 200, 404, 403, 404, 403, 403]),
+        row(post.clone(), "/api/v1/contracts/{id}/amendments/{amendment_id}/decline", Amendment,
+            |_, _, _| Some(json!({"reason": "未经协商"})),
+            [401, 200, 404, 200, 404, 403, 404, 403, 403]),
+        row(post.clone(), "/api/v1/contracts/{id}/registration-request", Contract, empty,
+            [401, 200, 404, 403, 404, 200, 404, 403, 200]),
+        row(post.clone(), "/api/v1/contracts/{id}/registration", ContractSubmitted,
+            |_, _, _| Some(json!({"status": "registered", "verified_tech_amount_fen": 1})),
             ADMIN_200),
 
         // Statistics.
@@ -578,21 +592,39 @@ async fn build(app: &TestApp, w: &World, fx: Fx, who: Who) -> Ids {
             }
         }
         Fx::Deal => deal(app, w).await,
-        Fx::Contract => {
-            let ids = deal(app, w).await;
-            let r = ok(
-                app.post(
-                    "/api/v1/contracts",
-                    Some(&w.broker),
-                    &contract_body(w, &ids),
-                )
-                .await,
-                "contract",
-            )
-            .await;
-            id(r.body["id"].as_i64().unwrap())
+        Fx::Contract | Fx::ContractPending | Fx::ContractSubmitted | Fx::Amendment => {
+            contract(app, w, fx).await
         }
     }
+}
+
+async fn contract(app: &TestApp, w: &World, fx: Fx) -> Ids {
+    let ids = deal(app, w).await;
+    let r = ok(
+        app.post("/api/v1/contracts", Some(&w.broker), &contract_body(w, &ids))
+            .await,
+        "contract",
+    )
+    .await;
+    let id = r.body["id"].as_i64().unwrap();
+    let mut out = Ids {
+        id: Some(id),
+        ..Ids::default()
+    };
+    if fx == Fx::ContractPending {
+        return out;
+    }
+    app.confirm_contract(id, &[&w.uni, &w.ent]).await;
+    let c = format!("/api/v1/contracts/{id}");
+    if fx == Fx::ContractSubmitted {
+        ok(app.post(&format!("{c}/registration-request"), Some(&w.uni), &json!({})).await, "request").await;
+    }
+    if fx == Fx::Amendment {
+        let body = json!({"amount_delta_fen": 100, "tech_amount_delta_fen": 0, "reason": "补充协议"});
+        let r = ok(app.post(&format!("{c}/amendments"), Some(&w.broker), &body).await, "amendment").await;
+        out.amendment_id = r.body["amendments"][0]["id"].as_i64();
+    }
+    out
 }
 
 /// The concrete path of a row for a fixture.
@@ -608,6 +640,9 @@ fn path_of(template: &str, ids: &Ids) -> String {
     }
     if let Some(a) = ids.achievement_id {
         p = p.replace("{achievement_id}", &a.to_string());
+    }
+    if let Some(a) = ids.amendment_id {
+        p = p.replace("{amendment_id}", &a.to_string());
     }
     assert!(!p.contains('{'), "no fixture for a parameter of {template}");
     p
@@ -754,7 +789,7 @@ async fn a_contract_links_only_the_parties_deals_and_listings() {
     let demand = victim.demand_id.unwrap();
     let between_others = |link: Value| {
         let mut b = json!({
-            "registration_no": registration_no(), "kind": "transfer", "sub_kind": "patent",
+            "kind": "transfer", "sub_kind": "patent",
             "seller_org_id": uni_other_org, "buyer_org_id": ent_other_org,
             "signed_on": yesterday(), "amount_fen": 1_000_000i64, "tech_amount_fen": 1_000_000i64,
             "chain": "machine_tools", "field": "advanced_manufacturing"
@@ -776,7 +811,7 @@ async fn a_contract_links_only_the_parties_deals_and_listings() {
                 &between_others(link.clone()),
             )
             .await;
-        r.assert_error(422, "reference_not_found");
+        r.assert_error(422, "not_linkable");
     }
     // The deal's own broker cannot use it for a contract between two other orgs either.
     app.post(
@@ -785,7 +820,7 @@ async fn a_contract_links_only_the_parties_deals_and_listings() {
         &between_others(json!({"deal_id": deal_id})),
     )
     .await
-    .assert_error(422, "reference_not_found");
+    .assert_error(422, "not_linkable");
     // Nothing of the victims changed.
     let d = app
         .get(&format!("/api/v1/deals/{deal_id}"), Some(&w.broker))
@@ -806,6 +841,7 @@ async fn a_contract_links_only_the_parties_deals_and_listings() {
     b["sub_kind"] = json!("patent");
     let r = app.post("/api/v1/contracts", Some(&w.uni), &b).await;
     assert_eq!(r.status, 201, "{}", r.text);
+    app.confirm_contract(r.body["id"].as_i64().unwrap(), &[&w.ent]).await;
     let a = app
         .get(&format!("/api/v1/achievements/{achievement}"), Some(&w.uni))
         .await;

@@ -230,10 +230,10 @@ fn shell(cmd: &str) {
     assert!(status.success(), "{cmd}: {status}");
 }
 
-/// Contract bodies between two orgs; `n` makes the registration number.
+/// Contract bodies between two orgs; `n` makes each one's amount (and body) unique.
 fn contract(seller: i64, buyer: i64, n: u64) -> Value {
     json!({
-        "registration_no": format!("6101{:012}", n), "kind": "development", "sub_kind": "commissioned",
+        "kind": "development", "sub_kind": "commissioned",
         "seller_org_id": seller, "buyer_org_id": buyer,
         "signed_on": "2026-03-15", "amount_fen": 1_000_000 + n as i64, "tech_amount_fen": 1_000_000,
         "chain": "machine_tools", "field": "advanced_manufacturing"
@@ -249,6 +249,25 @@ async fn post_contract(app: &TestApp, token: &str, body: &Value, key: &str) -> R
         Some(body),
     )
     .await
+}
+
+/// Confirms, as the buyer, every contract that awaits the buyer's org.
+async fn confirm_all(app: &TestApp, buyer: &str) -> usize {
+    let mut n = 0;
+    loop {
+        let r = app
+            .get("/api/v1/contracts?consent=awaiting_me&per_page=100", Some(buyer))
+            .await;
+        let items = r.body["items"].as_array().cloned().unwrap_or_default();
+        if items.is_empty() {
+            return n;
+        }
+        for c in items {
+            let id = c["id"].as_i64().unwrap();
+            app.confirm_contract(id, &[buyer]).await;
+            n += 1;
+        }
+    }
 }
 
 /// The turnover answered from the rollups equals the one from a scan of the contracts
@@ -301,7 +320,7 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_serve
     .await;
     let admin = app.admin_token().await;
     let (uni, uni_org) = member(&app, Account::university(), true, &admin).await;
-    let (_, ent_org) = member(&app, Account::enterprise(), true, &admin).await;
+    let (ent, ent_org) = member(&app, Account::enterprise(), true, &admin).await;
 
     use std::cell::{Cell, RefCell};
     let phase = Cell::new("before");
@@ -412,6 +431,7 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_serve
     }
     let list = app.get("/api/v1/contracts?per_page=1", Some(&admin)).await;
     assert_eq!(list.body["total"], attempted.len(), "{}", list.text);
+    assert_eq!(confirm_all(&app, &ent).await, attempted.len());
     let compared = rollups_equal_scan(&app, &admin).await;
     println!(
         "fault (b) PostgreSQL stopped and started under load: {} requests refused with 503 while down ({:?}), {} after recovery succeeded without a server restart; {} contract writes acknowledged, {} found, 0 lost; rollups = scan over {compared} groupings",
@@ -736,7 +756,7 @@ async fn sigkill_during_contract_writes_loses_no_acknowledged_contract() {
     for (i, id) in &acknowledged {
         let (s, b) = get(&format!("/api/v1/contracts/{id}")).await;
         assert_eq!(s, 200, "acknowledged contract {i} (id {id}) lost: {b}");
-        assert_eq!(b["registration_no"], body_of(*i)["registration_no"]);
+        assert_eq!(b["signed_amount_fen"], body_of(*i)["amount_fen"]);
         assert_eq!(b["achievement_id"], body_of(*i)["achievement_id"]);
     }
     // Retrying the unanswered ones with their keys records each exactly once; a replay
@@ -759,7 +779,26 @@ async fn sigkill_during_contract_writes_loses_no_acknowledged_contract() {
         assert_eq!(s, 201, "retry of contract {i}: {b}");
     }
     let (_, list) = get("/api/v1/contracts?per_page=1").await;
-    assert_eq!(list["total"], total, "one contract per registration number");
+    assert_eq!(list["total"], total, "one contract per request");
+    // The buyer confirms them all: only now are the achievements sold.
+    let ent = tokens[1].clone();
+    loop {
+        let (_, mine) = {
+            let url = server.borrow().url("/api/v1/contracts?consent=awaiting_me&per_page=100");
+            call(&client, url, awc::http::Method::GET, Some(&ent), &[], None).await.expect("list")
+        };
+        let items = mine["items"].as_array().cloned().unwrap_or_default();
+        if items.is_empty() {
+            break;
+        }
+        for c in items {
+            let url = server.borrow().url(&format!("/api/v1/contracts/{}/confirm", c["id"]));
+            let (s, b) = call(&client, url, awc::http::Method::POST, Some(&ent), &[], Some(&json!({})))
+                .await
+                .expect("confirm");
+            assert_eq!(s, 200, "{b}");
+        }
+    }
 
     // The index converges: every achievement was sold, so none is on the market.
     let deadline = Instant::now() + Duration::from_secs(60);

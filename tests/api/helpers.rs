@@ -358,6 +358,66 @@ impl TestApp {
         self.create_user_directly(email, role, org_id).await
     }
 
+    /// Confirms contract `id` as each of `tokens` (a party whose side is confirmed already
+    /// answers 409, which is fine here); panics on anything else.
+    pub async fn confirm_contract(&self, id: i64, tokens: &[&str]) -> Value {
+        let mut last = Value::Null;
+        for t in tokens {
+            let r = self
+                .post(&format!("/api/v1/contracts/{id}/confirm"), Some(t), &json!({}))
+                .await;
+            assert!(
+                r.status == 200 || r.body["code"] == "consent_settled",
+                "confirm {id}: {}",
+                r.text
+            );
+            if r.status == 200 {
+                last = r.body;
+            }
+        }
+        last
+    }
+
+    /// Records a contract as `recorder` and has both parties confirm it; returns it.
+    pub async fn confirmed_contract(
+        &self,
+        recorder: &str,
+        body: &Value,
+        seller: &str,
+        buyer: &str,
+    ) -> Value {
+        let r = self.post("/api/v1/contracts", Some(recorder), body).await;
+        assert_eq!(r.status, 201, "record: {}", r.text);
+        let id = r.body["id"].as_i64().expect("id");
+        let c = self.confirm_contract(id, &[seller, buyer]).await;
+        assert_eq!(c["consent"], "confirmed", "{c}");
+        c
+    }
+
+    /// The seller's side applies for registration and the registry registers contract `id`,
+    /// verifying `verified_tech` fen (the whole tech amount when `None`) on `on` (today when
+    /// `None`); returns the registry's answer.
+    pub async fn register_contract(
+        &self,
+        id: i64,
+        seller: &str,
+        admin: &str,
+        verified_tech: Option<i64>,
+        on: Option<&str>,
+    ) -> Resp {
+        let r = self
+            .post(&format!("/api/v1/contracts/{id}/registration-request"), Some(seller), &json!({}))
+            .await;
+        assert_eq!(r.status, 200, "registration request {id}: {}", r.text);
+        let tech = verified_tech.unwrap_or_else(|| r.body["tech_amount_fen"].as_i64().expect("tech"));
+        let mut body = json!({"status": "registered", "verified_tech_amount_fen": tech});
+        if let Some(on) = on {
+            body["registered_on"] = json!(on);
+        }
+        self.post(&format!("/api/v1/contracts/{id}/registration"), Some(admin), &body)
+            .await
+    }
+
     pub async fn admin_token(&self) -> String {
         let email = format!(
             "admin-{}@qcy.example.cn",

@@ -248,6 +248,8 @@ enum Kind {
 const FEN_BAD: &[i64] = &[-1, i64::MIN, i64::MAX, 100_000_000_000_000_001];
 const TRL_BAD: &[i64] = &[0, 10, -1, i64::MAX, i64::MIN, 4_294_967_302];
 const DELTA_BAD: &[i64] = &[i64::MAX, i64::MIN];
+/// A contract is worth at most 10^13 fen (1,000亿元).
+const CONTRACT_FEN_BAD: &[i64] = &[-1, i64::MIN, i64::MAX, 10_000_000_000_001];
 const VERSION_BAD: &[i64] = &[i64::MAX, i64::MIN, 0, -1, 2_147_483_648, 9_999];
 const TARGET_BAD: &[i64] = &[0, -1, i64::MIN, i64::MAX];
 const WINNERS_BAD: &[i64] = &[0, -1, i64::MAX, i64::MIN];
@@ -297,14 +299,24 @@ async fn targets(app: &TestApp) -> Targets {
     assert_eq!(deal.status, 201, "{}", deal.text);
     let deal = deal.body["id"].as_i64().unwrap();
     let contract = app
-        .post(
-            "/api/v1/contracts",
-            Some(&uni),
-            &contract_body(uni_org, ent_org, "61010020269999"),
-        )
+        .confirmed_contract(&uni, &contract_body(uni_org, ent_org), &uni, &ent)
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let pending = app
+        .post("/api/v1/contracts", Some(&uni), &contract_body(uni_org, ent_org))
         .await;
-    assert_eq!(contract.status, 201, "{}", contract.text);
-    let contract = contract.body["id"].as_i64().unwrap();
+    assert_eq!(pending.status, 201, "{}", pending.text);
+    let pending = pending.body["id"].as_i64().unwrap();
+    let submitted = app
+        .confirmed_contract(&uni, &contract_body(uni_org, ent_org), &uni, &ent)
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .post(&format!("/api/v1/contracts/{submitted}/registration-request"), Some(&uni), &json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
 
     let achievement_fields = vec![
         ("title", Text(true)),
@@ -346,14 +358,13 @@ async fn targets(app: &TestApp) -> Targets {
         ("challenge.max_winners", Int(WINNERS_BAD)),
     ]);
     let contract_fields = vec![
-        ("registration_no", Code),
         ("kind", Code),
         ("sub_kind", Code),
         ("seller_org_id", Id),
         ("buyer_org_id", Id),
         ("signed_on", Date),
-        ("amount_fen", Int(FEN_BAD)),
-        ("tech_amount_fen", Int(FEN_BAD)),
+        ("amount_fen", Int(CONTRACT_FEN_BAD)),
+        ("tech_amount_fen", Int(CONTRACT_FEN_BAD)),
         ("chain", Code),
         ("field", Code),
     ];
@@ -394,7 +405,7 @@ async fn targets(app: &TestApp) -> Targets {
             method: Method::POST,
             path: "/api/v1/contracts".into(),
             token: Some(uni.clone()),
-            base: contract_body(uni_org, ent_org, "61010020268888"),
+            base: contract_body(uni_org, ent_org),
             fields: contract_fields,
         },
         Endpoint {
@@ -494,6 +505,8 @@ async fn targets(app: &TestApp) -> Targets {
             (format!("/api/v1/achievements/{draft}"), uni.clone()),
             (format!("/api/v1/deals/{deal}"), broker),
             (format!("/api/v1/contracts/{contract}"), uni.clone()),
+            (format!("/api/v1/contracts/{pending}"), uni.clone()),
+            (format!("/api/v1/contracts/{submitted}"), uni.clone()),
             ("/api/v1/stats/targets".into(), admin.clone()),
             ("/api/v1/pool/2026".into(), admin.clone()),
         ],
@@ -504,9 +517,9 @@ async fn targets(app: &TestApp) -> Targets {
     }
 }
 
-fn contract_body(seller: i64, buyer: i64, no: &str) -> Value {
+fn contract_body(seller: i64, buyer: i64) -> Value {
     json!({
-        "registration_no": no, "kind": "development", "sub_kind": "commissioned",
+        "kind": "development", "sub_kind": "commissioned",
         "seller_org_id": seller, "buyer_org_id": buyer,
         "signed_on": "2026-03-15", "amount_fen": 1_200_000_000i64, "tech_amount_fen": 1_000_000_000i64,
         "chain": "machine_tools", "field": "advanced_manufacturing"
@@ -1514,8 +1527,10 @@ async fn idempotency_keys_are_validated_and_replayed() {
                 .filter(|s| s.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)))
                 .map(str::trim);
             let valid = trimmed.is_some_and(|k| !k.is_empty() && k.len() <= 200);
-            let no = format!("6101{:012}", 500_000 + serial.get());
-            let body = serde_json::to_vec(&contract_body(t.uni_org, t.ent_org, &no)).unwrap();
+            // Each request a different body, so a reused key is always another body's.
+            let mut body = contract_body(t.uni_org, t.ent_org);
+            body["amount_fen"] = json!(1_200_000_000i64 + serial.get() as i64);
+            let body = serde_json::to_vec(&body).unwrap();
             let before = counts(&db);
             let send = || {
                 probe.send(

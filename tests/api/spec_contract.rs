@@ -854,7 +854,7 @@ async fn every_operation_answers_as_the_spec_says() {
     )
     .await;
     let contract = json!({
-        "registration_no": "61010020260001", "kind": "development", "sub_kind": "commissioned",
+        "kind": "development", "sub_kind": "commissioned",
         "seller_org_id": uni_org, "buyer_org_id": ent_org, "signed_on": today.to_string(),
         "amount_fen": 1_200_000_000i64, "tech_amount_fen": 1_000_000_000i64,
         "chain": "machine_tools", "field": "advanced_manufacturing"
@@ -865,10 +865,15 @@ async fn every_operation_answers_as_the_spec_says() {
             "/api/v1/contracts",
             "/api/v1/contracts",
             Some(&uni),
-            Some(contract),
+            Some(contract.clone()),
         )
         .await;
     let c = r.body["id"].as_i64().unwrap();
+    d.ok(M::POST, "/api/v1/contracts/{id}/confirm", &format!("/api/v1/contracts/{c}/confirm"), Some(&ent), Some(json!({}))).await;
+    let declined = app.post("/api/v1/contracts", Some(&uni), &contract).await.body["id"]
+        .as_i64()
+        .unwrap();
+    d.ok(M::POST, "/api/v1/contracts/{id}/decline", &format!("/api/v1/contracts/{declined}/decline"), Some(&ent), Some(json!({"reason": "金额与约定不符"}))).await;
     d.ok(
         M::GET,
         "/api/v1/contracts",
@@ -885,13 +890,20 @@ async fn every_operation_answers_as_the_spec_says() {
         None,
     )
     .await;
-    d.ok(M::POST, "/api/v1/contracts/{id}/amendments", &format!("/api/v1/contracts/{c}/amendments"), Some(&uni), Some(json!({"amount_delta_fen": -200_000_000i64, "tech_amount_delta_fen": -100_000_000i64, "reason": "合同变更"}))).await;
+    let amend = json!({"amount_delta_fen": -200_000_000i64, "tech_amount_delta_fen": -100_000_000i64, "reason": "合同变更"});
+    let r = d.ok(M::POST, "/api/v1/contracts/{id}/amendments", &format!("/api/v1/contracts/{c}/amendments"), Some(&uni), Some(amend.clone())).await;
+    let a = r.body["amendments"][0]["id"].as_i64().unwrap();
+    d.ok(M::POST, "/api/v1/contracts/{id}/amendments/{amendment_id}/confirm", &format!("/api/v1/contracts/{c}/amendments/{a}/confirm"), Some(&ent), Some(json!({}))).await;
+    let r = app.post(&format!("/api/v1/contracts/{c}/amendments"), Some(&uni), &amend).await;
+    let a = r.body["amendments"][1]["id"].as_i64().unwrap();
+    d.ok(M::POST, "/api/v1/contracts/{id}/amendments/{amendment_id}/decline", &format!("/api/v1/contracts/{c}/amendments/{a}/decline"), Some(&ent), Some(json!({"reason": "未经协商"}))).await;
+    d.ok(M::POST, "/api/v1/contracts/{id}/registration-request", &format!("/api/v1/contracts/{c}/registration-request"), Some(&uni), Some(json!({}))).await;
     d.ok(
         M::POST,
         "/api/v1/contracts/{id}/registration",
         &format!("/api/v1/contracts/{c}/registration"),
         Some(&admin),
-        Some(json!({"status": "registered"})),
+        Some(json!({"status": "registered", "verified_tech_amount_fen": 800_000_000i64, "comment": "符合技术合同认定规则"})),
     )
     .await;
 

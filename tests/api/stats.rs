@@ -75,10 +75,19 @@ fn brute_force(
 ) -> Sums {
     let mut out = Sums::new();
     for c in contracts {
-        let status = c["registration_status"].as_str().unwrap();
-        let counted = match (basis, include_unregistered) {
-            ("registered", _) | ("signed", false) => status == "registered",
-            _ => status == "registered" || status == "submitted",
+        // From the raw fields: nothing counts before both parties confirmed; a contract the
+        // registry verified counts its verified figures, even while an amendment awaits it
+        // again; a confirmed one counts its current figures only with include_unregistered.
+        let confirmed = c["consent"] == "confirmed";
+        let verified = c["verified_tech_amount_fen"].as_i64();
+        let counted = confirmed
+            && match (basis, include_unregistered) {
+                ("registered", _) | ("signed", false) => verified.is_some(),
+                _ => true,
+            };
+        let (amount, tech) = match verified {
+            Some(t) => (c["verified_amount_fen"].as_i64().unwrap(), t),
+            None => (c["amount_fen"].as_i64().unwrap(), c["tech_amount_fen"].as_i64().unwrap()),
         };
         let date = c[if basis == "registered" {
             "registered_on"
@@ -93,8 +102,8 @@ fn brute_force(
         let key: Vec<String> = dims.iter().map(|d| key_of(c, d, basis)).collect();
         let e = out.entry(key).or_default();
         e.0 += 1;
-        e.1 += c["amount_fen"].as_i64().unwrap();
-        e.2 += c["tech_amount_fen"].as_i64().unwrap();
+        e.1 += amount;
+        e.2 += tech;
     }
     out
 }
@@ -121,14 +130,18 @@ fn from_api(body: &Value, dims: &[&str]) -> Sums {
         .collect()
 }
 
+/// A randomised mix of records, confirmations, declines, amendments (confirmed, declined
+/// or left pending) and registrations (registered, refused, re-verified after an
+/// amendment); returns every contract as the API shows it.
 async fn random_exchange(app: &TestApp, admin: &str, seed: u64) -> Vec<Value> {
     let mut orgs = Vec::new();
+    let mut tokens: std::collections::HashMap<i64, String> = Default::default();
     for (kind, region) in [
         ("university", "610100"),
         ("institute", "610300"),
         ("university", "610403"),
     ] {
-        let (_, id) = member(
+        let (token, id) = member(
             app,
             Account::university().org(&format!("卖方{region}"), kind, region),
             true,
@@ -136,9 +149,10 @@ async fn random_exchange(app: &TestApp, admin: &str, seed: u64) -> Vec<Value> {
         )
         .await;
         orgs.push(("seller", id));
+        tokens.insert(id, token);
     }
     for region in ["610400", "610800", "other_province"] {
-        let (_, id) = member(
+        let (token, id) = member(
             app,
             Account::enterprise().org(&format!("买方{region}"), "enterprise", region),
             true,
@@ -146,6 +160,7 @@ async fn random_exchange(app: &TestApp, admin: &str, seed: u64) -> Vec<Value> {
         )
         .await;
         orgs.push(("buyer", id));
+        tokens.insert(id, token);
     }
     let mut brokers = Vec::new();
     for i in 0..2 {
@@ -191,49 +206,91 @@ async fn random_exchange(app: &TestApp, admin: &str, seed: u64) -> Vec<Value> {
             rng.range(1, 12),
             rng.range(1, 28)
         );
+        let (seller, buyer) = (*rng.pick(&sellers), *rng.pick(&buyers));
         let mut body = json!({
-            "registration_no": format!("{:014}", 61010000000000i64 + i),
             "kind": kind, "sub_kind": sub,
-            "seller_org_id": *rng.pick(&sellers), "buyer_org_id": *rng.pick(&buyers),
+            "seller_org_id": seller, "buyer_org_id": buyer,
             "signed_on": signed, "amount_fen": amount, "tech_amount_fen": tech,
             "chain": *rng.pick(&chains), "field": *rng.pick(&fields)
         });
         if rng.next().is_multiple_of(2) {
             body["broker_id"] = json!(*rng.pick(&brokers));
         }
+        let _ = i;
+        let (st, bt) = (tokens[&seller].clone(), tokens[&buyer].clone());
         let r = app.post("/api/v1/contracts", Some(admin), &body).await;
         assert_eq!(r.status, 201, "{}", r.text);
         let id = r.body["id"].as_i64().unwrap();
-        if rng.next().is_multiple_of(3) {
-            let delta = rng.range(0, 1_000_000);
-            let r = app.post(&format!("/api/v1/contracts/{id}/amendments"), Some(admin), &json!({"amount_delta_fen": delta, "tech_amount_delta_fen": 0, "reason": "补充协议"})).await;
-            assert_eq!(r.status, 201, "{}", r.text);
-        }
-        match rng.next() % 4 {
-            0 => {}
-            1 => {
-                app.post(
-                    &format!("/api/v1/contracts/{id}/registration"),
-                    Some(admin),
-                    &json!({"status": "not_registered"}),
-                )
-                .await;
-            }
-            _ => {
-                let on = format!("2026-{:02}-{:02}", rng.range(1, 9), rng.range(1, 28));
-                let r = app
-                    .post(
-                        &format!("/api/v1/contracts/{id}/registration"),
-                        Some(admin),
-                        &json!({"status": "registered", "registered_on": on}),
-                    )
-                    .await;
-                assert_eq!(r.status, 200, "{}", r.text);
-            }
-        }
+        random_life(app, admin, &mut rng, id, (&st, &bt)).await;
     }
     let all = app.get("/api/v1/contracts?per_page=100", Some(admin)).await;
     all.body["items"].as_array().unwrap().clone()
+}
+
+async fn post_ok(app: &TestApp, path: &str, token: &str, body: Value) -> Value {
+    let r = app.post(path, Some(token), &body).await;
+    assert!(r.status < 300, "{path}: {}", r.text);
+    r.body
+}
+
+/// An amendment proposed by the seller, then left pending, declined or confirmed.
+async fn random_amendment(app: &TestApp, rng: &mut Lcg, c: &str, (seller, buyer): (&str, &str)) {
+    let body = json!({"amount_delta_fen": rng.range(0, 1_000_000), "tech_amount_delta_fen": 0, "reason": "补充协议"});
+    let v = post_ok(app, &format!("{c}/amendments"), seller, body).await;
+    let a = v["amendments"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
+    match rng.next() % 3 {
+        0 => {}
+        1 => {
+            post_ok(app, &format!("{c}/amendments/{a}/decline"), buyer, json!({"reason": "不同意"})).await;
+        }
+        _ => {
+            post_ok(app, &format!("{c}/amendments/{a}/confirm"), buyer, json!({})).await;
+        }
+    }
+}
+
+/// One contract's random life after it was recorded (awaiting both parties).
+async fn random_life(app: &TestApp, admin: &str, rng: &mut Lcg, id: i64, (seller, buyer): (&str, &str)) {
+    let c = format!("/api/v1/contracts/{id}");
+    match rng.next() % 6 {
+        0 => return,
+        1 => {
+            post_ok(app, &format!("{c}/decline"), buyer, json!({"reason": "条款未谈妥"})).await;
+            return;
+        }
+        2 => {
+            post_ok(app, &format!("{c}/confirm"), seller, json!({})).await;
+            return;
+        }
+        _ => {
+            post_ok(app, &format!("{c}/confirm"), seller, json!({})).await;
+            post_ok(app, &format!("{c}/confirm"), buyer, json!({})).await;
+        }
+    }
+    if rng.next().is_multiple_of(3) {
+        random_amendment(app, rng, &c, (seller, buyer)).await;
+    }
+    if rng.next().is_multiple_of(4) {
+        return;
+    }
+    post_ok(app, &format!("{c}/registration-request"), seller, json!({})).await;
+    let v = app.get(&c, Some(admin)).await.body;
+    let tech = v["tech_amount_fen"].as_i64().unwrap();
+    let on = format!("2026-{:02}-{:02}", rng.range(1, 9), rng.range(1, 28));
+    let register = json!({"status": "registered", "registered_on": on, "verified_tech_amount_fen": rng.range(0, tech)});
+    if rng.next().is_multiple_of(4) {
+        post_ok(app, &format!("{c}/registration"), admin, json!({"status": "not_registered", "comment": "不属于技术合同"})).await;
+        return;
+    }
+    post_ok(app, &format!("{c}/registration"), admin, register).await;
+    if rng.next().is_multiple_of(2) {
+        // An amendment after registration: back to the registry, maybe verified again.
+        random_amendment(app, rng, &c, (seller, buyer)).await;
+        if rng.next().is_multiple_of(2) && app.get(&c, Some(admin)).await.body["registration_status"] == "submitted" {
+            let on = format!("2026-{:02}-28", rng.range(9, 11));
+            post_ok(app, &format!("{c}/registration"), admin, json!({"status": "registered", "registered_on": on, "verified_tech_amount_fen": 0})).await;
+        }
+    }
 }
 
 #[actix_rt::test]
@@ -380,8 +437,8 @@ async fn yearly_targets_show_progress_against_last_year() {
     use awc::http::Method;
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let (_, seller) = member(&app, Account::university(), true, &admin).await;
-    let (_, buyer) = member(&app, Account::enterprise(), true, &admin).await;
+    let (st, seller) = member(&app, Account::university(), true, &admin).await;
+    let (bt, buyer) = member(&app, Account::enterprise(), true, &admin).await;
     let today = chrono::Utc::now().date_naive();
     let this_year = today.format("%Y").to_string().parse::<i32>().unwrap();
     let same_day_last_year = {
@@ -390,29 +447,23 @@ async fn yearly_targets_show_progress_against_last_year() {
             .with_year(today.year() - 1)
             .unwrap_or(today - chrono::Duration::days(365))
     };
-    for (i, (signed, amount)) in [
+    for (signed, amount) in [
         (today, 300_000_000i64),
         (same_day_last_year, 200_000_000i64),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let r = app
-            .post(
-                "/api/v1/contracts",
-                Some(&admin),
-                &json!({"registration_no": format!("6101002026990{i}"), "kind": "consulting", "seller_org_id": seller,
+    ] {
+        let c = app
+            .confirmed_contract(
+                &admin,
+                &json!({"kind": "consulting", "seller_org_id": seller,
                         "buyer_org_id": buyer, "signed_on": signed.to_string(), "amount_fen": amount, "tech_amount_fen": 0,
                         "chain": "machine_tools", "field": "advanced_manufacturing"}),
+                &st,
+                &bt,
             )
             .await;
-        let id = r.body["id"].as_i64().unwrap();
+        let id = c["id"].as_i64().unwrap();
         let r = app
-            .post(
-                &format!("/api/v1/contracts/{id}/registration"),
-                Some(&admin),
-                &json!({"status": "registered", "registered_on": today.to_string()}),
-            )
+            .register_contract(id, &st, &admin, None, Some(&today.to_string()))
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
     }
@@ -501,18 +552,15 @@ async fn the_chain_overview_counts_listings_deals_contracts_and_pool_conversion(
         .post(
             "/api/v1/contracts",
             Some(&broker),
-            &json!({"registration_no": "61010020269999", "kind": "transfer", "sub_kind": "patent", "seller_org_id": uni_org,
+            &json!({"kind": "transfer", "sub_kind": "patent", "seller_org_id": uni_org,
                     "buyer_org_id": ent_org, "deal_id": deal, "signed_on": "2026-01-10", "amount_fen": 800_000_000i64, "tech_amount_fen": 800_000_000i64}),
         )
         .await;
     assert_eq!(c.status, 201, "{}", c.text);
     let id = c.body["id"].as_i64().unwrap();
-    app.post(
-        &format!("/api/v1/contracts/{id}/registration"),
-        Some(&admin),
-        &json!({"status": "registered"}),
-    )
-    .await;
+    app.confirm_contract(id, &[&uni, &ent]).await;
+    let r = app.register_contract(id, &uni, &admin, None, None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
     let r = app.get("/api/v1/stats/chains", Some(&admin)).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let mt = r.body["chains"]
