@@ -114,14 +114,15 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .await?
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             println!(
-                "demo data: added {} orgs, {} users, {} achievements, {} demands, {} pool entries, {} challenge applications, {} milestones",
+                "demo data: added {} orgs, {} users, {} achievements, {} demands, {} pool entries, {} challenge applications, {} milestones, {} contracts",
                 report.orgs,
                 report.users,
                 report.achievements,
                 report.demands,
                 report.pool_entries,
                 report.applications,
-                report.milestones
+                report.milestones,
+                report.contracts
             );
             println!(
                 "sign in with any of these (password {}):",

@@ -313,7 +313,9 @@ impl Settings {
                 "TT_JWT_PREVIOUS_SECRET must differ from TT_JWT_SECRET".into(),
             ));
         }
-        if self.registry_point.len() != 6 || !self.registry_point.bytes().all(|b| b.is_ascii_digit()) {
+        if self.registry_point.len() != 6
+            || !self.registry_point.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(ConfigError::Invalid(
                 "TT_REGISTRY_POINT must be six digits (a GB/T 2260 code)".into(),
             ));

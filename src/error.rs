@@ -104,8 +104,6 @@ error_codes! {
     InvalidLostReason => ("invalid_lost_reason", BAD_REQUEST, InvalidRequest, "A lost deal needs a `lost_reason`: too_early, price, ip_unclear, no_response, benefit_unclear or other."),
     NoteRequired => ("note_required", BAD_REQUEST, InvalidRequest, "A lost deal needs a `note` saying what happened."),
     // Contracts.
-    InvalidRegistrationNo => ("invalid_registration_no", BAD_REQUEST, InvalidRequest, "`registration_no` must be 14 or 16 digits."),
-    RegistrationNoTaken => ("registration_no_taken", CONFLICT, InvalidRequest, "A contract with this registration number is recorded already."),
     InvalidContractKind => ("invalid_contract_kind", BAD_REQUEST, InvalidRequest, "Unknown contract `kind` or `sub_kind` for it; see GET /api/v1/taxonomy."),
     InvalidAmounts => ("invalid_amounts", UNPROCESSABLE_ENTITY, InvalidRequest, "Amounts are integer fen with 0 ≤ tech_amount_fen ≤ amount_fen ≤ 10,000,000,000,000 (1,000亿元)."),
     SameParties => ("same_parties", UNPROCESSABLE_ENTITY, InvalidRequest, "Seller and buyer must be different organisations."),

@@ -22,9 +22,9 @@
 //! | [`search`] | `SearchEngine` trait, embedded (tantivy + jieba) and Meilisearch engines, outbox, reindex |
 //! | [`matching`] | candidates from search, the feature scorer and its reasons |
 //! | [`deals`] | the broker's pipeline: stages, versions, timeline |
-//! | [`contracts`] | technology contracts, amendments, registration, idempotent creation |
+//! | [`contracts`] | technology contracts by consent, amendments, registration (认定登记) with numbers, rollups |
 //! | [`stats`] | turnover sums by any grouping, JSON and CSV |
-//! | [`seed`] | the `seed-demo` data set |
+//! | [`seed`], [`seed_contracts`] | the `seed-demo` data set, contracts through their lifecycle |
 //! | [`gen_data`] | `gen-data`: synthetic data for benchmarks |
 //! | [`loadgen`] | `loadgen`: HTTP load generator, latency percentiles per scenario |
 //! | [`audit`] | the audit trail, written in the same transaction as each change |
@@ -57,6 +57,7 @@ pub mod pagination;
 pub mod routes;
 pub mod search;
 pub mod seed;
+pub mod seed_contracts;
 pub mod startup;
 pub mod state;
 pub mod stats;

@@ -60,6 +60,7 @@ pub struct SeedReport {
     pub pool_entries: usize,
     pub applications: usize,
     pub milestones: usize,
+    pub contracts: usize,
     pub accounts: Vec<(String, String)>,
 }
 
@@ -251,6 +252,16 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
         owners.insert(org.key.clone(), (row.id, user_id, row.region.clone()));
     }
 
+    // Parties for the demo's contracts, in the file's order.
+    let members = |wanted: &[OrgKind], role: Role| -> Vec<crate::seed_contracts::Member> {
+        demo.orgs
+            .iter()
+            .filter(|o| OrgKind::parse(&o.kind).is_some_and(|k| wanted.contains(&k)))
+            .filter_map(|o| owners.get(&o.key).map(|(org, user, _)| (*org, *user, role)))
+            .collect()
+    };
+    let sellers = members(&[OrgKind::University, OrgKind::Institute], Role::University);
+    let buyers = members(&[OrgKind::Enterprise], Role::Enterprise);
     let owner = |key: &str| {
         owners
             .get(key)
@@ -431,5 +442,6 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
             report.pool_entries += 1;
         }
     }
+    report.contracts = crate::seed_contracts::seed(conn, admin, &sellers, &buyers)?;
     Ok(report)
 }

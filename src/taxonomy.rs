@@ -263,7 +263,11 @@ pub const CONTRACT_SUB_KINDS: &[(&str, Vocabulary)] = &[
                     "Patent application right assignment",
                 ),
                 t("know_how", "技术秘密转让", "Know-how transfer"),
-                t("equity", "技术作价投资（入股）", "Equity contribution (作价投资)"),
+                t(
+                    "equity",
+                    "技术作价投资（入股）",
+                    "Equity contribution (作价投资)",
+                ),
                 t("other", "其他", "Other"),
             ],
         },
@@ -400,7 +404,11 @@ pub const REGISTRATION_STATUSES: Vocabulary = Vocabulary {
     name: "registration_statuses",
     terms: &[
         t("not_submitted", "未申请登记", "Not submitted"),
-        t("submitted", "已申请，待核定", "Submitted, awaiting the registry"),
+        t(
+            "submitted",
+            "已申请，待核定",
+            "Submitted, awaiting the registry",
+        ),
         t("registered", "已认定登记", "Registered"),
         t("not_registered", "不予登记", "Not registered"),
     ],

@@ -61,8 +61,7 @@ impl Store for AchievementStore {
         let (row, org_name) =
             model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Achievement"))?;
         let owner_view = policy::sees_every_status(viewer, row.org_id);
-        let restricted =
-            policy::sees_restricted_fields(viewer, row.org_id);
+        let restricted = policy::sees_restricted_fields(viewer, row.org_id);
         let (details, contact) = (row.details.clone(), row.contact.clone());
         let comment = row.review_comment.clone();
         let mut view = AchievementView::summary(row, org_name);

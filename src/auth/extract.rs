@@ -94,7 +94,11 @@ pub fn load_from(conn: &mut crate::db::AnyConnection, id: i64) -> Result<Current
 async fn current(subject: Option<(AppData, i64)>) -> Result<Option<CurrentUser>, ApiError> {
     match subject {
         None => Ok(None),
-        Some((state, id)) => state.db.read(move |conn| load_from(conn, id)).await.map(Some),
+        Some((state, id)) => state
+            .db
+            .read(move |conn| load_from(conn, id))
+            .await
+            .map(Some),
     }
 }
 

@@ -301,7 +301,10 @@ mod tests {
         let confirm = Action::ConfirmContract { party_org: 5 };
         assert!(!allows(&e, confirm));
         assert!(!allows(&user(Role::Admin, 1), confirm));
-        assert!(!allows(&unverified(Role::University, 7), Action::ApplyToChallenge));
+        assert!(!allows(
+            &unverified(Role::University, 7),
+            Action::ApplyToChallenge
+        ));
     }
 
     #[test]
@@ -352,9 +355,18 @@ mod tests {
         assert!(!allows(&user(Role::Broker, 7), Action::CreateListing(d)));
         assert!(!sees_restricted_fields(None, 5));
         assert!(sees_restricted_fields(Some(&user(Role::Broker, 9)), 5));
-        assert!(!sees_restricted_fields(Some(&unverified(Role::Broker, 9)), 5));
-        assert!(!sees_restricted_fields(Some(&unverified(Role::Enterprise, 9)), 5));
-        assert!(sees_restricted_fields(Some(&unverified(Role::University, 5)), 5));
+        assert!(!sees_restricted_fields(
+            Some(&unverified(Role::Broker, 9)),
+            5
+        ));
+        assert!(!sees_restricted_fields(
+            Some(&unverified(Role::Enterprise, 9)),
+            5
+        ));
+        assert!(sees_restricted_fields(
+            Some(&unverified(Role::University, 5)),
+            5
+        ));
     }
 
     #[test]

@@ -258,7 +258,13 @@ pub async fn decide(
                 org_id: demand.org_id,
             };
             if !policy::allows(&user, action) {
-                return Err(refused(&user, action, demand.org_id, app.org_id, "Application"));
+                return Err(refused(
+                    &user,
+                    action,
+                    demand.org_id,
+                    app.org_id,
+                    "Application",
+                ));
             }
             model::lock_demand(conn, demand.id)?;
             // Read again under the lock: a concurrent decision may have moved it.

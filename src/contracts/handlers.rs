@@ -11,7 +11,7 @@ use crate::contracts::idempotency::{self, Key};
 use crate::contracts::lifecycle::{self, Decision, NewAmendment, NewContract};
 use crate::contracts::model::{
     self, Consent, ConsentFilter, ContractQuery, ContractRow, ContractView, ListArgs,
-    MAX_CONTRACT_FEN, Registry, RegistrationStatus,
+    MAX_CONTRACT_FEN, RegistrationStatus, Registry,
 };
 use crate::db::AnyConnection;
 use crate::error::{ApiError, ErrorCode};
@@ -50,7 +50,10 @@ fn check_shape(req: &NewContract) -> Result<(), ApiError> {
     if req.signed_on > today() {
         return Err(ApiError::new(ErrorCode::InvalidSignedOn));
     }
-    for region in [&req.seller_region, &req.buyer_region].into_iter().flatten() {
+    for region in [&req.seller_region, &req.buyer_region]
+        .into_iter()
+        .flatten()
+    {
         fields::region(region)?;
     }
     if let Some(c) = &req.chain {
@@ -132,7 +135,11 @@ pub async fn create(
         // Two identical requests raced (PostgreSQL): the loser hit the key's unique index;
         // answer with what the winner stored.
         (Err(e), Some(k)) if e.code() == ErrorCode::AlreadyExists => {
-            match state.db.read(move |conn| idempotency::answer(conn, user.id, &k)).await? {
+            match state
+                .db
+                .read(move |conn| idempotency::answer(conn, user.id, &k))
+                .await?
+            {
                 Some(view) => Created::Replayed(view),
                 None => return Err(e),
             }
@@ -147,7 +154,10 @@ pub async fn create(
     })
 }
 
-fn consent_filter(q: &ContractQuery, user: &CurrentUser) -> Result<Option<ConsentFilter>, ApiError> {
+fn consent_filter(
+    q: &ContractQuery,
+    user: &CurrentUser,
+) -> Result<Option<ConsentFilter>, ApiError> {
     match q.consent.as_deref() {
         None => Ok(None),
         Some("awaiting_me") => Ok(Some(ConsentFilter::AwaitingOrg(user.org_id))),
@@ -262,7 +272,11 @@ where
 }
 
 /// `POST /api/v1/contracts/{id}/confirm`: the awaited party's verified users.
-pub async fn confirm(state: AppData, user: CurrentUser, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn confirm(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let view = step(&state, user, id, "contract.confirm", move |conn, u, _| {
         lifecycle::confirm(conn, u, id)
@@ -306,7 +320,13 @@ pub async fn amend(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let mut req = body.into_inner();
-    req.reason = fields::text(&req.reason, "reason", 1, 1000, ErrorCode::InvalidRequestBody)?;
+    req.reason = fields::text(
+        &req.reason,
+        "reason",
+        1,
+        1000,
+        ErrorCode::InvalidRequestBody,
+    )?;
     let view = step(&state, user, id, "contract.amend", move |conn, u, _| {
         lifecycle::amend(conn, u, id, &req).map(|(row, _)| row)
     })
@@ -321,9 +341,13 @@ pub async fn confirm_amendment(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, amendment) = path.into_inner();
-    let view = step(&state, user, id, "contract.amendment.confirm", move |conn, u, _| {
-        lifecycle::confirm_amendment(conn, u, id, amendment)
-    })
+    let view = step(
+        &state,
+        user,
+        id,
+        "contract.amendment.confirm",
+        move |conn, u, _| lifecycle::confirm_amendment(conn, u, id, amendment),
+    )
     .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -337,9 +361,13 @@ pub async fn decline_amendment(
 ) -> Result<HttpResponse, ApiError> {
     let (id, amendment) = path.into_inner();
     let why = reason(&body.reason)?;
-    let view = step(&state, user, id, "contract.amendment.decline", move |conn, u, _| {
-        lifecycle::decline_amendment(conn, u, id, amendment, &why)
-    })
+    let view = step(
+        &state,
+        user,
+        id,
+        "contract.amendment.decline",
+        move |conn, u, _| lifecycle::decline_amendment(conn, u, id, amendment, &why),
+    )
     .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -351,9 +379,13 @@ pub async fn request_registration(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let view = step(&state, user, id, "contract.registration_request", move |conn, u, reg| {
-        lifecycle::request_registration(conn, u, reg, id)
-    })
+    let view = step(
+        &state,
+        user,
+        id,
+        "contract.registration_request",
+        move |conn, u, reg| lifecycle::request_registration(conn, u, reg, id),
+    )
     .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -414,9 +446,13 @@ pub async fn register(
     policy::authorize(&user, policy::Action::RegisterContract)?;
     let id = path.into_inner();
     let d = decision(body.into_inner())?;
-    let view = step(&state, user, id, "contract.registration", move |conn, u, reg| {
-        lifecycle::decide_registration(conn, u, reg, id, &d)
-    })
+    let view = step(
+        &state,
+        user,
+        id,
+        "contract.registration",
+        move |conn, u, reg| lifecycle::decide_registration(conn, u, reg, id, &d),
+    )
     .await?;
     Ok(HttpResponse::Ok().json(view))
 }

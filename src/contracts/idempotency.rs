@@ -17,21 +17,35 @@ pub struct Key {
 }
 
 /// The stored answer of an earlier request with this key, if any.
-pub fn answer(conn: &mut AnyConnection, user_id: i64, k: &Key) -> Result<Option<ContractView>, ApiError> {
+pub fn answer(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    k: &Key,
+) -> Result<Option<ContractView>, ApiError> {
     let stored: Option<(String, String)> = idempotency_keys::table
         .filter(idempotency_keys::user_id.eq(user_id))
         .filter(idempotency_keys::idem_key.eq(&k.key))
-        .select((idempotency_keys::request_hash, idempotency_keys::response_json))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::response_json,
+        ))
         .first(conn)
         .optional()?;
     match stored {
         None => Ok(None),
         Some((h, _)) if h != k.hash => Err(ApiError::new(ErrorCode::IdempotencyKeyReused)),
-        Some((_, json)) => Ok(Some(serde_json::from_str(&json).map_err(ApiError::internal)?)),
+        Some((_, json)) => Ok(Some(
+            serde_json::from_str(&json).map_err(ApiError::internal)?,
+        )),
     }
 }
 
-pub fn store(conn: &mut AnyConnection, user_id: i64, k: &Key, view: &ContractView) -> Result<(), ApiError> {
+pub fn store(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    k: &Key,
+    view: &ContractView,
+) -> Result<(), ApiError> {
     let json = serde_json::to_string(view).map_err(ApiError::internal)?;
     diesel::insert_into(idempotency_keys::table)
         .values((

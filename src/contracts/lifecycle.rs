@@ -12,8 +12,8 @@ use crate::audit::{self, Change, snapshot};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::contracts::model::{
-    self, AmendmentRow, Consent, ContractRow, ContractView, MAX_CONTRACT_FEN, Registry,
-    RegistrationStatus, Side,
+    self, AmendmentRow, Consent, ContractRow, ContractView, MAX_CONTRACT_FEN, RegistrationStatus,
+    Registry, Side,
 };
 use crate::contracts::{registry, rollups};
 use crate::db::AnyConnection;
@@ -63,7 +63,9 @@ fn link_deal(conn: &mut AnyConnection, req: &mut NewContract) -> Result<Option<i
     }
     let same = |given: Option<i64>, own: i64| given.is_none_or(|g| g == own);
     if !same(req.achievement_id, deal.achievement_id) || !same(req.demand_id, deal.demand_id) {
-        return Err(not_linkable("`achievement_id` and `demand_id` must be the deal's own."));
+        return Err(not_linkable(
+            "`achievement_id` and `demand_id` must be the deal's own.",
+        ));
     }
     if !same(req.broker_id, deal.broker_id) {
         return Err(not_linkable("`broker_id` must be the deal's broker."));
@@ -85,7 +87,11 @@ fn linked_listing(
     if owner != org {
         return Err(not_linkable(&format!(
             "The {table} must be the {} org's own.",
-            if table == "achievement" { "seller" } else { "buyer" }
+            if table == "achievement" {
+                "seller"
+            } else {
+                "buyer"
+            }
         )));
     }
     if status != Status::Published.as_str() {
@@ -105,7 +111,12 @@ fn link_listings(
     if let Some(id) = req.achievement_id {
         let found = achievements::table
             .find(id)
-            .select((achievements::org_id, achievements::status, achievements::chain, achievements::field))
+            .select((
+                achievements::org_id,
+                achievements::status,
+                achievements::chain,
+                achievements::field,
+            ))
             .first(conn)
             .optional()?;
         derived = Some(linked_listing("achievement", found, seller)?);
@@ -113,7 +124,12 @@ fn link_listings(
     if let Some(id) = req.demand_id {
         let found = demands::table
             .find(id)
-            .select((demands::org_id, demands::status, demands::chain, demands::field))
+            .select((
+                demands::org_id,
+                demands::status,
+                demands::chain,
+                demands::field,
+            ))
             .first(conn)
             .optional()?;
         let d = linked_listing("demand", found, buyer)?;
@@ -148,7 +164,9 @@ fn check_broker(
     }
     if user.role == Role::Broker {
         if req.broker_id.is_some_and(|b| b != user.id) {
-            return Err(not_linkable("A broker records contracts it brokered itself."));
+            return Err(not_linkable(
+                "A broker records contracts it brokered itself.",
+            ));
         }
         req.broker_id = Some(user.id);
         return Ok(());
@@ -167,7 +185,8 @@ fn check_broker(
 }
 
 fn party_orgs(conn: &mut AnyConnection, req: &NewContract) -> Result<(OrgRow, OrgRow), ApiError> {
-    let seller = find_org(conn, req.seller_org_id)?.ok_or_else(|| reference("No such seller org."))?;
+    let seller =
+        find_org(conn, req.seller_org_id)?.ok_or_else(|| reference("No such seller org."))?;
     let buyer = find_org(conn, req.buyer_org_id)?.ok_or_else(|| reference("No such buyer org."))?;
     Ok((seller, buyer))
 }
@@ -208,8 +227,10 @@ pub fn record(
                 contracts::sub_kind.eq(&req.sub_kind),
                 contracts::seller_org_id.eq(seller.id),
                 contracts::buyer_org_id.eq(buyer.id),
-                contracts::seller_region.eq(req.seller_region.clone().unwrap_or(seller.region.clone())),
-                contracts::buyer_region.eq(req.buyer_region.clone().unwrap_or(buyer.region.clone())),
+                contracts::seller_region
+                    .eq(req.seller_region.clone().unwrap_or(seller.region.clone())),
+                contracts::buyer_region
+                    .eq(req.buyer_region.clone().unwrap_or(buyer.region.clone())),
                 contracts::seller_kind.eq(&seller.kind),
                 contracts::deal_id.eq(req.deal_id),
                 contracts::achievement_id.eq(req.achievement_id),
@@ -246,7 +267,11 @@ pub fn record(
 }
 
 /// The contract for a write, locked; 404 for those who may not see it.
-fn visible_locked(conn: &mut AnyConnection, user: &CurrentUser, id: i64) -> Result<ContractRow, ApiError> {
+fn visible_locked(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<ContractRow, ApiError> {
     let row = model::find_locked(conn, id)?.ok_or_else(|| ApiError::not_found("Contract"))?;
     if !policy::sees_contract(user, row.seller_org_id, row.buyer_org_id, row.broker_id) {
         return Err(ApiError::not_found("Contract"));
@@ -255,7 +280,11 @@ fn visible_locked(conn: &mut AnyConnection, user: &CurrentUser, id: i64) -> Resu
 }
 
 /// The side the user confirms for: the party org it belongs to, which must be awaited.
-fn confirming_side(user: &CurrentUser, row: &ContractRow, consent: Consent) -> Result<Side, ApiError> {
+fn confirming_side(
+    user: &CurrentUser,
+    row: &ContractRow,
+    consent: Consent,
+) -> Result<Side, ApiError> {
     let side = row.side_of(user.org_id);
     let party_org = side.map(|s| row.party(s)).unwrap_or(-1);
     policy::authorize(user, Action::ConfirmContract { party_org })?;
@@ -266,15 +295,18 @@ fn confirming_side(user: &CurrentUser, row: &ContractRow, consent: Consent) -> R
     Ok(side)
 }
 
-/// Re-reads the contract, stores what statistics count now, and moves the rollups from
-/// what it counted before to that: exactly once, under the row lock.
-fn settle_stats(conn: &mut AnyConnection, id: i64) -> Result<ContractRow, ApiError> {
+/// Re-reads the contract after a step, stores what statistics count now, and moves the
+/// rollups from what it counted before the step (`before`, read under the row lock) to
+/// that: exactly once, including a move to another registration month.
+fn settle_stats(conn: &mut AnyConnection, before: &ContractRow) -> Result<ContractRow, ApiError> {
+    let id = before.id;
     let row = model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Contract"))?;
     let now_counted = row.counted_now()?;
-    if now_counted == row.counted_stored()? {
+    if now_counted == before.counted_stored()? && row.registered_on == before.registered_on {
         return Ok(row);
     }
-    rollups::count(conn, &row, -1)?;
+    let mut deltas = rollups::Deltas::default();
+    deltas.count(before, -1)?;
     diesel::update(contracts::table.find(id))
         .set((
             contracts::stat_status.eq(now_counted.status.as_str()),
@@ -283,7 +315,8 @@ fn settle_stats(conn: &mut AnyConnection, id: i64) -> Result<ContractRow, ApiErr
         ))
         .execute(conn)?;
     let row = model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Contract"))?;
-    rollups::count(conn, &row, 1)?;
+    deltas.count(&row, 1)?;
+    deltas.apply(conn)?;
     Ok(row)
 }
 
@@ -292,7 +325,13 @@ fn settle_stats(conn: &mut AnyConnection, id: i64) -> Result<ContractRow, ApiErr
 fn take_effect(conn: &mut AnyConnection, row: &ContractRow, actor: i64) -> Result<(), ApiError> {
     let at = now();
     if let Some(deal) = row.deal_id {
-        crate::deals::sign(conn, deal, actor, &format!("合同已经双方确认（合同 #{}）", row.id), at)?;
+        crate::deals::sign(
+            conn,
+            deal,
+            actor,
+            &format!("合同已经双方确认（合同 #{}）", row.id),
+            at,
+        )?;
     }
     if row.kind == "transfer"
         && let Some(a) = row.achievement_id
@@ -303,23 +342,40 @@ fn take_effect(conn: &mut AnyConnection, row: &ContractRow, actor: i64) -> Resul
 }
 
 /// The other party confirms; once both have, the contract counts and takes effect.
-pub fn confirm(conn: &mut AnyConnection, user: &CurrentUser, id: i64) -> Result<ContractRow, ApiError> {
+pub fn confirm(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<ContractRow, ApiError> {
     let row = visible_locked(conn, user, id)?;
     let consent = row.consent()?;
     let side = confirming_side(user, &row, consent)?;
-    let next = consent.confirmed_by(side).ok_or_else(|| ApiError::new(ErrorCode::ConsentSettled))?;
+    let next = consent
+        .confirmed_by(side)
+        .ok_or_else(|| ApiError::new(ErrorCode::ConsentSettled))?;
     let at = now();
     let target = contracts::table.find(id);
-    let state = (contracts::consent.eq(next.as_str()), contracts::updated_at.eq(at));
+    let state = (
+        contracts::consent.eq(next.as_str()),
+        contracts::updated_at.eq(at),
+    );
     match side {
         Side::Seller => diesel::update(target)
-            .set((state, contracts::seller_confirmed_by.eq(user.id), contracts::seller_confirmed_at.eq(at)))
+            .set((
+                state,
+                contracts::seller_confirmed_by.eq(user.id),
+                contracts::seller_confirmed_at.eq(at),
+            ))
             .execute(conn)?,
         Side::Buyer => diesel::update(target)
-            .set((state, contracts::buyer_confirmed_by.eq(user.id), contracts::buyer_confirmed_at.eq(at)))
+            .set((
+                state,
+                contracts::buyer_confirmed_by.eq(user.id),
+                contracts::buyer_confirmed_at.eq(at),
+            ))
             .execute(conn)?,
     };
-    let row = settle_stats(conn, id)?;
+    let row = settle_stats(conn, &row)?;
     if next == Consent::Confirmed {
         take_effect(conn, &row, user.id)?;
     }
@@ -345,7 +401,7 @@ pub fn decline(
             contracts::updated_at.eq(at),
         ))
         .execute(conn)?;
-    settle_stats(conn, id)
+    settle_stats(conn, &row)
 }
 
 /// A correction of the amounts.
@@ -362,10 +418,14 @@ fn amended_totals(row: &ContractRow, amount: i64, tech: i64) -> Result<(i64, i64
     let total = row.total_amount_fen.checked_add(amount);
     let total_tech = row.total_tech_amount_fen.checked_add(tech);
     match (total, total_tech) {
-        (Some(t), Some(tt)) if (0..=MAX_CONTRACT_FEN).contains(&t) && (0..=t).contains(&tt) => Ok((t, tt)),
+        (Some(t), Some(tt)) if (0..=MAX_CONTRACT_FEN).contains(&t) && (0..=t).contains(&tt) => {
+            Ok((t, tt))
+        }
         (Some(t), Some(tt)) => Err(ApiError::with_message(
             ErrorCode::InvalidAmendment,
-            format!("The totals would become {t} and {tt} fen; they must stay 0 ≤ tech ≤ total ≤ {MAX_CONTRACT_FEN}."),
+            format!(
+                "The totals would become {t} and {tt} fen; they must stay 0 ≤ tech ≤ total ≤ {MAX_CONTRACT_FEN}."
+            ),
         )),
         _ => Err(ApiError::new(ErrorCode::InvalidAmendment)),
     }
@@ -426,7 +486,8 @@ fn pending_amendment(
     contract: i64,
     id: i64,
 ) -> Result<(AmendmentRow, Consent), ApiError> {
-    let a = model::find_amendment(conn, contract, id)?.ok_or_else(|| ApiError::not_found("Amendment"))?;
+    let a = model::find_amendment(conn, contract, id)?
+        .ok_or_else(|| ApiError::not_found("Amendment"))?;
     let consent = a.consent()?;
     Ok((a, consent))
 }
@@ -443,24 +504,36 @@ pub fn confirm_amendment(
     let row = visible_locked(conn, user, id)?;
     let (a, consent) = pending_amendment(conn, id, amendment)?;
     let side = confirming_side(user, &row, consent)?;
-    let next = consent.confirmed_by(side).ok_or_else(|| ApiError::new(ErrorCode::ConsentSettled))?;
+    let next = consent
+        .confirmed_by(side)
+        .ok_or_else(|| ApiError::new(ErrorCode::ConsentSettled))?;
     let at = now();
     let target = contract_amendments::table.find(amendment);
     let state = contract_amendments::consent.eq(next.as_str());
     match side {
         Side::Seller => diesel::update(target)
-            .set((state, contract_amendments::seller_confirmed_by.eq(user.id), contract_amendments::seller_confirmed_at.eq(at)))
+            .set((
+                state,
+                contract_amendments::seller_confirmed_by.eq(user.id),
+                contract_amendments::seller_confirmed_at.eq(at),
+            ))
             .execute(conn)?,
         Side::Buyer => diesel::update(target)
-            .set((state, contract_amendments::buyer_confirmed_by.eq(user.id), contract_amendments::buyer_confirmed_at.eq(at)))
+            .set((
+                state,
+                contract_amendments::buyer_confirmed_by.eq(user.id),
+                contract_amendments::buyer_confirmed_at.eq(at),
+            ))
             .execute(conn)?,
     };
     if next == Consent::Confirmed {
         apply_amendment(conn, &row, &a, at)?;
     } else {
-        diesel::update(contracts::table.find(id)).set(contracts::updated_at.eq(at)).execute(conn)?;
+        diesel::update(contracts::table.find(id))
+            .set(contracts::updated_at.eq(at))
+            .execute(conn)?;
     }
-    settle_stats(conn, id)
+    settle_stats(conn, &row)
 }
 
 fn apply_amendment(
@@ -505,8 +578,10 @@ pub fn decline_amendment(
             contract_amendments::decline_reason.eq(reason),
         ))
         .execute(conn)?;
-    diesel::update(contracts::table.find(id)).set(contracts::updated_at.eq(at)).execute(conn)?;
-    settle_stats(conn, id)
+    diesel::update(contracts::table.find(id))
+        .set(contracts::updated_at.eq(at))
+        .execute(conn)?;
+    settle_stats(conn, &row)
 }
 
 /// The seller's side (or the contract's broker) applies for registration of a confirmed
@@ -532,7 +607,10 @@ pub fn request_registration(
         return Err(ApiError::new(ErrorCode::OutsideJurisdiction));
     }
     let status = row.registration()?;
-    if !matches!(status, RegistrationStatus::NotSubmitted | RegistrationStatus::NotRegistered) {
+    if !matches!(
+        status,
+        RegistrationStatus::NotSubmitted | RegistrationStatus::NotRegistered
+    ) {
         return Err(ApiError::with_message(
             ErrorCode::InvalidTransition,
             format!("Registration is {} already.", status.as_str()),
@@ -547,7 +625,7 @@ pub fn request_registration(
             contracts::updated_at.eq(at),
         ))
         .execute(conn)?;
-    settle_stats(conn, id)
+    settle_stats(conn, &row)
 }
 
 /// The registry's decision on a submitted contract.
@@ -573,7 +651,10 @@ pub fn decide_registration(
     if status != RegistrationStatus::Submitted {
         return Err(ApiError::with_message(
             ErrorCode::InvalidTransition,
-            format!("Only a submitted contract can be decided; this one is {}.", status.as_str()),
+            format!(
+                "Only a submitted contract can be decided; this one is {}.",
+                status.as_str()
+            ),
         ));
     }
     if d.on < row.signed_on {
@@ -587,7 +668,7 @@ pub fn decide_registration(
     } else {
         refuse(conn, user, &row, d)?;
     }
-    settle_stats(conn, id)
+    settle_stats(conn, &row)
 }
 
 fn register(
@@ -621,7 +702,12 @@ fn register(
 }
 
 /// A refusal needs a comment; the contract then counts as confirmed, unregistered.
-fn refuse(conn: &mut AnyConnection, user: &CurrentUser, row: &ContractRow, d: &Decision) -> Result<(), ApiError> {
+fn refuse(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    row: &ContractRow,
+    d: &Decision,
+) -> Result<(), ApiError> {
     if d.comment.is_none() {
         return Err(ApiError::with_message(
             ErrorCode::CommentRequired,

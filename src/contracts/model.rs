@@ -225,18 +225,20 @@ impl ContractRow {
                 tech_amount_fen: 0,
             });
         }
-        Ok(match (self.verified_amount_fen, self.verified_tech_amount_fen) {
-            (Some(amount), Some(tech)) => Counted {
-                status: StatStatus::Registered,
-                amount_fen: amount,
-                tech_amount_fen: tech,
+        Ok(
+            match (self.verified_amount_fen, self.verified_tech_amount_fen) {
+                (Some(amount), Some(tech)) => Counted {
+                    status: StatStatus::Registered,
+                    amount_fen: amount,
+                    tech_amount_fen: tech,
+                },
+                _ => Counted {
+                    status: StatStatus::Confirmed,
+                    amount_fen: self.total_amount_fen,
+                    tech_amount_fen: self.total_tech_amount_fen,
+                },
             },
-            _ => Counted {
-                status: StatStatus::Confirmed,
-                amount_fen: self.total_amount_fen,
-                tech_amount_fen: self.total_tech_amount_fen,
-            },
-        })
+        )
     }
 
     /// What statistics count as stored with the row (and in the rollups).
@@ -471,7 +473,9 @@ impl Registry {
     }
 
     pub fn covers(&self, region: &str) -> bool {
-        self.jurisdiction.iter().any(|p| region.starts_with(p.as_str()))
+        self.jurisdiction
+            .iter()
+            .any(|p| region.starts_with(p.as_str()))
     }
 
     pub fn jurisdiction_of(&self, seller_region: &str, buyer_region: &str) -> Jurisdiction {
@@ -518,7 +522,11 @@ pub fn views(
         .collect()
 }
 
-fn view_of(r: ContractRow, reg: &Registry, amendments: Vec<AmendmentView>) -> QueryResult<ContractView> {
+fn view_of(
+    r: ContractRow,
+    reg: &Registry,
+    amendments: Vec<AmendmentView>,
+) -> QueryResult<ContractView> {
     let counted = r.counted_stored()?;
     Ok(ContractView {
         consent: r.consent()?,
@@ -568,10 +576,7 @@ fn view_of(r: ContractRow, reg: &Registry, amendments: Vec<AmendmentView>) -> Qu
 
 /// The achievements among `ids` that converted: a transfer (including 作价投资, equity)
 /// or licensing contract for them was confirmed by both parties.
-pub fn converted_achievements(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-) -> QueryResult<HashSet<i64>> {
+pub fn converted_achievements(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashSet<i64>> {
     let rows: Vec<Option<i64>> = contracts::table
         .filter(contracts::achievement_id.eq_any(ids))
         .filter(contracts::consent.eq(Consent::Confirmed.as_str()))
@@ -655,11 +660,21 @@ fn consent_filtered(mut b: Boxed<'_>, consent: Option<ConsentFilter>) -> Boxed<'
         None => {}
         Some(ConsentFilter::Is(c)) => b = b.filter(contracts::consent.eq(c.as_str())),
         Some(ConsentFilter::AwaitingOrg(org)) => {
-            let seller = [Consent::AwaitingSeller.as_str(), Consent::AwaitingBoth.as_str()];
-            let buyer = [Consent::AwaitingBuyer.as_str(), Consent::AwaitingBoth.as_str()];
+            let seller = [
+                Consent::AwaitingSeller.as_str(),
+                Consent::AwaitingBoth.as_str(),
+            ];
+            let buyer = [
+                Consent::AwaitingBuyer.as_str(),
+                Consent::AwaitingBoth.as_str(),
+            ];
             b = b.filter(
-                (contracts::seller_org_id.eq(org).and(contracts::consent.eq_any(seller)))
-                    .or(contracts::buyer_org_id.eq(org).and(contracts::consent.eq_any(buyer))),
+                (contracts::seller_org_id
+                    .eq(org)
+                    .and(contracts::consent.eq_any(seller)))
+                .or(contracts::buyer_org_id
+                    .eq(org)
+                    .and(contracts::consent.eq_any(buyer))),
             )
         }
     }

@@ -22,14 +22,18 @@ const UPSERT: &str = "INSERT INTO registry_sequences (year, point, last_seq) VAL
 /// The next registration number of `year` at registry point `point`.
 pub fn next_number(conn: &mut AnyConnection, year: i32, point: &str) -> QueryResult<String> {
     let seq = match conn {
-        AnyConnection::Postgresql(pg) => diesel::sql_query(UPSERT.replace("{y}", "$1").replace("{p}", "$2"))
-            .bind::<Integer, _>(year)
-            .bind::<Text, _>(point)
-            .get_result::<Seq>(pg)?,
-        AnyConnection::Sqlite(sq) => diesel::sql_query(UPSERT.replace("{y}", "?").replace("{p}", "?"))
-            .bind::<Integer, _>(year)
-            .bind::<Text, _>(point)
-            .get_result::<Seq>(sq)?,
+        AnyConnection::Postgresql(pg) => {
+            diesel::sql_query(UPSERT.replace("{y}", "$1").replace("{p}", "$2"))
+                .bind::<Integer, _>(year)
+                .bind::<Text, _>(point)
+                .get_result::<Seq>(pg)?
+        }
+        AnyConnection::Sqlite(sq) => {
+            diesel::sql_query(UPSERT.replace("{y}", "?").replace("{p}", "?"))
+                .bind::<Integer, _>(year)
+                .bind::<Text, _>(point)
+                .get_result::<Seq>(sq)?
+        }
     };
     Ok(format_number(year, point, seq.last_seq))
 }

@@ -33,49 +33,80 @@ const UPSERT_TAIL: &str = " ON CONFLICT (basis, dim, status, month, value) DO UP
      amount_fen = turnover_rollups.amount_fen + excluded.amount_fen, \
      tech_amount_fen = turnover_rollups.tech_amount_fen + excluded.tech_amount_fen";
 
-/// Adds (`sign` 1) or removes (`sign` -1) what statistics count for a contract, as stored
-/// with its row, to the total and every dimension: under the signing month, and under the
-/// registration month when it counts as registered.
-pub fn count(conn: &mut AnyConnection, c: &ContractRow, sign: i64) -> QueryResult<()> {
-    let counted = c.counted_stored()?;
-    if counted.status == StatStatus::NotCounted {
-        return Ok(());
-    }
-    let sums = (sign, sign * counted.amount_fen, sign * counted.tech_amount_fen);
-    let status = counted.status.as_str();
-    add(conn, c, "signed", c.signed_on, status, sums)?;
-    if let (StatStatus::Registered, Some(on)) = (counted.status, c.registered_on) {
-        add(conn, c, "registered", on, status, sums)?;
-    }
-    Ok(())
-}
+/// Changes to rollup rows, keyed by (basis, month, status, dim, value), applied in key
+/// order so that concurrent transactions on PostgreSQL take row locks in the same order
+/// and never deadlock.
+#[derive(Debug, Default)]
+pub struct Deltas(
+    std::collections::BTreeMap<(String, String, String, String, String), (i64, i64, i64)>,
+);
 
-fn add(
-    conn: &mut AnyConnection,
-    c: &ContractRow,
-    basis: &str,
-    date: NaiveDate,
-    status: &str,
-    sums: (i64, i64, i64),
-) -> QueryResult<()> {
-    let m = month(date);
-    let seller_org = c.seller_org_id.to_string();
-    let broker = c.broker_id.map(|b| b.to_string()).unwrap_or_default();
-    let values = [
-        ("", ""),
-        ("seller_region", c.seller_region.as_str()),
-        ("buyer_region", c.buyer_region.as_str()),
-        ("chain", c.chain.as_str()),
-        ("field", c.field.as_str()),
-        ("kind", c.kind.as_str()),
-        ("seller_kind", c.seller_kind.as_str()),
-        ("seller_org", seller_org.as_str()),
-        ("broker", broker.as_str()),
-    ];
-    for (dim, value) in values {
-        add_raw(conn, basis, &m, status, dim, value, sums)?;
+impl Deltas {
+    /// Adds (`sign` 1) or removes (`sign` -1) what statistics count for a contract, as
+    /// stored with its row, to the total and every dimension: under the signing month, and
+    /// under the registration month when it counts as registered.
+    pub fn count(&mut self, c: &ContractRow, sign: i64) -> QueryResult<()> {
+        let counted = c.counted_stored()?;
+        if counted.status == StatStatus::NotCounted {
+            return Ok(());
+        }
+        let sums = (
+            sign,
+            sign * counted.amount_fen,
+            sign * counted.tech_amount_fen,
+        );
+        let status = counted.status.as_str();
+        self.add(c, "signed", c.signed_on, status, sums);
+        if let (StatStatus::Registered, Some(on)) = (counted.status, c.registered_on) {
+            self.add(c, "registered", on, status, sums);
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn add(
+        &mut self,
+        c: &ContractRow,
+        basis: &str,
+        date: NaiveDate,
+        status: &str,
+        sums: (i64, i64, i64),
+    ) {
+        let m = month(date);
+        let seller_org = c.seller_org_id.to_string();
+        let broker = c.broker_id.map(|b| b.to_string()).unwrap_or_default();
+        let values = [
+            ("", ""),
+            ("seller_region", c.seller_region.as_str()),
+            ("buyer_region", c.buyer_region.as_str()),
+            ("chain", c.chain.as_str()),
+            ("field", c.field.as_str()),
+            ("kind", c.kind.as_str()),
+            ("seller_kind", c.seller_kind.as_str()),
+            ("seller_org", seller_org.as_str()),
+            ("broker", broker.as_str()),
+        ];
+        for (dim, value) in values {
+            let key = (
+                basis.to_owned(),
+                m.clone(),
+                status.to_owned(),
+                dim.to_owned(),
+                value.to_owned(),
+            );
+            let e = self.0.entry(key).or_default();
+            *e = (e.0 + sums.0, e.1 + sums.1, e.2 + sums.2);
+        }
+    }
+
+    /// Writes the changes, in key order, skipping those that cancel out.
+    pub fn apply(self, conn: &mut AnyConnection) -> QueryResult<()> {
+        for ((basis, month, status, dim, value), sums) in self.0 {
+            if sums != (0, 0, 0) {
+                add_raw(conn, &basis, &month, &status, &dim, &value, sums)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Adds to one rollup row, creating it if needed.

@@ -64,8 +64,7 @@ impl Store for DemandStore {
         let (row, org_name) =
             model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Demand"))?;
         let owner_view = policy::sees_every_status(viewer, row.org_id);
-        let restricted =
-            policy::sees_restricted_fields(viewer, row.org_id);
+        let restricted = policy::sees_restricted_fields(viewer, row.org_id);
         let contact = row.contact.clone();
         let comment = row.review_comment.clone();
         let progress = match row.challenge_bounty_fen {

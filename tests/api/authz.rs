@@ -601,8 +601,12 @@ async fn build(app: &TestApp, w: &World, fx: Fx, who: Who) -> Ids {
 async fn contract(app: &TestApp, w: &World, fx: Fx) -> Ids {
     let ids = deal(app, w).await;
     let r = ok(
-        app.post("/api/v1/contracts", Some(&w.broker), &contract_body(w, &ids))
-            .await,
+        app.post(
+            "/api/v1/contracts",
+            Some(&w.broker),
+            &contract_body(w, &ids),
+        )
+        .await,
         "contract",
     )
     .await;
@@ -617,11 +621,26 @@ async fn contract(app: &TestApp, w: &World, fx: Fx) -> Ids {
     app.confirm_contract(id, &[&w.uni, &w.ent]).await;
     let c = format!("/api/v1/contracts/{id}");
     if fx == Fx::ContractSubmitted {
-        ok(app.post(&format!("{c}/registration-request"), Some(&w.uni), &json!({})).await, "request").await;
+        ok(
+            app.post(
+                &format!("{c}/registration-request"),
+                Some(&w.uni),
+                &json!({}),
+            )
+            .await,
+            "request",
+        )
+        .await;
     }
     if fx == Fx::Amendment {
-        let body = json!({"amount_delta_fen": 100, "tech_amount_delta_fen": 0, "reason": "补充协议"});
-        let r = ok(app.post(&format!("{c}/amendments"), Some(&w.broker), &body).await, "amendment").await;
+        let body =
+            json!({"amount_delta_fen": 100, "tech_amount_delta_fen": 0, "reason": "补充协议"});
+        let r = ok(
+            app.post(&format!("{c}/amendments"), Some(&w.broker), &body)
+                .await,
+            "amendment",
+        )
+        .await;
         out.amendment_id = r.body["amendments"][0]["id"].as_i64();
     }
     out
@@ -841,7 +860,8 @@ async fn a_contract_links_only_the_parties_deals_and_listings() {
     b["sub_kind"] = json!("patent");
     let r = app.post("/api/v1/contracts", Some(&w.uni), &b).await;
     assert_eq!(r.status, 201, "{}", r.text);
-    app.confirm_contract(r.body["id"].as_i64().unwrap(), &[&w.ent]).await;
+    app.confirm_contract(r.body["id"].as_i64().unwrap(), &[&w.ent])
+        .await;
     let a = app
         .get(&format!("/api/v1/achievements/{achievement}"), Some(&w.uni))
         .await;

@@ -109,7 +109,9 @@ async fn a_party_records_a_contract_that_awaits_the_other_party() {
         .await;
     let statistician = app.token("tj@qcy.example.cn").await;
     for token in [&p.uni, &p.ent, &p.admin, &statistician] {
-        let r = app.get(&format!("/api/v1/contracts/{id}"), Some(token)).await;
+        let r = app
+            .get(&format!("/api/v1/contracts/{id}"), Some(token))
+            .await;
         assert_eq!(r.status, 200);
     }
     app.get(&format!("/api/v1/contracts/{id}"), Some(&p.outsider))
@@ -186,9 +188,13 @@ async fn confirmation_and_decline_are_the_other_partys_and_final() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["consent"], "declined");
     assert_eq!(r.body["declined"]["reason"], "金额与约定不符");
-    app.post(&format!("/api/v1/contracts/{other}/confirm"), Some(&p.uni), &json!({}))
-        .await
-        .assert_error(409, "consent_settled");
+    app.post(
+        &format!("/api/v1/contracts/{other}/confirm"),
+        Some(&p.uni),
+        &json!({}),
+    )
+    .await
+    .assert_error(409, "consent_settled");
     let total = turnover(&app, &p.admin, "include_unregistered=true").await;
     assert_eq!(total["contracts"], 1, "the confirmed one only");
     assert_eq!(total["amount_fen"], 1_200_000_000i64);
@@ -242,7 +248,9 @@ async fn a_stranger_contract_changes_nothing_until_the_seller_confirms() {
     let r = create(&app, &p.ent, &b, None).await;
     assert_eq!(r.body["consent"], "awaiting_seller", "{}", r.text);
     let id = id_of(&r);
-    let a = app.get(&format!("/api/v1/achievements/{achievement}"), None).await;
+    let a = app
+        .get(&format!("/api/v1/achievements/{achievement}"), None)
+        .await;
     assert_eq!(a.status, 200, "still on the market: {}", a.text);
     assert_eq!(a.body["status"], "published");
     let pool = app.get("/api/v1/pool/2026", None).await;
@@ -274,7 +282,14 @@ async fn links_must_be_the_parties_own_and_on_the_market() {
     let p = parties(&app).await;
     let achievement = published(&app, "achievements", &p.uni, &p.admin, &achievement_body()).await;
     let (other_uni, _) = member(&app, Account::university(), true, &p.admin).await;
-    let foreign = published(&app, "achievements", &other_uni, &p.admin, &achievement_body()).await;
+    let foreign = published(
+        &app,
+        "achievements",
+        &other_uni,
+        &p.admin,
+        &achievement_body(),
+    )
+    .await;
     let draft = app
         .post("/api/v1/achievements", Some(&p.uni), &achievement_body())
         .await
@@ -293,7 +308,11 @@ async fn links_must_be_the_parties_own_and_on_the_market() {
     b["achievement_id"] = json!(achievement);
     b.as_object_mut().unwrap().remove("chain");
     let r = create(&app, &p.ent, &b, None).await;
-    assert_eq!(r.body["chain"], "machine_tools", "from the achievement: {}", r.text);
+    assert_eq!(
+        r.body["chain"], "machine_tools",
+        "from the achievement: {}",
+        r.text
+    );
 }
 
 #[actix_rt::test]
@@ -307,8 +326,18 @@ async fn contract_fields_are_validated() {
         ("amount_fen", json!(1.5), 400, "invalid_request_body"),
         ("amount_fen", json!("100"), 400, "invalid_request_body"),
         ("amount_fen", json!(-1), 422, "invalid_amounts"),
-        ("amount_fen", json!(10_000_000_000_001i64), 422, "invalid_amounts"),
-        ("tech_amount_fen", json!(1_300_000_000i64), 422, "invalid_amounts"),
+        (
+            "amount_fen",
+            json!(10_000_000_000_001i64),
+            422,
+            "invalid_amounts",
+        ),
+        (
+            "tech_amount_fen",
+            json!(1_300_000_000i64),
+            422,
+            "invalid_amounts",
+        ),
         ("tech_amount_fen", json!(-5), 422, "invalid_amounts"),
         ("buyer_org_id", json!(null), 400, "invalid_request_body"),
         ("signed_on", json!("2099-01-01"), 422, "invalid_signed_on"),
@@ -449,15 +478,23 @@ async fn a_brokers_contract_awaits_both_and_signs_its_deal_once_confirmed() {
     let id = id_of(&r);
     let path = format!("/api/v1/deals/{deal_id}");
     let tok = broker.clone();
-    assert_eq!(app.get(&path, Some(&tok)).await.body["stage"], "recommended");
+    assert_eq!(
+        app.get(&path, Some(&tok)).await.body["stage"],
+        "recommended"
+    );
     let after_one = app.confirm_contract(id, &[&p.uni]).await;
     assert_eq!(after_one["consent"], "awaiting_buyer");
-    assert_eq!(app.get(&path, Some(&tok)).await.body["stage"], "recommended");
+    assert_eq!(
+        app.get(&path, Some(&tok)).await.body["stage"],
+        "recommended"
+    );
     app.confirm_contract(id, &[&p.ent]).await;
     let d = app.get(&path, Some(&tok)).await;
     assert_eq!(d.body["stage"], "signed");
     // A licence converts the achievement without taking it off the market.
-    let a = app.get(&format!("/api/v1/achievements/{achievement}"), None).await;
+    let a = app
+        .get(&format!("/api/v1/achievements/{achievement}"), None)
+        .await;
     assert_eq!(a.body["status"], "published");
     // A closed deal cannot carry another contract.
     let r = create(&app, &broker, &b, None).await;
@@ -468,21 +505,31 @@ async fn a_brokers_contract_awaits_both_and_signs_its_deal_once_confirmed() {
 async fn registration_is_applied_for_by_the_seller_and_numbered_by_the_registry() {
     let app = spawn_app().await;
     let p = parties(&app).await;
-    let c = app.confirmed_contract(&p.ent, &body(&p), &p.uni, &p.ent).await;
+    let c = app
+        .confirmed_contract(&p.ent, &body(&p), &p.uni, &p.ent)
+        .await;
     let id = c["id"].as_i64().unwrap();
     let request = format!("/api/v1/contracts/{id}/registration-request");
     let decide = format!("/api/v1/contracts/{id}/registration");
     app.post(&request, Some(&p.ent), &json!({}))
         .await
         .assert_error(403, "forbidden");
-    app.post(&decide, Some(&p.admin), &json!({"status": "registered", "verified_tech_amount_fen": 1}))
-        .await
-        .assert_error(409, "invalid_transition");
+    app.post(
+        &decide,
+        Some(&p.admin),
+        &json!({"status": "registered", "verified_tech_amount_fen": 1}),
+    )
+    .await
+    .assert_error(409, "invalid_transition");
     // Unconfirmed contracts are not registered.
     let pending = id_of(&create(&app, &p.ent, &body(&p), None).await);
-    app.post(&format!("/api/v1/contracts/{pending}/registration-request"), Some(&p.uni), &json!({}))
-        .await
-        .assert_error(422, "not_confirmed");
+    app.post(
+        &format!("/api/v1/contracts/{pending}/registration-request"),
+        Some(&p.uni),
+        &json!({}),
+    )
+    .await
+    .assert_error(422, "not_confirmed");
     let r = app.post(&request, Some(&p.uni), &json!({})).await;
     assert_eq!(r.body["registration_status"], "submitted", "{}", r.text);
     app.post(&request, Some(&p.uni), &json!({}))
@@ -495,9 +542,13 @@ async fn registration_is_applied_for_by_the_seller_and_numbered_by_the_registry(
         .await
         .assert_error(400, "invalid_request_body");
     for verified in [json!(null), json!(1_000_000_001i64), json!(-1)] {
-        app.post(&decide, Some(&p.admin), &json!({"status": "registered", "verified_tech_amount_fen": verified}))
-            .await
-            .assert_error(422, "invalid_verified_amount");
+        app.post(
+            &decide,
+            Some(&p.admin),
+            &json!({"status": "registered", "verified_tech_amount_fen": verified}),
+        )
+        .await
+        .assert_error(422, "invalid_verified_amount");
     }
     // The registry verifies a lower technology amount (equipment is not technology).
     let r = app
@@ -516,23 +567,60 @@ async fn registration_is_applied_for_by_the_seller_and_numbered_by_the_registry(
     let total = turnover(&app, &p.admin, "").await;
     assert_eq!(total["contracts"], 1);
     assert_eq!(total["amount_fen"], 1_200_000_000i64);
-    assert_eq!(total["tech_amount_fen"], 800_000_000i64, "the verified figure");
-    let by_quarter = turnover(&app, &p.admin, "group_by=quarter&from=2026-01-01&to=2026-12-31").await;
-    assert_eq!(by_quarter["tech_amount_fen"], 800_000_000i64, "rollups agree");
-    app.post(&decide, Some(&p.admin), &json!({"status": "not_registered", "comment": "x"}))
-        .await
-        .assert_error(409, "invalid_transition");
+    assert_eq!(
+        total["tech_amount_fen"], 800_000_000i64,
+        "the verified figure"
+    );
+    let by_quarter = turnover(
+        &app,
+        &p.admin,
+        "group_by=quarter&from=2026-01-01&to=2026-12-31",
+    )
+    .await;
+    assert_eq!(
+        by_quarter["tech_amount_fen"], 800_000_000i64,
+        "rollups agree"
+    );
+    app.post(
+        &decide,
+        Some(&p.admin),
+        &json!({"status": "not_registered", "comment": "x"}),
+    )
+    .await
+    .assert_error(409, "invalid_transition");
     // A refusal needs a comment for the parties.
-    app.post(&format!("/api/v1/contracts/{pending}/confirm"), Some(&p.uni), &json!({})).await;
-    app.post(&format!("/api/v1/contracts/{pending}/registration-request"), Some(&p.uni), &json!({})).await;
+    app.post(
+        &format!("/api/v1/contracts/{pending}/confirm"),
+        Some(&p.uni),
+        &json!({}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/contracts/{pending}/registration-request"),
+        Some(&p.uni),
+        &json!({}),
+    )
+    .await;
     let refuse = format!("/api/v1/contracts/{pending}/registration");
-    app.post(&refuse, Some(&p.admin), &json!({"status": "not_registered"}))
-        .await
-        .assert_error(400, "comment_required");
+    app.post(
+        &refuse,
+        Some(&p.admin),
+        &json!({"status": "not_registered"}),
+    )
+    .await
+    .assert_error(400, "comment_required");
     let r = app
-        .post(&refuse, Some(&p.admin), &json!({"status": "not_registered", "comment": "属于设备采购，不属于技术合同"}))
+        .post(
+            &refuse,
+            Some(&p.admin),
+            &json!({"status": "not_registered", "comment": "属于设备采购，不属于技术合同"}),
+        )
         .await;
-    assert_eq!(r.body["registration_status"], "not_registered", "{}", r.text);
+    assert_eq!(
+        r.body["registration_status"], "not_registered",
+        "{}",
+        r.text
+    );
     assert_eq!(r.body["registration_no"], Value::Null);
 }
 
@@ -552,11 +640,23 @@ async fn sellers_outside_the_jurisdiction_are_absorbed_not_registered_here() {
     let c = app.confirmed_contract(&p.ent, &b, &outer, &p.ent).await;
     assert_eq!(c["jurisdiction"], "absorbed");
     let id = c["id"].as_i64().unwrap();
-    app.post(&format!("/api/v1/contracts/{id}/registration-request"), Some(&outer), &json!({}))
-        .await
-        .assert_error(422, "outside_jurisdiction");
-    let total = turnover(&app, &p.admin, "include_unregistered=true&group_by=buyer_region").await;
-    assert_eq!(total["contracts"], 1, "counted as absorbed by the buyer's region");
+    app.post(
+        &format!("/api/v1/contracts/{id}/registration-request"),
+        Some(&outer),
+        &json!({}),
+    )
+    .await
+    .assert_error(422, "outside_jurisdiction");
+    let total = turnover(
+        &app,
+        &p.admin,
+        "include_unregistered=true&group_by=buyer_region",
+    )
+    .await;
+    assert_eq!(
+        total["contracts"], 1,
+        "counted as absorbed by the buyer's region"
+    );
 }
 
 #[actix_rt::test]
@@ -565,10 +665,16 @@ async fn concurrent_registrations_get_consecutive_numbers() {
     let p = parties(&app).await;
     let mut ids = Vec::new();
     for _ in 0..4 {
-        let c = app.confirmed_contract(&p.ent, &body(&p), &p.uni, &p.ent).await;
+        let c = app
+            .confirmed_contract(&p.ent, &body(&p), &p.uni, &p.ent)
+            .await;
         let id = c["id"].as_i64().unwrap();
         let r = app
-            .post(&format!("/api/v1/contracts/{id}/registration-request"), Some(&p.uni), &json!({}))
+            .post(
+                &format!("/api/v1/contracts/{id}/registration-request"),
+                Some(&p.uni),
+                &json!({}),
+            )
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
         ids.push(id);
@@ -600,7 +706,12 @@ async fn concurrent_registrations_get_consecutive_numbers() {
     numbers.sort();
     assert_eq!(
         numbers,
-        ["2026610100000001", "2026610100000002", "2026610100000003", "2026610100000004"]
+        [
+            "2026610100000001",
+            "2026610100000002",
+            "2026610100000003",
+            "2026610100000004"
+        ]
     );
 }
 
@@ -610,30 +721,59 @@ async fn amendments_need_the_other_party_and_go_back_to_the_registry() {
     let p = parties(&app).await;
     let pending = id_of(&create(&app, &p.ent, &body(&p), None).await);
     let change = json!({"amount_delta_fen": -200_000_000i64, "tech_amount_delta_fen": -100_000_000i64, "reason": "合同变更：减少一项服务"});
-    app.post(&format!("/api/v1/contracts/{pending}/amendments"), Some(&p.ent), &change)
-        .await
-        .assert_error(422, "not_confirmed");
-    let c = app.confirmed_contract(&p.ent, &body(&p), &p.uni, &p.ent).await;
+    app.post(
+        &format!("/api/v1/contracts/{pending}/amendments"),
+        Some(&p.ent),
+        &change,
+    )
+    .await
+    .assert_error(422, "not_confirmed");
+    let c = app
+        .confirmed_contract(&p.ent, &body(&p), &p.uni, &p.ent)
+        .await;
     let id = c["id"].as_i64().unwrap();
-    let r = app.register_contract(id, &p.uni, &p.admin, Some(900_000_000), Some("2026-04-01")).await;
+    let r = app
+        .register_contract(id, &p.uni, &p.admin, Some(900_000_000), Some("2026-04-01"))
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let number = r.body["registration_no"].clone();
     let path = format!("/api/v1/contracts/{id}/amendments");
     let r = app.post(&path, Some(&p.uni), &change).await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(r.body["amount_fen"], 1_200_000_000i64, "nothing moves before consent");
+    assert_eq!(
+        r.body["amount_fen"], 1_200_000_000i64,
+        "nothing moves before consent"
+    );
     let amendment = r.body["amendments"][0]["id"].as_i64().unwrap();
     assert_eq!(r.body["amendments"][0]["consent"], "awaiting_buyer");
     for (bad, status, code) in [
-        (json!({"amount_delta_fen": -2_000_000_000i64, "tech_amount_delta_fen": 0, "reason": "x"}), 422, "invalid_amendment"),
-        (json!({"amount_delta_fen": -300_000_000i64, "tech_amount_delta_fen": 0, "reason": "x"}), 422, "invalid_amendment"),
-        (json!({"amount_delta_fen": 1, "tech_amount_delta_fen": 0, "reason": " "}), 400, "invalid_request_body"),
+        (
+            json!({"amount_delta_fen": -2_000_000_000i64, "tech_amount_delta_fen": 0, "reason": "x"}),
+            422,
+            "invalid_amendment",
+        ),
+        (
+            json!({"amount_delta_fen": -300_000_000i64, "tech_amount_delta_fen": 0, "reason": "x"}),
+            422,
+            "invalid_amendment",
+        ),
+        (
+            json!({"amount_delta_fen": 1, "tech_amount_delta_fen": 0, "reason": " "}),
+            400,
+            "invalid_request_body",
+        ),
     ] {
-        app.post(&path, Some(&p.uni), &bad).await.assert_error(status, code);
+        app.post(&path, Some(&p.uni), &bad)
+            .await
+            .assert_error(status, code);
     }
-    app.post(&path, Some(&p.outsider), &json!({"amount_delta_fen": 1, "tech_amount_delta_fen": 0, "reason": "x"}))
-        .await
-        .assert_error(404, "not_found");
+    app.post(
+        &path,
+        Some(&p.outsider),
+        &json!({"amount_delta_fen": 1, "tech_amount_delta_fen": 0, "reason": "x"}),
+    )
+    .await
+    .assert_error(404, "not_found");
     let confirm = format!("/api/v1/contracts/{id}/amendments/{amendment}/confirm");
     app.post(&confirm, Some(&p.uni), &json!({}))
         .await
@@ -641,12 +781,21 @@ async fn amendments_need_the_other_party_and_go_back_to_the_registry() {
     let r = app.post(&confirm, Some(&p.ent), &json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["amount_fen"], 1_000_000_000i64);
-    assert_eq!(r.body["signed_amount_fen"], 1_200_000_000i64, "the signed figure is kept");
-    assert_eq!(r.body["registration_status"], "submitted", "back to the registry");
+    assert_eq!(
+        r.body["signed_amount_fen"], 1_200_000_000i64,
+        "the signed figure is kept"
+    );
+    assert_eq!(
+        r.body["registration_status"], "submitted",
+        "back to the registry"
+    );
     assert_eq!(r.body["registration_no"], number, "the number stays");
     let total = turnover(&app, &p.admin, "").await;
     assert_eq!(
-        (total["amount_fen"].as_i64(), total["tech_amount_fen"].as_i64()),
+        (
+            total["amount_fen"].as_i64(),
+            total["tech_amount_fen"].as_i64()
+        ),
         (Some(1_200_000_000), Some(900_000_000)),
         "the last verified figures count meanwhile"
     );
@@ -660,7 +809,10 @@ async fn amendments_need_the_other_party_and_go_back_to_the_registry() {
     assert_eq!(r.body["registration_no"], number, "{}", r.text);
     let total = turnover(&app, &p.admin, "").await;
     assert_eq!(
-        (total["amount_fen"].as_i64(), total["tech_amount_fen"].as_i64()),
+        (
+            total["amount_fen"].as_i64(),
+            total["tech_amount_fen"].as_i64()
+        ),
         (Some(1_000_000_000), Some(850_000_000))
     );
     // A declined amendment changes nothing.
@@ -682,7 +834,9 @@ async fn amendments_need_the_other_party_and_go_back_to_the_registry() {
 async fn two_concurrent_amendments_both_count_once() {
     let app = spawn_app().await;
     let p = parties(&app).await;
-    let c = app.confirmed_contract(&p.ent, &body(&p), &p.uni, &p.ent).await;
+    let c = app
+        .confirmed_contract(&p.ent, &body(&p), &p.uni, &p.ent)
+        .await;
     let id = c["id"].as_i64().unwrap();
     let path = format!("/api/v1/contracts/{id}/amendments");
     let mut amendments = Vec::new();
@@ -691,24 +845,41 @@ async fn two_concurrent_amendments_both_count_once() {
             .post(&path, Some(&p.uni), &json!({"amount_delta_fen": delta, "tech_amount_delta_fen": delta, "reason": "补充协议"}))
             .await;
         assert_eq!(r.status, 201, "{}", r.text);
-        amendments.push(r.body["amendments"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap());
+        amendments.push(
+            r.body["amendments"].as_array().unwrap().last().unwrap()["id"]
+                .as_i64()
+                .unwrap(),
+        );
     }
     let confirm = |a: i64| {
         let app = &app;
         let ent = p.ent.clone();
         async move {
-            app.post(&format!("/api/v1/contracts/{id}/amendments/{a}/confirm"), Some(&ent), &json!({}))
-                .await
+            app.post(
+                &format!("/api/v1/contracts/{id}/amendments/{a}/confirm"),
+                Some(&ent),
+                &json!({}),
+            )
+            .await
         }
     };
     let (x, y) = futures_join(confirm(amendments[0]), confirm(amendments[1])).await;
     assert_eq!((x.status, y.status), (200, 200), "{} / {}", x.text, y.text);
-    let r = app.get(&format!("/api/v1/contracts/{id}"), Some(&p.admin)).await;
+    let r = app
+        .get(&format!("/api/v1/contracts/{id}"), Some(&p.admin))
+        .await;
     assert_eq!(r.body["amount_fen"], 1_200_120_000i64);
-    for q in ["include_unregistered=true", "include_unregistered=true&group_by=month", "include_unregistered=true&group_by=month&from=2026-03-02"] {
+    for q in [
+        "include_unregistered=true",
+        "include_unregistered=true&group_by=month",
+        "include_unregistered=true&group_by=month&from=2026-03-02",
+    ] {
         let total = turnover(&app, &p.admin, q).await;
         assert_eq!(total["contracts"], 1, "{q}");
-        assert_eq!(total["amount_fen"], 1_200_120_000i64, "{q}: rollups and scans agree");
+        assert_eq!(
+            total["amount_fen"], 1_200_120_000i64,
+            "{q}: rollups and scans agree"
+        );
         assert_eq!(total["tech_amount_fen"], 1_000_120_000i64, "{q}");
     }
 }
@@ -727,7 +898,12 @@ async fn sums_at_the_bound_stay_exact() {
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
     }
-    for q in ["", "group_by=month", "group_by=seller_org,chain", "date_basis=registered&group_by=year"] {
+    for q in [
+        "",
+        "group_by=month",
+        "group_by=seller_org,chain",
+        "date_basis=registered&group_by=year",
+    ] {
         let total = turnover(&app, &p.admin, q).await;
         assert_eq!(total["amount_fen"], 30_000_000_000_000i64, "{q}");
         assert_eq!(total["tech_amount_fen"], 30_000_000_000_000i64, "{q}");
@@ -753,10 +929,17 @@ async fn unverified_actors_act_as_nobody_until_verified() {
     app.sync_search().await;
     let (broker, broker_org) = member(&app, Account::broker(), false, &p.admin).await;
     let a = app
-        .get(&format!("/api/v1/achievements/{achievement}"), Some(&broker))
+        .get(
+            &format!("/api/v1/achievements/{achievement}"),
+            Some(&broker),
+        )
         .await;
     assert_eq!(a.status, 200);
-    assert!(a.body["details"].is_null() && a.body["contact"].is_null(), "{}", a.text);
+    assert!(
+        a.body["details"].is_null() && a.body["contact"].is_null(),
+        "{}",
+        a.text
+    );
     let open = json!({"demand_id": demand, "achievement_id": achievement});
     let r = app.post("/api/v1/deals", Some(&broker), &open).await;
     r.assert_error(403, "org_not_verified");
@@ -765,13 +948,23 @@ async fn unverified_actors_act_as_nobody_until_verified() {
         .await
         .assert_error(403, "org_not_verified");
     // Verification takes effect on the next request, with the same token.
-    app.post(&format!("/api/v1/orgs/{broker_org}/verify"), Some(&p.admin), &json!({}))
-        .await;
+    app.post(
+        &format!("/api/v1/orgs/{broker_org}/verify"),
+        Some(&p.admin),
+        &json!({}),
+    )
+    .await;
     let a = app
-        .get(&format!("/api/v1/achievements/{achievement}"), Some(&broker))
+        .get(
+            &format!("/api/v1/achievements/{achievement}"),
+            Some(&broker),
+        )
         .await;
     assert!(a.body["details"].is_string(), "{}", a.text);
-    assert_eq!(app.post("/api/v1/deals", Some(&broker), &open).await.status, 201);
+    assert_eq!(
+        app.post("/api/v1/deals", Some(&broker), &open).await.status,
+        201
+    );
 }
 
 #[actix_rt::test]
@@ -783,9 +976,11 @@ async fn a_disabled_account_is_refused_on_its_next_request() {
     assert_eq!(app.get("/api/v1/contracts", Some(&p.ent)).await.status, 200);
     app.db
         .write_blocking(|conn| {
-            Ok(diesel::update(users::table.filter(users::role.eq("enterprise")))
-                .set(users::is_active.eq(false))
-                .execute(conn)?)
+            Ok(
+                diesel::update(users::table.filter(users::role.eq("enterprise")))
+                    .set(users::is_active.eq(false))
+                    .execute(conn)?,
+            )
         })
         .unwrap();
     app.get("/api/v1/contracts", Some(&p.ent))

@@ -256,7 +256,10 @@ async fn confirm_all(app: &TestApp, buyer: &str) -> usize {
     let mut n = 0;
     loop {
         let r = app
-            .get("/api/v1/contracts?consent=awaiting_me&per_page=100", Some(buyer))
+            .get(
+                "/api/v1/contracts?consent=awaiting_me&per_page=100",
+                Some(buyer),
+            )
             .await;
         let items = r.body["items"].as_array().cloned().unwrap_or_default();
         if items.is_empty() {
@@ -784,18 +787,31 @@ async fn sigkill_during_contract_writes_loses_no_acknowledged_contract() {
     let ent = tokens[1].clone();
     loop {
         let (_, mine) = {
-            let url = server.borrow().url("/api/v1/contracts?consent=awaiting_me&per_page=100");
-            call(&client, url, awc::http::Method::GET, Some(&ent), &[], None).await.expect("list")
+            let url = server
+                .borrow()
+                .url("/api/v1/contracts?consent=awaiting_me&per_page=100");
+            call(&client, url, awc::http::Method::GET, Some(&ent), &[], None)
+                .await
+                .expect("list")
         };
         let items = mine["items"].as_array().cloned().unwrap_or_default();
         if items.is_empty() {
             break;
         }
         for c in items {
-            let url = server.borrow().url(&format!("/api/v1/contracts/{}/confirm", c["id"]));
-            let (s, b) = call(&client, url, awc::http::Method::POST, Some(&ent), &[], Some(&json!({})))
-                .await
-                .expect("confirm");
+            let url = server
+                .borrow()
+                .url(&format!("/api/v1/contracts/{}/confirm", c["id"]));
+            let (s, b) = call(
+                &client,
+                url,
+                awc::http::Method::POST,
+                Some(&ent),
+                &[],
+                Some(&json!({})),
+            )
+            .await
+            .expect("confirm");
             assert_eq!(s, 200, "{b}");
         }
     }

@@ -364,7 +364,11 @@ impl TestApp {
         let mut last = Value::Null;
         for t in tokens {
             let r = self
-                .post(&format!("/api/v1/contracts/{id}/confirm"), Some(t), &json!({}))
+                .post(
+                    &format!("/api/v1/contracts/{id}/confirm"),
+                    Some(t),
+                    &json!({}),
+                )
                 .await;
             assert!(
                 r.status == 200 || r.body["code"] == "consent_settled",
@@ -406,16 +410,25 @@ impl TestApp {
         on: Option<&str>,
     ) -> Resp {
         let r = self
-            .post(&format!("/api/v1/contracts/{id}/registration-request"), Some(seller), &json!({}))
+            .post(
+                &format!("/api/v1/contracts/{id}/registration-request"),
+                Some(seller),
+                &json!({}),
+            )
             .await;
         assert_eq!(r.status, 200, "registration request {id}: {}", r.text);
-        let tech = verified_tech.unwrap_or_else(|| r.body["tech_amount_fen"].as_i64().expect("tech"));
+        let tech =
+            verified_tech.unwrap_or_else(|| r.body["tech_amount_fen"].as_i64().expect("tech"));
         let mut body = json!({"status": "registered", "verified_tech_amount_fen": tech});
         if let Some(on) = on {
             body["registered_on"] = json!(on);
         }
-        self.post(&format!("/api/v1/contracts/{id}/registration"), Some(admin), &body)
-            .await
+        self.post(
+            &format!("/api/v1/contracts/{id}/registration"),
+            Some(admin),
+            &body,
+        )
+        .await
     }
 
     pub async fn admin_token(&self) -> String {

@@ -304,7 +304,11 @@ async fn targets(app: &TestApp) -> Targets {
         .as_i64()
         .unwrap();
     let pending = app
-        .post("/api/v1/contracts", Some(&uni), &contract_body(uni_org, ent_org))
+        .post(
+            "/api/v1/contracts",
+            Some(&uni),
+            &contract_body(uni_org, ent_org),
+        )
         .await;
     assert_eq!(pending.status, 201, "{}", pending.text);
     let pending = pending.body["id"].as_i64().unwrap();
@@ -314,7 +318,11 @@ async fn targets(app: &TestApp) -> Targets {
         .as_i64()
         .unwrap();
     let r = app
-        .post(&format!("/api/v1/contracts/{submitted}/registration-request"), Some(&uni), &json!({}))
+        .post(
+            &format!("/api/v1/contracts/{submitted}/registration-request"),
+            Some(&uni),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 

@@ -538,7 +538,8 @@ async fn who_sees_what() {
     let (uni, _) = member(&app, Account::university(), true, &admin).await;
     let (unverified, _) = member(&app, Account::enterprise(), false, &admin).await;
     let (verified, _) = member(&app, Account::enterprise(), true, &admin).await;
-    let (broker, _) = member(&app, Account::broker(), false, &admin).await;
+    let (broker, _) = member(&app, Account::broker(), true, &admin).await;
+    let (unverified_broker, _) = member(&app, Account::broker(), false, &admin).await;
     let draft = create(&app, "achievements", &uni, &achievement_body()).await;
     let path = format!("/api/v1/achievements/{draft}");
     app.get(&path, None).await.assert_error(404, "not_found");
@@ -558,11 +559,13 @@ async fn who_sees_what() {
         public.text
     );
     assert!(public.body.get("status_history").is_none());
-    let r = app.get(&path, Some(&unverified)).await;
-    assert!(
-        r.body.get("details").is_none(),
-        "unverified orgs do not see details"
-    );
+    for token in [&unverified, &unverified_broker] {
+        let r = app.get(&path, Some(token)).await;
+        assert!(
+            r.body.get("details").is_none() && r.body.get("contact").is_none(),
+            "unverified orgs (brokers too) do not see details"
+        );
+    }
     for token in [&verified, &broker, &admin, &uni] {
         let r = app.get(&path, Some(token)).await;
         assert_eq!(r.body["details"], achievement_body()["details"]);

@@ -38,19 +38,58 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
             second.demands,
             second.pool_entries,
             second.applications,
-            second.milestones
+            second.milestones,
+            second.contracts
         ),
-        (0, 0, 0, 0, 0, 0, 0)
+        (0, 0, 0, 0, 0, 0, 0, 0)
     );
 
     app.sync_search().await;
     let listed = app.get("/api/v1/achievements", None).await;
     assert_eq!(
         listed.body["total"],
-        count("achievements"),
-        "all published: {}",
+        count("achievements") - 1,
+        "all published but the one a demo transfer contract sold: {}",
         listed.text
     );
+    // The contract lifecycle, once through.
+    assert_eq!(first.contracts, 5);
+    let admin = app.admin_token().await;
+    let contracts = app.get("/api/v1/contracts", Some(&admin)).await.body["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let state = |c: &serde_json::Value| {
+        format!(
+            "{}/{}",
+            c["consent"].as_str().unwrap(),
+            c["registration_status"].as_str().unwrap()
+        )
+    };
+    let mut states: Vec<String> = contracts.iter().map(state).collect();
+    states.sort();
+    assert_eq!(
+        states,
+        [
+            "awaiting_seller/not_submitted",
+            "confirmed/not_submitted",
+            "confirmed/registered",
+            "confirmed/submitted",
+            "declined/not_submitted"
+        ]
+    );
+    let mut numbers: Vec<&str> = contracts
+        .iter()
+        .filter_map(|c| c["registration_no"].as_str())
+        .collect();
+    numbers.sort();
+    assert_eq!(numbers.len(), 2);
+    assert!(
+        numbers[0].ends_with("000001") && numbers[1].ends_with("000002"),
+        "{numbers:?}"
+    );
+    let turnover = app.get("/api/v1/stats/turnover", Some(&admin)).await;
+    assert_eq!(turnover.body["total"]["contracts"], 2, "{}", turnover.text);
     assert_eq!(
         app.get("/api/v1/demands", None).await.body["total"],
         count("demands")

@@ -869,11 +869,28 @@ async fn every_operation_answers_as_the_spec_says() {
         )
         .await;
     let c = r.body["id"].as_i64().unwrap();
-    d.ok(M::POST, "/api/v1/contracts/{id}/confirm", &format!("/api/v1/contracts/{c}/confirm"), Some(&ent), Some(json!({}))).await;
-    let declined = app.post("/api/v1/contracts", Some(&uni), &contract).await.body["id"]
+    d.ok(
+        M::POST,
+        "/api/v1/contracts/{id}/confirm",
+        &format!("/api/v1/contracts/{c}/confirm"),
+        Some(&ent),
+        Some(json!({})),
+    )
+    .await;
+    let declined = app
+        .post("/api/v1/contracts", Some(&uni), &contract)
+        .await
+        .body["id"]
         .as_i64()
         .unwrap();
-    d.ok(M::POST, "/api/v1/contracts/{id}/decline", &format!("/api/v1/contracts/{declined}/decline"), Some(&ent), Some(json!({"reason": "金额与约定不符"}))).await;
+    d.ok(
+        M::POST,
+        "/api/v1/contracts/{id}/decline",
+        &format!("/api/v1/contracts/{declined}/decline"),
+        Some(&ent),
+        Some(json!({"reason": "金额与约定不符"})),
+    )
+    .await;
     d.ok(
         M::GET,
         "/api/v1/contracts",
@@ -891,13 +908,48 @@ async fn every_operation_answers_as_the_spec_says() {
     )
     .await;
     let amend = json!({"amount_delta_fen": -200_000_000i64, "tech_amount_delta_fen": -100_000_000i64, "reason": "合同变更"});
-    let r = d.ok(M::POST, "/api/v1/contracts/{id}/amendments", &format!("/api/v1/contracts/{c}/amendments"), Some(&uni), Some(amend.clone())).await;
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/contracts/{id}/amendments",
+            &format!("/api/v1/contracts/{c}/amendments"),
+            Some(&uni),
+            Some(amend.clone()),
+        )
+        .await;
     let a = r.body["amendments"][0]["id"].as_i64().unwrap();
-    d.ok(M::POST, "/api/v1/contracts/{id}/amendments/{amendment_id}/confirm", &format!("/api/v1/contracts/{c}/amendments/{a}/confirm"), Some(&ent), Some(json!({}))).await;
-    let r = app.post(&format!("/api/v1/contracts/{c}/amendments"), Some(&uni), &amend).await;
+    d.ok(
+        M::POST,
+        "/api/v1/contracts/{id}/amendments/{amendment_id}/confirm",
+        &format!("/api/v1/contracts/{c}/amendments/{a}/confirm"),
+        Some(&ent),
+        Some(json!({})),
+    )
+    .await;
+    let r = app
+        .post(
+            &format!("/api/v1/contracts/{c}/amendments"),
+            Some(&uni),
+            &amend,
+        )
+        .await;
     let a = r.body["amendments"][1]["id"].as_i64().unwrap();
-    d.ok(M::POST, "/api/v1/contracts/{id}/amendments/{amendment_id}/decline", &format!("/api/v1/contracts/{c}/amendments/{a}/decline"), Some(&ent), Some(json!({"reason": "未经协商"}))).await;
-    d.ok(M::POST, "/api/v1/contracts/{id}/registration-request", &format!("/api/v1/contracts/{c}/registration-request"), Some(&uni), Some(json!({}))).await;
+    d.ok(
+        M::POST,
+        "/api/v1/contracts/{id}/amendments/{amendment_id}/decline",
+        &format!("/api/v1/contracts/{c}/amendments/{a}/decline"),
+        Some(&ent),
+        Some(json!({"reason": "未经协商"})),
+    )
+    .await;
+    d.ok(
+        M::POST,
+        "/api/v1/contracts/{id}/registration-request",
+        &format!("/api/v1/contracts/{c}/registration-request"),
+        Some(&uni),
+        Some(json!({})),
+    )
+    .await;
     d.ok(
         M::POST,
         "/api/v1/contracts/{id}/registration",

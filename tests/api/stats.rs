@@ -87,7 +87,10 @@ fn brute_force(
             };
         let (amount, tech) = match verified {
             Some(t) => (c["verified_amount_fen"].as_i64().unwrap(), t),
-            None => (c["amount_fen"].as_i64().unwrap(), c["tech_amount_fen"].as_i64().unwrap()),
+            None => (
+                c["amount_fen"].as_i64().unwrap(),
+                c["tech_amount_fen"].as_i64().unwrap(),
+            ),
         };
         let date = c[if basis == "registered" {
             "registered_on"
@@ -237,25 +240,51 @@ async fn post_ok(app: &TestApp, path: &str, token: &str, body: Value) -> Value {
 async fn random_amendment(app: &TestApp, rng: &mut Lcg, c: &str, (seller, buyer): (&str, &str)) {
     let body = json!({"amount_delta_fen": rng.range(0, 1_000_000), "tech_amount_delta_fen": 0, "reason": "补充协议"});
     let v = post_ok(app, &format!("{c}/amendments"), seller, body).await;
-    let a = v["amendments"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
+    let a = v["amendments"].as_array().unwrap().last().unwrap()["id"]
+        .as_i64()
+        .unwrap();
     match rng.next() % 3 {
         0 => {}
         1 => {
-            post_ok(app, &format!("{c}/amendments/{a}/decline"), buyer, json!({"reason": "不同意"})).await;
+            post_ok(
+                app,
+                &format!("{c}/amendments/{a}/decline"),
+                buyer,
+                json!({"reason": "不同意"}),
+            )
+            .await;
         }
         _ => {
-            post_ok(app, &format!("{c}/amendments/{a}/confirm"), buyer, json!({})).await;
+            post_ok(
+                app,
+                &format!("{c}/amendments/{a}/confirm"),
+                buyer,
+                json!({}),
+            )
+            .await;
         }
     }
 }
 
 /// One contract's random life after it was recorded (awaiting both parties).
-async fn random_life(app: &TestApp, admin: &str, rng: &mut Lcg, id: i64, (seller, buyer): (&str, &str)) {
+async fn random_life(
+    app: &TestApp,
+    admin: &str,
+    rng: &mut Lcg,
+    id: i64,
+    (seller, buyer): (&str, &str),
+) {
     let c = format!("/api/v1/contracts/{id}");
     match rng.next() % 6 {
         0 => return,
         1 => {
-            post_ok(app, &format!("{c}/decline"), buyer, json!({"reason": "条款未谈妥"})).await;
+            post_ok(
+                app,
+                &format!("{c}/decline"),
+                buyer,
+                json!({"reason": "条款未谈妥"}),
+            )
+            .await;
             return;
         }
         2 => {
@@ -279,16 +308,30 @@ async fn random_life(app: &TestApp, admin: &str, rng: &mut Lcg, id: i64, (seller
     let on = format!("2026-{:02}-{:02}", rng.range(1, 9), rng.range(1, 28));
     let register = json!({"status": "registered", "registered_on": on, "verified_tech_amount_fen": rng.range(0, tech)});
     if rng.next().is_multiple_of(4) {
-        post_ok(app, &format!("{c}/registration"), admin, json!({"status": "not_registered", "comment": "不属于技术合同"})).await;
+        post_ok(
+            app,
+            &format!("{c}/registration"),
+            admin,
+            json!({"status": "not_registered", "comment": "不属于技术合同"}),
+        )
+        .await;
         return;
     }
     post_ok(app, &format!("{c}/registration"), admin, register).await;
     if rng.next().is_multiple_of(2) {
         // An amendment after registration: back to the registry, maybe verified again.
         random_amendment(app, rng, &c, (seller, buyer)).await;
-        if rng.next().is_multiple_of(2) && app.get(&c, Some(admin)).await.body["registration_status"] == "submitted" {
+        if rng.next().is_multiple_of(2)
+            && app.get(&c, Some(admin)).await.body["registration_status"] == "submitted"
+        {
             let on = format!("2026-{:02}-28", rng.range(9, 11));
-            post_ok(app, &format!("{c}/registration"), admin, json!({"status": "registered", "registered_on": on, "verified_tech_amount_fen": 0})).await;
+            post_ok(
+                app,
+                &format!("{c}/registration"),
+                admin,
+                json!({"status": "registered", "registered_on": on, "verified_tech_amount_fen": 0}),
+            )
+            .await;
         }
     }
 }
