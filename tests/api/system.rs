@@ -52,6 +52,52 @@ async fn metrics_count_requests_by_route_and_status() {
 }
 
 #[actix_rt::test]
+async fn random_paths_and_made_up_methods_do_not_grow_the_metrics() {
+    let app = spawn_app().await;
+    let mut sent = Vec::new();
+    for i in 0..40 {
+        let path = format!("/scan/{}/{i}", tt_exchange::auth::tokens::random_hex(6));
+        let method = if i % 2 == 0 { "FOO" } else { "GET" };
+        let method = awc::http::Method::from_bytes(format!("{method}{}", i % 4).as_bytes())
+            .expect("method token");
+        app.request(method, &path, None, None).await;
+        sent.push(path);
+    }
+    // A made-up method on a real route keeps the route, not the method.
+    let r = app
+        .request(
+            awc::http::Method::from_bytes(b"BREW").expect("method token"),
+            "/health",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 405, "{}", r.text);
+    let text = app.get("/metrics", None).await.text;
+    for path in &sent {
+        assert!(!text.contains(path.as_str()), "{path} in\n{text}");
+    }
+    for made_up in ["FOO", "GET1", "BREW"] {
+        assert!(!text.contains(made_up), "{made_up} in\n{text}");
+    }
+    assert!(
+        text.contains(
+            r#"tt_http_requests_total{method="other",route="unmatched",status="404"} 40"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"tt_http_requests_total{method="other",route="/health",status="405"} 1"#),
+        "{text}"
+    );
+    let series = text
+        .lines()
+        .filter(|l| l.starts_with("tt_http_requests_total{"))
+        .count();
+    assert!(series <= 4, "{series} series:\n{text}");
+}
+
+#[actix_rt::test]
 async fn taxonomy_serves_every_vocabulary_with_labels() {
     let app = spawn_app().await;
     let r = app.get("/api/v1/taxonomy", None).await;
