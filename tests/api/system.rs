@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 #[actix_rt::test]
 async fn health_answers_ok() {
@@ -168,4 +168,24 @@ async fn a_second_server_on_the_same_embedded_data_dir_is_refused() {
         err.to_string().contains("another tt-exchange process"),
         "{err}"
     );
+}
+
+#[actix_rt::test]
+async fn sqlite_commits_are_synced_fully_unless_configured_otherwise() {
+    let app = spawn_app().await;
+    let pragma = app.db.sqlite_synchronous().expect("read the pragma");
+    if app.settings.uses_postgres() {
+        assert_eq!(pragma, None);
+        return;
+    }
+    // 2 = FULL: every pooled connection, not only the first.
+    let conns: Vec<_> = (0..3).map(|_| app.db.conn().expect("connection")).collect();
+    assert_eq!(pragma, Some(2));
+    assert_eq!(app.db.sqlite_synchronous().expect("pragma"), Some(2));
+    drop(conns);
+    let normal = spawn_app_with(|s| {
+        s.sqlite_synchronous = tt_exchange::config::SqliteSynchronous::Normal;
+    })
+    .await;
+    assert_eq!(normal.db.sqlite_synchronous().expect("pragma"), Some(1));
 }
