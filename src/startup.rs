@@ -125,6 +125,11 @@ impl Application {
             engine.clone(),
             shutdown.clone(),
         ));
+        actix_web::rt::spawn(crate::housekeeping::run(
+            db.clone(),
+            chrono::Duration::seconds(settings.login_failure_window_secs as i64),
+            shutdown.clone(),
+        ));
         let secret = load_or_create_secret(&settings)?;
         let previous = settings
             .jwt_previous_secret
