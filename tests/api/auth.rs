@@ -503,43 +503,33 @@ async fn login_from(app: &TestApp, client: &str, email: &str, password: &str) ->
     .await
 }
 
+/// Wrong passwords for `email` from `guesser` up to the limit; then the right one from
+/// `then` must be slowed.
+async fn lock_out(app: &TestApp, guesser: &str, then: &str, email: &str) {
+    for _ in 0..app.settings.login_max_failures_per_email {
+        login_from(app, guesser, email, "wrong-password-xx")
+            .await
+            .assert_error(401, "invalid_credentials");
+    }
+    login_from(app, then, email, PASSWORD)
+        .await
+        .assert_error(429, "too_many_login_attempts");
+}
+
 #[actix_rt::test]
 async fn wrong_passwords_from_one_client_do_not_lock_the_owner_out_from_another() {
     let app = spawn_app_with(|s| s.client_ip_header = Some("X-Forwarded-For".into())).await;
     let admin = "admin-lockout@qcy.example.cn";
     app.create_user_directly(admin, "admin", None).await;
-    let attacker = "203.0.113.66";
-    for _ in 0..app.settings.login_max_failures_per_email {
-        login_from(&app, attacker, admin, "wrong-password-xx")
-            .await
-            .assert_error(401, "invalid_credentials");
-    }
     // The attacker's client is slowed, even with the right password ...
-    login_from(&app, attacker, admin, PASSWORD)
-        .await
-        .assert_error(429, "too_many_login_attempts");
-    // ... the owner elsewhere is not; nor from another address of an IPv6 /64 that is not
-    // the attacker's, while the attacker's /64 counts as one client.
-    assert_eq!(
-        login_from(&app, "198.51.100.20", admin, PASSWORD)
-            .await
-            .status,
-        200
-    );
-    for _ in 0..app.settings.login_max_failures_per_email {
-        login_from(&app, "2001:db8:66:1::1", admin, "wrong-password-xx")
-            .await
-            .assert_error(401, "invalid_credentials");
-    }
-    login_from(&app, "2001:db8:66:1:ffff::2", admin, PASSWORD)
-        .await
-        .assert_error(429, "too_many_login_attempts");
-    assert_eq!(
-        login_from(&app, "2001:db8:66:2::1", admin, PASSWORD)
-            .await
-            .status,
-        200
-    );
+    let attacker = "203.0.113.66";
+    lock_out(&app, attacker, attacker, admin).await;
+    // ... the owner elsewhere is not. An IPv6 /64 is one client: another address in the
+    // attacker's /64 is slowed, an address in the next /64 is not.
+    let owner = |client| login_from(&app, client, admin, PASSWORD);
+    assert_eq!(owner("198.51.100.20").await.status, 200);
+    lock_out(&app, "2001:db8:66:1::1", "2001:db8:66:1:ffff::2", admin).await;
+    assert_eq!(owner("2001:db8:66:2::1").await.status, 200);
     // What the database counts: pairs and clients, IPv6 by its /64, never a bare email.
     let mut subjects: Vec<String> = app
         .db
