@@ -50,6 +50,40 @@ pub enum LogFormat {
     Json,
 }
 
+/// SQLite's `PRAGMA synchronous`: `full` (the default) syncs the write-ahead log at every
+/// commit, so a committed write survives a power cut; `normal` syncs only at checkpoints,
+/// faster but the last commits before a power cut (not a crash of the process) may be lost.
+/// PostgreSQL ignores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSynchronous {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl SqliteSynchronous {
+    /// The pragma's value, as SQLite spells it.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            SqliteSynchronous::Full => "FULL",
+            SqliteSynchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SqliteSynchronous {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "full" => Ok(SqliteSynchronous::Full),
+            "normal" => Ok(SqliteSynchronous::Normal),
+            _ => Err(serde::de::Error::custom(format!(
+                "sqlite_synchronous (TT_SQLITE_SYNCHRONOUS) must be `full` or `normal`, got {raw:?}"
+            ))),
+        }
+    }
+}
+
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
@@ -60,6 +94,8 @@ pub struct Settings {
     /// `data_dir`. May carry a password, hence secret.
     pub database_url: Option<Secret>,
     pub db_pool_size: u32,
+    /// SQLite durability (`PRAGMA synchronous`); see [`SqliteSynchronous`].
+    pub sqlite_synchronous: SqliteSynchronous,
     pub search_engine: SearchEngineKind,
     pub meili_url: Option<String>,
     pub meili_key: Option<Secret>,
@@ -121,6 +157,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("./data"),
             database_url: None,
             db_pool_size: 10,
+            sqlite_synchronous: SqliteSynchronous::Full,
             search_engine: SearchEngineKind::Embedded,
             meili_url: None,
             meili_key: None,
@@ -204,6 +241,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("data_dir", Kind::Str),
     ("database_url", Kind::Str),
     ("db_pool_size", Kind::Int),
+    ("sqlite_synchronous", Kind::Str),
     ("search_engine", Kind::Str),
     ("meili_url", Kind::Str),
     ("meili_key", Kind::Str),
@@ -467,6 +505,7 @@ impl fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("database_url", &mask_url_password(&self.database_url()))
             .field("db_pool_size", &self.db_pool_size)
+            .field("sqlite_synchronous", &self.sqlite_synchronous)
             .field("search_engine", &self.search_engine)
             .field(
                 "meili_url",
@@ -666,6 +705,28 @@ mod tests {
         std::fs::write(&file, "cors_origins = [\"https://a.example.cn\"]\n").unwrap();
         let s = Settings::load_from(Some(&file), env(&[])).unwrap();
         assert_eq!(s.cors_origins, ["https://a.example.cn"]);
+    }
+
+    #[test]
+    fn sqlite_synchronous_is_full_unless_set_to_normal() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.sqlite_synchronous, SqliteSynchronous::Full);
+        let s = Settings::load_from(None, env(&[("TT_SQLITE_SYNCHRONOUS", "NORMAL")])).unwrap();
+        assert_eq!(s.sqlite_synchronous, SqliteSynchronous::Normal);
+        assert_eq!(s.sqlite_synchronous.pragma(), "NORMAL");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tt.toml");
+        std::fs::write(&file, "sqlite_synchronous = \"normal\"\n").unwrap();
+        let s =
+            Settings::load_from(Some(&file), env(&[("TT_SQLITE_SYNCHRONOUS", "full")])).unwrap();
+        assert_eq!(s.sqlite_synchronous, SqliteSynchronous::Full);
+        for bad in ["off", "2", "", "fullest"] {
+            let err = Settings::load_from(None, env(&[("TT_SQLITE_SYNCHRONOUS", bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("TT_SQLITE_SYNCHRONOUS"), "{bad}: {err}");
+            assert!(err.contains("`full` or `normal`"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -78,28 +78,34 @@ impl HttpPolicy {
     }
 }
 
-/// The client address as text, for keys and the sign-in throttle.
-pub fn client_ip(req: &HttpRequest) -> String {
+/// The client as every per-client count sees it (the rate limits here and the sign-in
+/// throttle in the database): its address, an IPv6 client by its /64 (one subscriber
+/// usually holds a whole /64, so counting single addresses would let it rotate through
+/// 2^64 of them), an IPv4-mapped IPv6 address as the IPv4 address.
+pub fn client_key(ip: Option<IpAddr>) -> String {
+    match ip {
+        Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(IpAddr::V6(v6)) => v6.to_canonical().to_string(),
+        Some(ip) => ip.to_string(),
+        None => "unknown".into(),
+    }
+}
+
+/// [`client_key`] of a request's client, for the sign-in throttle.
+pub fn request_client_key(req: &HttpRequest) -> String {
     let ip = match req.app_data::<AppData>() {
         Some(state) => state.http.client_ip(req),
         None => req.peer_addr().map(|a| a.ip()),
     };
-    ip.map(|ip| ip.to_string())
-        .unwrap_or_else(|| "unknown".into())
+    client_key(ip)
 }
 
-/// Rate-limit key of an address: IPv6 clients usually hold a whole /64, so that is one
-/// client.
+/// Rate-limit key of an address.
 fn address_key(ip: Option<IpAddr>) -> String {
-    match ip {
-        Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
-            let s = v6.segments();
-            format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        Some(IpAddr::V6(v6)) => format!("ip:{}", v6.to_canonical()),
-        Some(ip) => format!("ip:{ip}"),
-        None => "ip:unknown".into(),
-    }
+    format!("ip:{}", client_key(ip))
 }
 
 /// A rate limiter by key (GCRA, i.e. a token bucket of `limit` requests refilled evenly
@@ -396,5 +402,7 @@ mod tests {
         assert_eq!(address_key(Some(a)), address_key(Some(b)));
         let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
         assert_eq!(address_key(Some(mapped)), "ip:10.0.0.1");
+        assert_eq!(client_key(Some(a)), "2001:db8:1:2::/64");
+        assert_eq!(client_key(None), "unknown");
     }
 }

@@ -25,6 +25,7 @@
 //! | [`contracts`] | technology contracts by consent, amendments, registration (认定登记) with numbers, rollups |
 //! | [`stats`] | turnover sums by any grouping, JSON and CSV |
 //! | [`seed`], [`seed_contracts`] | the `seed-demo` data set, contracts through their lifecycle |
+//! | [`housekeeping`] | hourly deletes of expired refresh tokens, old idempotency keys and sign-in failures |
 //! | [`gen_data`] | `gen-data`: synthetic data for benchmarks |
 //! | [`loadgen`] | `loadgen`: HTTP load generator, latency percentiles per scenario |
 //! | [`audit`] | the audit trail, written in the same transaction as each change |
@@ -48,6 +49,7 @@ pub mod deals;
 pub mod demands;
 pub mod error;
 pub mod gen_data;
+pub mod housekeeping;
 pub mod http;
 pub mod listings;
 pub mod loadgen;

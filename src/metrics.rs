@@ -1,5 +1,8 @@
 //! Request metrics in Prometheus text format, and the access log. One middleware records
-//! both, keyed by route template (not raw path) so label cardinality stays bounded.
+//! both, keyed by route template (not raw path) so label cardinality stays bounded: a
+//! request that matched no route counts under the one route label `unmatched`, and a
+//! method outside the standard set under the method label `other`, so a flood of random
+//! paths or made-up methods cannot grow the maps.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -9,6 +12,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
@@ -108,6 +112,23 @@ impl Metrics {
     }
 }
 
+/// The route label of a request that matched no route.
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// The method label: the methods the API can answer by name, anything else `other`.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 fn escape(label: &str) -> String {
     label.replace('\\', "\\\\").replace('"', "\\\"")
 }
@@ -125,7 +146,9 @@ pub async fn observe(
         Some(m) => m.request_id(),
         None => String::from("-"),
     };
-    let method = req.method().to_string();
+    let method = method_label(req.method());
+    // The log line keeps the method sent, cut short: a client may send any token.
+    let sent_method: String = req.method().as_str().chars().take(16).collect();
     let path = req.path().to_owned();
     let mut res = next.call(req).await?;
     let secs = started.elapsed().as_secs_f64();
@@ -133,9 +156,9 @@ pub async fn observe(
     let route = res
         .request()
         .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+        .unwrap_or_else(|| UNMATCHED_ROUTE.to_owned());
     if let Some(m) = metrics {
-        m.observe(&method, &route, status, secs);
+        m.observe(method, &route, status, secs);
     }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         res.headers_mut()
@@ -143,7 +166,7 @@ pub async fn observe(
     }
     tracing::info!(
         request_id = %request_id,
-        method = %method,
+        method = %sent_method,
         path = %path,
         route = %route,
         status,

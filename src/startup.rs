@@ -67,7 +67,7 @@ pub fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
     let url = settings.database_url();
-    let db = Db::connect(&url, settings.db_pool_size)
+    let db = Db::connect_with(&url, settings.db_pool_size, settings.sqlite_synchronous)
         .with_context(|| format!("cannot open the database ({:?})", Backend::of_url(&url)))?;
     let applied = db.migrate()?;
     if !applied.is_empty() {
@@ -123,6 +123,11 @@ impl Application {
         actix_web::rt::spawn(outbox::run_worker(
             db.clone(),
             engine.clone(),
+            shutdown.clone(),
+        ));
+        actix_web::rt::spawn(crate::housekeeping::run(
+            db.clone(),
+            chrono::Duration::seconds(settings.login_failure_window_secs as i64),
             shutdown.clone(),
         ));
         let secret = load_or_create_secret(&settings)?;

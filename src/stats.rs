@@ -400,6 +400,7 @@ pub fn wan_yuan(fen: i64) -> String {
     format!("{sign}{}.{:06}", abs / 1_000_000, abs % 1_000_000)
 }
 
+/// Quotes a CSV field when it needs it (RFC 4180).
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -408,7 +409,24 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// UTF-8 with a BOM, so Excel opens the Chinese headers correctly.
+/// Characters that make a spreadsheet read a cell as a formula (CSV injection: an org
+/// named `=HYPERLINK(...)` would run in the statistician's Excel).
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell (codes, labels, headers): one that starts like a formula gets a leading
+/// `'` (OWASP's advice), which spreadsheets show as text. Only text cells go through
+/// this; the count and amount columns are integers or exact decimals we format ourselves
+/// (`-100`, `-0.500000`), which must stay numbers.
+fn csv_text(s: &str) -> String {
+    if s.starts_with(FORMULA_START) {
+        csv_field(&format!("'{s}"))
+    } else {
+        csv_field(s)
+    }
+}
+
+/// UTF-8 with a BOM, so Excel opens the Chinese headers correctly. Text cells are
+/// neutralised against formula injection ([`csv_text`]); numeric cells are written as is.
 pub fn to_csv(dims: &[Dim], rows: &[Row], totals: &Totals) -> String {
     let mut out = String::from("\u{feff}");
     let mut header: Vec<String> = Vec::new();
@@ -426,18 +444,23 @@ pub fn to_csv(dims: &[Dim], rows: &[Row], totals: &Totals) -> String {
         ]
         .map(String::from),
     );
+    let header: Vec<String> = header.iter().map(|h| csv_text(h)).collect();
     out.push_str(&header.join(","));
     out.push_str("\r\n");
     let line = |cells: Vec<String>, contracts: i64, amount: i64, tech: i64| {
-        let mut c = cells;
-        c.extend([
-            contracts.to_string(),
-            amount.to_string(),
-            tech.to_string(),
-            wan_yuan(amount),
-            wan_yuan(tech),
-        ]);
-        c.iter().map(|s| csv_field(s)).collect::<Vec<_>>().join(",") + "\r\n"
+        let mut c: Vec<String> = cells.iter().map(|s| csv_text(s)).collect();
+        c.extend(
+            [
+                contracts.to_string(),
+                amount.to_string(),
+                tech.to_string(),
+                wan_yuan(amount),
+                wan_yuan(tech),
+            ]
+            .iter()
+            .map(|s| csv_field(s)),
+        );
+        c.join(",") + "\r\n"
     };
     for r in rows {
         let cells = r
@@ -463,7 +486,9 @@ pub fn to_csv(dims: &[Dim], rows: &[Row], totals: &Totals) -> String {
 }
 
 /// The same table as the CSV, as an XLSX workbook: Chinese headers, amounts in fen and in
-/// 万元 (numbers, so Excel can sum them; fen stay exact below 2^53).
+/// 万元 (numbers, so Excel can sum them; fen stay exact below 2^53). Codes and labels are
+/// written with `write_string`, i.e. as string cells (`t="s"`, shared strings), never as
+/// formulas, so they need no `'` prefix and keep their exact text (tested below).
 pub fn to_xlsx(dims: &[Dim], rows: &[Row], totals: &Totals) -> Result<Vec<u8>, ApiError> {
     use rust_xlsxwriter::{Format, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| ApiError::internal(anyhow::anyhow!("xlsx: {e}"));
@@ -699,6 +724,94 @@ mod tests {
             rollup_dim(&q(vec![Dim::SellerOrg, Dim::Broker], None, None)),
             None
         );
+    }
+
+    fn org_rows(names: &[&str]) -> Vec<Row> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Row {
+                keys: vec![(i + 1).to_string()],
+                labels: vec![(*n).to_owned()],
+                contracts: 1,
+                amount_fen: -100,
+                tech_amount_fen: 0,
+            })
+            .collect()
+    }
+
+    const HOSTILE: [&str; 7] = [
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "=1+1",
+        "+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\tcmd",
+        "\r=1",
+    ];
+
+    #[test]
+    fn csv_text_cells_that_look_like_formulas_are_neutralised() {
+        assert_eq!(csv_text("=1+1"), "'=1+1");
+        assert_eq!(
+            csv_text("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_text("\tcmd"), "'\tcmd");
+        assert_eq!(csv_text("\r=1"), "\"'\r=1\"");
+        assert_eq!(csv_text("西北工业大学"), "西北工业大学");
+        assert_eq!(csv_text("a=b"), "a=b");
+        let totals = Totals {
+            contracts: 7,
+            amount_fen: -700,
+            tech_amount_fen: 0,
+        };
+        let csv = to_csv(&[Dim::SellerOrg], &org_rows(&HOSTILE), &totals);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(
+            lines[1],
+            r#"1,"'=HYPERLINK(""http://x"",""y"")",1,-100,0,-0.000100,0.000000"#
+        );
+        assert_eq!(lines[2], "2,'=1+1,1,-100,0,-0.000100,0.000000");
+        assert_eq!(lines[5], "5,'@SUM(A1),1,-100,0,-0.000100,0.000000");
+        // Every label cell starts with the quote; the numbers, negative ones too, do not.
+        for (i, line) in lines[1..=HOSTILE.len()].iter().enumerate() {
+            let label = line.split(',').nth(1).unwrap_or_default();
+            assert!(
+                label.starts_with('\'') || label.starts_with("\"'"),
+                "row {i}: {line:?}"
+            );
+        }
+        assert_eq!(lines[8], "合计,,7,-700,0,-0.000700,0.000000");
+    }
+
+    #[test]
+    fn xlsx_writes_labels_as_strings_never_formulas() {
+        use std::io::Read;
+        let totals = Totals {
+            contracts: 7,
+            amount_fen: -700,
+            tech_amount_fen: 0,
+        };
+        let bytes = to_xlsx(&[Dim::SellerOrg], &org_rows(&HOSTILE), &totals).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut part = |name: &str| {
+            let mut text = String::new();
+            zip.by_name(name)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        };
+        let sheet = part("xl/worksheets/sheet1.xml");
+        let strings = part("xl/sharedStrings.xml");
+        assert!(!sheet.contains("<f>") && !sheet.contains("<f "), "{sheet}");
+        assert!(sheet.contains(r#"t="s""#), "{sheet}");
+        // Kept verbatim: a string cell is not evaluated, so no quote is added.
+        assert!(strings.contains("<t>=1+1</t>"), "{strings}");
+        assert!(strings.contains("<t>@SUM(A1)</t>"), "{strings}");
+        assert!(strings.contains("=HYPERLINK("), "{strings}");
     }
 
     #[test]

@@ -270,53 +270,55 @@ pub async fn login(
         password: pw,
     } = body.into_inner();
     let email = email.trim().to_lowercase();
-    let email_key = throttle::email_subject(&email);
-    let ip_key = throttle::ip_subject(&crate::http::client_ip(&req));
+    let client = crate::http::request_client_key(&req);
+    let pair = throttle::pair_subject(&email, &client);
     let s = &state.settings;
     let window = Duration::seconds(s.login_failure_window_secs as i64);
     let limits = [
-        (email_key.clone(), s.login_max_failures_per_email),
-        (ip_key.clone(), s.login_max_failures_per_ip),
+        (pair.clone(), s.login_max_failures_per_email),
+        (
+            throttle::client_subject(&client),
+            s.login_max_failures_per_ip,
+        ),
     ];
 
+    // Counted as a failure before the password is checked (see `throttle`), so
+    // concurrent guesses cannot slip past the limit.
     let lookup_email = email.clone();
-    let user = state
+    let (user, attempt) = state
         .db
-        .read(move |conn| {
-            let subjects: Vec<(&str, u32)> = limits.iter().map(|(k, l)| (k.as_str(), *l)).collect();
-            throttle::check(conn, &subjects, window, now())?;
-            Ok(model::find_user_by_email(conn, &lookup_email)?)
+        .write(move |conn| {
+            let attempt = throttle::begin(conn, &limits, window, now())?;
+            Ok((model::find_user_by_email(conn, &lookup_email)?, attempt))
         })
         .await?;
 
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     if !password::verify(pw, stored).await? {
-        let (ek, ik) = (email_key.clone(), ip_key.clone());
-        state
-            .db
-            .write(move |conn| Ok(throttle::record_failure(conn, &[&ek, &ik], window, now())?))
-            .await?;
         tracing::info!(email_hash = %&tokens::token_hash(&email)[..12], "failed sign-in");
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     }
     let Some(user) = user else {
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     };
-    if !user.is_active {
-        return Err(ApiError::new(ErrorCode::AccountDisabled));
-    }
-    let role = parse_role(&user.role)?;
     let ttl = state.keys.refresh_ttl;
-    let user_id = user.id;
-    let refresh = state
+    let (user_id, active, stored_role) = (user.id, user.is_active, user.role.clone());
+    let signed_in = state
         .db
         .write(move |conn| {
-            throttle::clear(conn, &email_key)?;
+            throttle::forgive(conn, &attempt, &pair)?;
+            if !active {
+                return Ok(None);
+            }
+            let role = parse_role(&stored_role)?;
             let token = tokens::issue_refresh(conn, user_id, None, ttl)?;
             audit_session(conn, user_id, "auth.login")?;
-            Ok(token)
+            Ok(Some((role, token)))
         })
         .await?;
+    let Some((role, refresh)) = signed_in else {
+        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    };
     Ok(HttpResponse::Ok().json(token_pair(&state, user.id, role, user.org_id, refresh)?))
 }
 

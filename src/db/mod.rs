@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection};
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use crate::config::SqliteSynchronous;
 use crate::error::ApiError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -46,10 +47,11 @@ impl Backend {
 pub struct Manager {
     backend: Backend,
     url: String,
+    synchronous: SqliteSynchronous,
 }
 
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
 
 impl ManageConnection for Manager {
     type Connection = AnyConnection;
@@ -63,7 +65,11 @@ impl ManageConnection for Manager {
             Backend::Sqlite => {
                 let mut conn =
                     SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
-                conn.batch_execute(SQLITE_PRAGMAS)
+                let synchronous = format!(
+                    "{SQLITE_PRAGMAS} PRAGMA synchronous = {};",
+                    self.synchronous.pragma()
+                );
+                conn.batch_execute(&synchronous)
                     .map_err(r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
             }
@@ -93,11 +99,21 @@ pub struct Db {
 }
 
 impl Db {
+    /// A pool with the default settings (SQLite: `synchronous = FULL`).
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        Db::connect_with(url, pool_size, SqliteSynchronous::default())
+    }
+
+    pub fn connect_with(
+        url: &str,
+        pool_size: u32,
+        synchronous: SqliteSynchronous,
+    ) -> anyhow::Result<Db> {
         let backend = Backend::of_url(url);
         let manager = Manager {
             backend,
             url: url.to_owned(),
+            synchronous,
         };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
@@ -167,6 +183,24 @@ impl Db {
         }
         .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
         Ok(applied.into_iter().map(|v| v.to_string()).collect())
+    }
+
+    /// SQLite's `PRAGMA synchronous` on a pooled connection (0 off, 1 normal, 2 full,
+    /// 3 extra); `None` on PostgreSQL, which has no such pragma.
+    pub fn sqlite_synchronous(&self) -> Result<Option<i32>, ApiError> {
+        #[derive(diesel::QueryableByName)]
+        struct Pragma {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            synchronous: i32,
+        }
+        let mut conn = self.pool.get()?;
+        match &mut *conn {
+            AnyConnection::Sqlite(c) => {
+                let row: Pragma = diesel::sql_query("PRAGMA synchronous").get_result(c)?;
+                Ok(Some(row.synchronous))
+            }
+            AnyConnection::Postgresql(_) => Ok(None),
+        }
     }
 
     /// Readiness: can we get a connection and run a query?

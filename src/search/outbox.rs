@@ -270,7 +270,8 @@ impl Shutdown {
         self.stop.store(true, Ordering::SeqCst);
     }
 
-    fn stopped(&self) -> bool {
+    /// Whether the server has stopped (background tasks poll this).
+    pub fn stopped(&self) -> bool {
         self.stop.load(Ordering::SeqCst)
     }
 

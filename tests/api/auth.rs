@@ -1,11 +1,13 @@
 //! Registration, sign-in, tokens, refresh rotation, logout and throttling.
 
+use awc::http::Method;
 use diesel::prelude::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use tt_exchange::db::schema::users;
+use tt_exchange::db::schema::{login_failures, users};
 
-use crate::helpers::{Account, JWT_SECRET, PASSWORD, spawn_app, spawn_app_with};
+use crate::faults::{Task, join_all};
+use crate::helpers::{Account, JWT_SECRET, PASSWORD, Resp, TestApp, spawn_app, spawn_app_with};
 
 fn claims_of(token: &str) -> Value {
     use base64_url::decode;
@@ -487,4 +489,139 @@ async fn repeated_failures_from_one_address_are_slowed_with_429() {
     let r = app.login("guess9@example.cn", "wrong-password-xx").await;
     r.assert_error(429, "too_many_login_attempts");
     assert!(r.header("retry-after").is_some());
+}
+
+/// Signs in to `email` from the client address `client` (behind `X-Forwarded-For`).
+async fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> Resp {
+    app.request_with_headers(
+        Method::POST,
+        "/api/v1/auth/login",
+        &[("X-Forwarded-For", client)],
+        None,
+        Some(&json!({"email": email, "password": password})),
+    )
+    .await
+}
+
+/// Wrong passwords for `email` from `guesser` up to the limit; then the right one from
+/// `then` must be slowed.
+async fn lock_out(app: &TestApp, guesser: &str, then: &str, email: &str) {
+    for _ in 0..app.settings.login_max_failures_per_email {
+        login_from(app, guesser, email, "wrong-password-xx")
+            .await
+            .assert_error(401, "invalid_credentials");
+    }
+    login_from(app, then, email, PASSWORD)
+        .await
+        .assert_error(429, "too_many_login_attempts");
+}
+
+#[actix_rt::test]
+async fn wrong_passwords_from_one_client_do_not_lock_the_owner_out_from_another() {
+    let app = spawn_app_with(|s| s.client_ip_header = Some("X-Forwarded-For".into())).await;
+    let admin = "admin-lockout@qcy.example.cn";
+    app.create_user_directly(admin, "admin", None).await;
+    // The attacker's client is slowed, even with the right password ...
+    let attacker = "203.0.113.66";
+    lock_out(&app, attacker, attacker, admin).await;
+    // ... the owner elsewhere is not. An IPv6 /64 is one client: another address in the
+    // attacker's /64 is slowed, an address in the next /64 is not.
+    let owner = |client| login_from(&app, client, admin, PASSWORD);
+    assert_eq!(owner("198.51.100.20").await.status, 200);
+    lock_out(&app, "2001:db8:66:1::1", "2001:db8:66:1:ffff::2", admin).await;
+    assert_eq!(owner("2001:db8:66:2::1").await.status, 200);
+    // What the database counts: pairs and clients, IPv6 by its /64, never a bare email.
+    let mut subjects: Vec<String> = app
+        .db
+        .read(|conn| {
+            Ok(login_failures::table
+                .select(login_failures::subject)
+                .distinct()
+                .load(conn)?)
+        })
+        .await
+        .unwrap();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            "client:2001:db8:66:1::/64",
+            "client:203.0.113.66",
+            format!("email+client:{admin}|2001:db8:66:1::/64").as_str(),
+            format!("email+client:{admin}|203.0.113.66").as_str(),
+        ]
+    );
+}
+
+#[actix_rt::test]
+async fn concurrent_wrong_guesses_cannot_pass_the_limit_together() {
+    let app = spawn_app_with(|s| {
+        s.client_ip_header = Some("X-Forwarded-For".into());
+        s.login_max_failures_per_email = 3;
+        s.workers = Some(2);
+        s.db_pool_size = 8;
+    })
+    .await;
+    let a = Account::university();
+    app.registered(&a).await;
+    let guesses: Vec<Task<'_, Resp>> = (0..24)
+        .map(|i| {
+            let (app, email) = (&app, a.email.clone());
+            Box::pin(async move {
+                login_from(app, "198.51.100.99", &email, &format!("wrong-password-{i}")).await
+            }) as Task<'_, Resp>
+        })
+        .collect();
+    let answers = join_all(guesses).await;
+    let checked = answers.iter().filter(|r| r.status == 401).count();
+    let slowed = answers.iter().filter(|r| r.status == 429).count();
+    assert_eq!(checked + slowed, answers.len(), "only 401 or 429");
+    assert!(
+        checked <= 3,
+        "{checked} guesses were checked, the limit is 3"
+    );
+    assert!(checked >= 1, "the first guess is checked");
+    // The right password from elsewhere still works.
+    assert_eq!(
+        login_from(&app, "198.51.100.100", &a.email, PASSWORD)
+            .await
+            .status,
+        200
+    );
+}
+
+/// The lock itself, with the race window held open: a first attempt that has checked and
+/// counted but not committed makes a second one on the same subject wait, and then see
+/// the first's failure (without the lock, PostgreSQL's second check would read 0).
+#[actix_rt::test]
+async fn a_throttle_check_waits_for_an_attempt_in_flight_on_the_same_subject() {
+    use tt_exchange::auth::throttle;
+    use tt_exchange::error::ErrorCode;
+    let app = spawn_app().await;
+    let client = "192.0.2.7";
+    let limits = vec![
+        (throttle::pair_subject("race@example.cn", client), 1),
+        (throttle::client_subject(client), 100),
+    ];
+    let window = chrono::Duration::minutes(15);
+    let now = chrono::Utc::now().naive_utc();
+    let (db, first_limits) = (app.db.clone(), limits.clone());
+    let first = std::thread::spawn(move || {
+        db.write_blocking(|conn| {
+            let attempt = throttle::begin(conn, &first_limits, window, now)?;
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            Ok(attempt)
+        })
+    });
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let db = app.db.clone();
+    let second = std::thread::spawn(move || {
+        db.write_blocking(|conn| throttle::begin(conn, &limits, window, now))
+    });
+    assert!(first.join().expect("first thread").is_ok());
+    let second = second.join().expect("second thread");
+    assert_eq!(
+        second.map(|_| ()).map_err(|e| e.code()),
+        Err(ErrorCode::TooManyLoginAttempts)
+    );
 }

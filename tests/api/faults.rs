@@ -19,10 +19,10 @@ use crate::helpers::{
 use crate::listings::{achievement_body, demand_body, member, published};
 
 /// A future borrowing from the test.
-type Task<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+pub(crate) type Task<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// Polls every future to completion, concurrently (no runtime tasks needed).
-async fn join_all<'a, T>(futures: Vec<Task<'a, T>>) -> Vec<T> {
+pub(crate) async fn join_all<'a, T>(futures: Vec<Task<'a, T>>) -> Vec<T> {
     let mut futures: Vec<Option<Task<'a, T>>> = futures.into_iter().map(Some).collect();
     let mut out: Vec<Option<T>> = futures.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {

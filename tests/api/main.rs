@@ -13,6 +13,7 @@ mod errors;
 mod faults;
 mod helpers;
 mod hostile;
+mod housekeeping;
 mod listings;
 mod loadgen;
 mod match_quality;

@@ -329,8 +329,8 @@ fn wrong_type(v: &Value) -> Value {
 }
 
 /// Requests derived from a valid one to be invalid: each required property missing,
-/// each present property of the wrong type, an unknown property, broken JSON, and a
-/// path id that is not an integer.
+/// each present property of the wrong type, an unknown property, broken JSON, the body
+/// sent as `text/plain` (415), and a path id that is not an integer.
 async fn refuse_generated(d: &mut Driver<'_>, method: &str, template: &str) {
     let Some(sent) = d.ok.get(&(method.to_owned(), template.to_owned())) else {
         return;
@@ -398,6 +398,16 @@ async fn refuse_generated(d: &mut Driver<'_>, method: &str, template: &str) {
             )
             .await;
         d.refused(method, template, r, "broken JSON").await;
+        let r = app
+            .raw(
+                m.clone(),
+                &concrete,
+                token.as_deref(),
+                Some("text/plain"),
+                Value::Object(valid.clone()).to_string().into_bytes(),
+            )
+            .await;
+        d.refused(method, template, r, "a text/plain body").await;
     }
     // Path ids that are not integers.
     if template.contains('{') && !template.contains("{year}") {

@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 #[actix_rt::test]
 async fn health_answers_ok() {
@@ -49,6 +49,52 @@ async fn metrics_count_requests_by_route_and_status() {
     assert!(text.contains(
         r#"tt_http_request_duration_seconds_bucket{method="GET",route="/health",le="+Inf"} 2"#
     ));
+}
+
+#[actix_rt::test]
+async fn random_paths_and_made_up_methods_do_not_grow_the_metrics() {
+    let app = spawn_app().await;
+    let mut sent = Vec::new();
+    for i in 0..40 {
+        let path = format!("/scan/{}/{i}", tt_exchange::auth::tokens::random_hex(6));
+        let method = if i % 2 == 0 { "FOO" } else { "GET" };
+        let method = awc::http::Method::from_bytes(format!("{method}{}", i % 4).as_bytes())
+            .expect("method token");
+        app.request(method, &path, None, None).await;
+        sent.push(path);
+    }
+    // A made-up method on a real route keeps the route, not the method.
+    let r = app
+        .request(
+            awc::http::Method::from_bytes(b"BREW").expect("method token"),
+            "/health",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 405, "{}", r.text);
+    let text = app.get("/metrics", None).await.text;
+    for path in &sent {
+        assert!(!text.contains(path.as_str()), "{path} in\n{text}");
+    }
+    for made_up in ["FOO", "GET1", "BREW"] {
+        assert!(!text.contains(made_up), "{made_up} in\n{text}");
+    }
+    assert!(
+        text.contains(
+            r#"tt_http_requests_total{method="other",route="unmatched",status="404"} 40"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"tt_http_requests_total{method="other",route="/health",status="405"} 1"#),
+        "{text}"
+    );
+    let series = text
+        .lines()
+        .filter(|l| l.starts_with("tt_http_requests_total{"))
+        .count();
+    assert!(series <= 4, "{series} series:\n{text}");
 }
 
 #[actix_rt::test]
@@ -122,4 +168,24 @@ async fn a_second_server_on_the_same_embedded_data_dir_is_refused() {
         err.to_string().contains("another tt-exchange process"),
         "{err}"
     );
+}
+
+#[actix_rt::test]
+async fn sqlite_commits_are_synced_fully_unless_configured_otherwise() {
+    let app = spawn_app().await;
+    let pragma = app.db.sqlite_synchronous().expect("read the pragma");
+    if app.settings.uses_postgres() {
+        assert_eq!(pragma, None);
+        return;
+    }
+    // 2 = FULL: every pooled connection, not only the first.
+    let conns: Vec<_> = (0..3).map(|_| app.db.conn().expect("connection")).collect();
+    assert_eq!(pragma, Some(2));
+    assert_eq!(app.db.sqlite_synchronous().expect("pragma"), Some(2));
+    drop(conns);
+    let normal = spawn_app_with(|s| {
+        s.sqlite_synchronous = tt_exchange::config::SqliteSynchronous::Normal;
+    })
+    .await;
+    assert_eq!(normal.db.sqlite_synchronous().expect("pragma"), Some(1));
 }
