@@ -176,7 +176,7 @@ impl Default for Settings {
             jwt_previous_secret: None,
             cors_origins: Vec::new(),
             registry_point: "610100".into(),
-            registry_jurisdiction: vec!["61".into(), "yangling".into(), "xixian".into()],
+            registry_jurisdiction: vec!["61".into(), "xixian".into()],
             request_timeout_secs: 30,
             export_timeout_secs: 120,
             keep_alive_secs: 75,

@@ -1,15 +1,16 @@
 //! Technology contracts (技术合同): records both parties stand behind and the registry
 //! has checked.
 //!
-//! - [`model`]: rows with typed states (`Consent`, `RegistrationStatus`, `StatStatus`),
+//! - [`model`] holds rows with typed states (`Consent`, `RegistrationStatus`, `StatStatus`),
 //!   views, queries.
-//! - [`lifecycle`]: the operations: `record` → `confirm` | `decline`; `amend` →
+//! - [`lifecycle`] has the operations: `record` → `confirm` | `decline`; `amend` →
 //!   `confirm_amendment` | `decline_amendment`; `request_registration` →
 //!   `decide_registration`. A contract counts in statistics, signs its deal and transfers
 //!   its achievement only once both parties confirmed it.
-//! - [`registry`]: registration numbers, consecutive per year and registry point.
-//! - [`rollups`]: monthly turnover sums kept in the same transaction as every change.
-//! - [`handlers`]: `/api/v1/contracts`.
+//! - [`registry`] assigns registration numbers, consecutive per year and registry point.
+//! - [`rollups`] keeps monthly turnover sums in the same transaction as every change.
+//! - [`idempotency`] stores the first answer of an `Idempotency-Key`.
+//! - [`handlers`] answer `/api/v1/contracts`.
 //!
 //! Figures are never overwritten: amendments are rows, confirmed like contracts; an
 //! amendment of a registered contract goes back to the registry, and statistics keep the

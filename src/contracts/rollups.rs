@@ -36,10 +36,11 @@ const UPSERT_TAIL: &str = " ON CONFLICT (basis, dim, status, month, value) DO UP
 /// Changes to rollup rows, keyed by (basis, month, status, dim, value), applied in key
 /// order so that concurrent transactions on PostgreSQL take row locks in the same order
 /// and never deadlock.
+/// (basis, month, status, dim, value) of a rollup row.
+type Key = (String, String, String, String, String);
+
 #[derive(Debug, Default)]
-pub struct Deltas(
-    std::collections::BTreeMap<(String, String, String, String, String), (i64, i64, i64)>,
-);
+pub struct Deltas(std::collections::BTreeMap<Key, (i64, i64, i64)>);
 
 impl Deltas {
     /// Adds (`sign` 1) or removes (`sign` -1) what statistics count for a contract, as

@@ -401,24 +401,6 @@ pub fn list(
     Ok((views(conn, rows)?, total))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stages_only_move_forward() {
-        use Stage::*;
-        assert!(Recommended.can_move_to(Contacted));
-        assert!(Recommended.can_move_to(Negotiating));
-        assert!(Negotiating.can_move_to(Signed));
-        assert!(Contacted.can_move_to(Lost));
-        assert!(!Contacted.can_move_to(Recommended));
-        assert!(!Contacted.can_move_to(Contacted));
-        assert!(!Signed.can_move_to(Lost));
-        assert!(!Lost.can_move_to(Negotiating));
-    }
-}
-
 /// Closes an open deal as signed, because a contract for it was confirmed by both parties
 /// (the contracts slice calls this in its own transaction). A deal that is no longer open
 /// stays as it is.
@@ -452,4 +434,22 @@ pub fn sign(
         at,
     )?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_only_move_forward() {
+        use Stage::*;
+        assert!(Recommended.can_move_to(Contacted));
+        assert!(Recommended.can_move_to(Negotiating));
+        assert!(Negotiating.can_move_to(Signed));
+        assert!(Contacted.can_move_to(Lost));
+        assert!(!Contacted.can_move_to(Recommended));
+        assert!(!Contacted.can_move_to(Contacted));
+        assert!(!Signed.can_move_to(Lost));
+        assert!(!Lost.can_move_to(Negotiating));
+    }
 }

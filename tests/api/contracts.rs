@@ -98,7 +98,7 @@ async fn a_party_records_a_contract_that_awaits_the_other_party() {
     assert_eq!(r.body["buyer_region"], "610300");
     assert_eq!(r.body["seller_kind"], "university");
     assert_eq!(r.body["consent"], "awaiting_seller");
-    assert_eq!(r.body["buyer_confirmation"]["user_id"].is_i64(), true);
+    assert!(r.body["buyer_confirmation"]["user_id"].is_i64());
     assert_eq!(r.body["seller_confirmation"], Value::Null);
     assert_eq!(r.body["registration_status"], "not_submitted");
     assert_eq!(r.body["registration_no"], Value::Null);
@@ -474,7 +474,7 @@ async fn a_brokers_contract_awaits_both_and_signs_its_deal_once_confirmed() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["consent"], "awaiting_both");
     assert_eq!(r.body["achievement_id"], achievement, "taken from the deal");
-    assert_eq!(r.body["broker_id"].is_i64(), true);
+    assert!(r.body["broker_id"].is_i64());
     let id = id_of(&r);
     let path = format!("/api/v1/deals/{deal_id}");
     let tok = broker.clone();
@@ -986,4 +986,37 @@ async fn a_disabled_account_is_refused_on_its_next_request() {
     app.get("/api/v1/contracts", Some(&p.ent))
         .await
         .assert_error(403, "account_disabled");
+}
+
+#[actix_rt::test]
+async fn two_concurrent_confirmations_of_one_side_count_once() {
+    let app = spawn_app().await;
+    let p = parties(&app).await;
+    app.create_user_directly("colleague@xidian.example.cn", "university", Some(p.uni_org))
+        .await;
+    let colleague = app.token("colleague@xidian.example.cn").await;
+    let id = id_of(&create(&app, &p.ent, &body(&p), None).await);
+    let confirm = |token: String| {
+        let app = &app;
+        async move {
+            app.post(
+                &format!("/api/v1/contracts/{id}/confirm"),
+                Some(&token),
+                &json!({}),
+            )
+            .await
+        }
+    };
+    let (a, b) = futures_join(confirm(p.uni.clone()), confirm(colleague)).await;
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{} / {}", a.text, b.text);
+    for q in [
+        "include_unregistered=true",
+        "include_unregistered=true&group_by=month",
+    ] {
+        let total = turnover(&app, &p.admin, q).await;
+        assert_eq!(total["contracts"], 1, "{q}");
+        assert_eq!(total["amount_fen"], 1_200_000_000i64, "{q}");
+    }
 }
