@@ -9,8 +9,11 @@ use diesel::prelude::*;
 use crate::accounts::model::Role;
 use crate::auth::extract::CurrentUser;
 use crate::config::Settings;
-use crate::contracts::lifecycle::{self, Decision, NewAmendment, NewContract};
+use crate::contracts::amendments::{self, NewAmendment};
+use crate::contracts::consent;
+use crate::contracts::lifecycle::{self, NewContract};
 use crate::contracts::model::Registry;
+use crate::contracts::registration::{self, Decision};
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, contracts};
 use crate::error::ApiError;
@@ -84,7 +87,7 @@ fn register(
     id: i64,
     seller: Member,
 ) -> Result<(), ApiError> {
-    lifecycle::request_registration(conn, &actor(seller), reg, id)?;
+    registration::request_registration(conn, &actor(seller), reg, id)?;
     let row =
         crate::contracts::model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Contract"))?;
     let decision = Decision {
@@ -93,7 +96,7 @@ fn register(
         verified_tech_amount_fen: Some(row.total_tech_amount_fen / 10 * 9),
         on: fields::today(),
     };
-    lifecycle::decide_registration(conn, admin, reg, id, &decision)?;
+    registration::decide_registration(conn, admin, reg, id, &decision)?;
     Ok(())
 }
 
@@ -128,11 +131,11 @@ pub fn seed(
     // Registered: a patent transfer that sold its achievement, and a licence.
     let sold = deal("transfer", Some("patent"), 0, 0, 60, 680, true);
     let id = record(conn, &sold, sold.buyer)?;
-    lifecycle::confirm(conn, &actor(sold.seller), id)?;
+    consent::confirm(conn, &actor(sold.seller), id)?;
     register(conn, &admin, &reg, id, sold.seller)?;
     let licence = deal("licensing", Some("ordinary"), 1, 1, 45, 150, true);
     let id = record(conn, &licence, licence.seller)?;
-    lifecycle::confirm(conn, &actor(licence.buyer), id)?;
+    consent::confirm(conn, &actor(licence.buyer), id)?;
     register(conn, &admin, &reg, id, licence.seller)?;
     // An amendment after registration, confirmed: back at the registry.
     let change = NewAmendment {
@@ -140,23 +143,23 @@ pub fn seed(
         tech_amount_delta_fen: 20_000_000,
         reason: "补充协议：增加一年技术支持".into(),
     };
-    lifecycle::amend(conn, &actor(licence.seller), id, &change)?;
+    amendments::amend(conn, &actor(licence.seller), id, &change)?;
     let amendment: i64 = crate::db::schema::contract_amendments::table
         .filter(crate::db::schema::contract_amendments::contract_id.eq(id))
         .select(crate::db::schema::contract_amendments::id)
         .first(conn)?;
-    lifecycle::confirm_amendment(conn, &actor(licence.buyer), id, amendment)?;
+    amendments::confirm_amendment(conn, &actor(licence.buyer), id, amendment)?;
     // Confirmed by both, registration not applied for yet.
     let dev = deal("development", Some("commissioned"), 2, 2, 20, 320, false);
     let id = record(conn, &dev, dev.buyer)?;
-    lifecycle::confirm(conn, &actor(dev.seller), id)?;
+    consent::confirm(conn, &actor(dev.seller), id)?;
     // Awaiting the seller's confirmation.
     let waiting = deal("service", Some("training"), 0, 1, 5, 45, false);
     record(conn, &waiting, waiting.buyer)?;
     // Declined by the seller.
     let declined = deal("consulting", None, 1, 2, 10, 30, false);
     let id = record(conn, &declined, declined.buyer)?;
-    lifecycle::decline(
+    consent::decline(
         conn,
         &actor(declined.seller),
         id,

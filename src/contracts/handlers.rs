@@ -7,12 +7,15 @@ use serde::Deserialize;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy;
 use crate::auth::tokens::token_hash;
+use crate::contracts::amendments::{self, NewAmendment};
+use crate::contracts::consent;
 use crate::contracts::idempotency::{self, Key};
-use crate::contracts::lifecycle::{self, Decision, NewAmendment, NewContract};
+use crate::contracts::lifecycle::{self, NewContract};
 use crate::contracts::model::{
-    self, Consent, ConsentFilter, ContractQuery, ContractRow, ContractView, ListArgs,
-    MAX_CONTRACT_FEN, RegistrationStatus, Registry,
+    self, Consent, ContractRow, MAX_CONTRACT_FEN, RegistrationStatus, Registry,
 };
+use crate::contracts::registration::{self, Decision};
+use crate::contracts::views::{self, ConsentFilter, ContractQuery, ContractView, ListArgs};
 use crate::db::AnyConnection;
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::fields::{self, today};
@@ -105,7 +108,7 @@ fn record_tx(
         return Ok(Created::Replayed(view));
     }
     let row = lifecycle::record(conn, user, body)?;
-    let view = model::view(conn, reg, row)?;
+    let view = views::view(conn, reg, row)?;
     lifecycle::audit_step(conn, user.id, "contract.create", None, &view)?;
     if let Some(k) = key {
         idempotency::store(conn, user.id, k, &view)?;
@@ -215,7 +218,7 @@ pub async fn list(
                 offset: page.offset(),
                 limit: page.limit(),
             };
-            Ok(model::list(conn, &reg, args)?)
+            Ok(views::list(conn, &reg, args)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(page.wrap(items, total)))
@@ -236,7 +239,7 @@ pub async fn get(
             if !policy::sees_contract(&user, row.seller_org_id, row.buyer_org_id, row.broker_id) {
                 return Err(ApiError::not_found("Contract"));
             }
-            Ok(model::view(conn, &reg, row)?)
+            Ok(views::view(conn, &reg, row)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -261,10 +264,10 @@ where
         .db
         .write(move |conn| {
             let before = model::find_locked(conn, id)?
-                .map(|r| model::view(conn, &reg, r))
+                .map(|r| views::view(conn, &reg, r))
                 .transpose()?;
             let row = op(conn, &user, &reg)?;
-            let after = model::view(conn, &reg, row)?;
+            let after = views::view(conn, &reg, row)?;
             lifecycle::audit_step(conn, user.id, action, before.as_ref(), &after)?;
             Ok(after)
         })
@@ -279,7 +282,7 @@ pub async fn confirm(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let view = step(&state, user, id, "contract.confirm", move |conn, u, _| {
-        lifecycle::confirm(conn, u, id)
+        consent::confirm(conn, u, id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -305,7 +308,7 @@ pub async fn decline(
     let id = path.into_inner();
     let why = reason(&body.reason)?;
     let view = step(&state, user, id, "contract.decline", move |conn, u, _| {
-        lifecycle::decline(conn, u, id, &why)
+        consent::decline(conn, u, id, &why)
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -328,7 +331,7 @@ pub async fn amend(
         ErrorCode::InvalidRequestBody,
     )?;
     let view = step(&state, user, id, "contract.amend", move |conn, u, _| {
-        lifecycle::amend(conn, u, id, &req).map(|(row, _)| row)
+        amendments::amend(conn, u, id, &req).map(|(row, _)| row)
     })
     .await?;
     Ok(HttpResponse::Created().json(view))
@@ -346,7 +349,7 @@ pub async fn confirm_amendment(
         user,
         id,
         "contract.amendment.confirm",
-        move |conn, u, _| lifecycle::confirm_amendment(conn, u, id, amendment),
+        move |conn, u, _| amendments::confirm_amendment(conn, u, id, amendment),
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -366,7 +369,7 @@ pub async fn decline_amendment(
         user,
         id,
         "contract.amendment.decline",
-        move |conn, u, _| lifecycle::decline_amendment(conn, u, id, amendment, &why),
+        move |conn, u, _| amendments::decline_amendment(conn, u, id, amendment, &why),
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -384,7 +387,7 @@ pub async fn request_registration(
         user,
         id,
         "contract.registration_request",
-        move |conn, u, reg| lifecycle::request_registration(conn, u, reg, id),
+        move |conn, u, reg| registration::request_registration(conn, u, reg, id),
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -451,7 +454,7 @@ pub async fn register(
         user,
         id,
         "contract.registration",
-        move |conn, u, reg| lifecycle::decide_registration(conn, u, reg, id, &d),
+        move |conn, u, reg| registration::decide_registration(conn, u, reg, id, &d),
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 
-use crate::contracts::model::ContractView;
+use crate::contracts::views::ContractView;
 use crate::db::AnyConnection;
 use crate::db::schema::idempotency_keys;
 use crate::error::{ApiError, ErrorCode};

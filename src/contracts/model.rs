@@ -1,8 +1,9 @@
-//! Contract rows, their typed states, the API views and the queries of this slice.
+//! Contract rows, their typed states, the registry's places, and the queries that
+//! read one contract.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -271,151 +272,10 @@ pub struct AmendmentRow {
     pub decline_reason: Option<String>,
 }
 
-/// One side's confirmation: who and when.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Confirmation {
-    pub user_id: i64,
-    pub at: DateTime<chrono::Utc>,
-}
-
-/// A decline: who, when, why.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Decline {
-    pub user_id: i64,
-    pub at: DateTime<chrono::Utc>,
-    pub reason: String,
-}
-
-/// The consent of a record as the API shows it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ConsentView {
-    pub seller_confirmation: Option<Confirmation>,
-    pub buyer_confirmation: Option<Confirmation>,
-    pub declined: Option<Decline>,
-}
-
-fn confirmation(by: Option<i64>, at: Option<NaiveDateTime>) -> Option<Confirmation> {
-    Some(Confirmation {
-        user_id: by?,
-        at: at?.and_utc(),
-    })
-}
-
-fn consent_view(
-    seller: (Option<i64>, Option<NaiveDateTime>),
-    buyer: (Option<i64>, Option<NaiveDateTime>),
-    declined: (Option<i64>, Option<NaiveDateTime>, Option<String>),
-) -> ConsentView {
-    ConsentView {
-        seller_confirmation: confirmation(seller.0, seller.1),
-        buyer_confirmation: confirmation(buyer.0, buyer.1),
-        declined: match declined {
-            (Some(user_id), Some(at), reason) => Some(Decline {
-                user_id,
-                at: at.and_utc(),
-                reason: reason.unwrap_or_default(),
-            }),
-            _ => None,
-        },
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AmendmentView {
-    pub id: i64,
-    pub amount_delta_fen: i64,
-    pub tech_amount_delta_fen: i64,
-    pub reason: String,
-    pub consent: Consent,
-    #[serde(flatten)]
-    pub consent_detail: ConsentView,
-    pub created_by: i64,
-    pub created_at: DateTime<chrono::Utc>,
-}
-
 impl AmendmentRow {
     pub fn consent(&self) -> QueryResult<Consent> {
         Consent::read(&self.consent)
     }
-
-    fn view(self) -> QueryResult<AmendmentView> {
-        Ok(AmendmentView {
-            id: self.id,
-            amount_delta_fen: self.amount_delta_fen,
-            tech_amount_delta_fen: self.tech_amount_delta_fen,
-            consent: self.consent()?,
-            consent_detail: consent_view(
-                (self.seller_confirmed_by, self.seller_confirmed_at),
-                (self.buyer_confirmed_by, self.buyer_confirmed_at),
-                (self.declined_by, self.declined_at, self.decline_reason),
-            ),
-            reason: self.reason,
-            created_by: self.created_by,
-            created_at: self.created_at.and_utc(),
-        })
-    }
-}
-
-/// Where a contract stands with this registry: `local` (the seller is in its jurisdiction,
-/// so it registers here), `absorbed` (吸纳: the seller is elsewhere, the buyer here), or
-/// `outside` (neither party here).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Jurisdiction {
-    Local,
-    Absorbed,
-    Outside,
-}
-
-/// What statistics count for a contract, as the API shows it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CountedView {
-    /// `none` (not confirmed by both parties), `confirmed` or `registered`.
-    pub status: StatStatus,
-    pub amount_fen: i64,
-    pub tech_amount_fen: i64,
-}
-
-/// A contract as the API shows it: `amount_fen`/`tech_amount_fen` are the current figures
-/// (signed + confirmed amendments); the signed ones are kept beside them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ContractView {
-    pub id: i64,
-    pub registration_no: Option<String>,
-    pub kind: String,
-    pub sub_kind: Option<String>,
-    pub seller_org_id: i64,
-    pub buyer_org_id: i64,
-    pub seller_region: String,
-    pub buyer_region: String,
-    pub seller_kind: String,
-    pub deal_id: Option<i64>,
-    pub achievement_id: Option<i64>,
-    pub demand_id: Option<i64>,
-    pub broker_id: Option<i64>,
-    pub signed_on: NaiveDate,
-    pub amount_fen: i64,
-    pub tech_amount_fen: i64,
-    pub signed_amount_fen: i64,
-    pub signed_tech_amount_fen: i64,
-    pub chain: String,
-    pub field: String,
-    pub consent: Consent,
-    #[serde(flatten)]
-    pub consent_detail: ConsentView,
-    pub registration_status: RegistrationStatus,
-    pub registration_requested_at: Option<DateTime<chrono::Utc>>,
-    pub registered_on: Option<NaiveDate>,
-    pub registration_comment: Option<String>,
-    pub verified_amount_fen: Option<i64>,
-    pub verified_tech_amount_fen: Option<i64>,
-    pub jurisdiction: Jurisdiction,
-    /// What the turnover statistics count for this contract now.
-    pub counted: CountedView,
-    pub amendments: Vec<AmendmentView>,
-    pub created_by: i64,
-    pub created_at: DateTime<chrono::Utc>,
-    pub updated_at: DateTime<chrono::Utc>,
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<ContractRow>> {
@@ -457,6 +317,17 @@ pub fn find_amendment(
         .optional()
 }
 
+/// Where a contract stands with this registry: `local` (the seller is in its jurisdiction,
+/// so it registers here), `absorbed` (吸纳: the seller is elsewhere, the buyer here), or
+/// `outside` (neither party here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Jurisdiction {
+    Local,
+    Absorbed,
+    Outside,
+}
+
 /// The registry's view of places: which seller regions it registers.
 #[derive(Debug, Clone)]
 pub struct Registry {
@@ -489,91 +360,6 @@ impl Registry {
     }
 }
 
-pub fn view(conn: &mut AnyConnection, reg: &Registry, r: ContractRow) -> QueryResult<ContractView> {
-    views(conn, reg, vec![r])?
-        .pop()
-        .ok_or(diesel::result::Error::NotFound)
-}
-
-/// The views of several contracts in two queries, whatever their number.
-pub fn views(
-    conn: &mut AnyConnection,
-    reg: &Registry,
-    rows: Vec<ContractRow>,
-) -> QueryResult<Vec<ContractView>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut amendments: HashMap<i64, Vec<AmendmentView>> = HashMap::new();
-    for a in contract_amendments::table
-        .filter(contract_amendments::contract_id.eq_any(&ids))
-        .order((
-            contract_amendments::contract_id.asc(),
-            contract_amendments::id.asc(),
-        ))
-        .select(AmendmentRow::as_select())
-        .load(conn)?
-    {
-        amendments.entry(a.contract_id).or_default().push(a.view()?);
-    }
-    rows.into_iter()
-        .map(|r| {
-            let amendments = amendments.remove(&r.id).unwrap_or_default();
-            view_of(r, reg, amendments)
-        })
-        .collect()
-}
-
-fn view_of(
-    r: ContractRow,
-    reg: &Registry,
-    amendments: Vec<AmendmentView>,
-) -> QueryResult<ContractView> {
-    let counted = r.counted_stored()?;
-    Ok(ContractView {
-        consent: r.consent()?,
-        registration_status: r.registration()?,
-        jurisdiction: reg.jurisdiction_of(&r.seller_region, &r.buyer_region),
-        consent_detail: consent_view(
-            (r.seller_confirmed_by, r.seller_confirmed_at),
-            (r.buyer_confirmed_by, r.buyer_confirmed_at),
-            (r.declined_by, r.declined_at, r.decline_reason),
-        ),
-        counted: CountedView {
-            status: counted.status,
-            amount_fen: counted.amount_fen,
-            tech_amount_fen: counted.tech_amount_fen,
-        },
-        id: r.id,
-        registration_no: r.registration_no,
-        kind: r.kind,
-        sub_kind: r.sub_kind,
-        seller_org_id: r.seller_org_id,
-        buyer_org_id: r.buyer_org_id,
-        seller_region: r.seller_region,
-        buyer_region: r.buyer_region,
-        seller_kind: r.seller_kind,
-        deal_id: r.deal_id,
-        achievement_id: r.achievement_id,
-        demand_id: r.demand_id,
-        broker_id: r.broker_id,
-        signed_on: r.signed_on,
-        amount_fen: r.total_amount_fen,
-        tech_amount_fen: r.total_tech_amount_fen,
-        signed_amount_fen: r.amount_fen,
-        signed_tech_amount_fen: r.tech_amount_fen,
-        chain: r.chain,
-        field: r.field,
-        registration_requested_at: r.registration_requested_at.map(|t| t.and_utc()),
-        registered_on: r.registered_on,
-        registration_comment: r.registration_comment,
-        verified_amount_fen: r.verified_amount_fen,
-        verified_tech_amount_fen: r.verified_tech_amount_fen,
-        amendments,
-        created_by: r.created_by,
-        created_at: r.created_at.and_utc(),
-        updated_at: r.updated_at.and_utc(),
-    })
-}
-
 /// The achievements among `ids` that converted: a transfer (including 作价投资, equity)
 /// or licensing contract for them was confirmed by both parties.
 pub fn converted_achievements(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashSet<i64>> {
@@ -589,156 +375,3 @@ pub fn converted_achievements(conn: &mut AnyConnection, ids: &[i64]) -> QueryRes
 
 /// Contract kinds that convert an achievement (equity is a `transfer` of sub-kind `equity`).
 pub const CONVERTING_KINDS: [&str; 2] = ["transfer", "licensing"];
-
-/// Whose contracts a list shows, as the policy decided.
-#[derive(Debug, Clone, Copy)]
-pub enum ContractScope {
-    All,
-    /// A broker: the contracts it brokered, and those its own org is a party to.
-    Broker {
-        user_id: i64,
-        org_id: i64,
-    },
-    Org(i64),
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContractQuery {
-    pub kind: Option<String>,
-    pub registration_status: Option<String>,
-    /// A consent state, or `awaiting_me`: contracts waiting for the caller's org.
-    pub consent: Option<String>,
-    pub seller_org_id: Option<i64>,
-    pub buyer_org_id: Option<i64>,
-    /// Seller or buyer region.
-    pub region: Option<String>,
-    pub chain: Option<String>,
-    #[serde(default, deserialize_with = "crate::validate::opt_date")]
-    pub signed_from: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "crate::validate::opt_date")]
-    pub signed_to: Option<NaiveDate>,
-    pub broker_id: Option<i64>,
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-}
-
-/// The consent filter of a list, parsed.
-#[derive(Debug, Clone, Copy)]
-pub enum ConsentFilter {
-    Is(Consent),
-    /// Waiting for this org's confirmation.
-    AwaitingOrg(i64),
-}
-
-type Boxed<'a> = contracts::BoxedQuery<'a, <AnyConnection as diesel::Connection>::Backend>;
-
-fn scoped(mut b: Boxed<'_>, scope: ContractScope) -> Boxed<'_> {
-    match scope {
-        ContractScope::All => {}
-        ContractScope::Broker { user_id, org_id } => {
-            b = b.filter(
-                contracts::broker_id
-                    .eq(user_id)
-                    .or(contracts::seller_org_id.eq(org_id))
-                    .or(contracts::buyer_org_id.eq(org_id)),
-            )
-        }
-        ContractScope::Org(org) => {
-            b = b.filter(
-                contracts::seller_org_id
-                    .eq(org)
-                    .or(contracts::buyer_org_id.eq(org)),
-            )
-        }
-    }
-    b
-}
-
-fn consent_filtered(mut b: Boxed<'_>, consent: Option<ConsentFilter>) -> Boxed<'_> {
-    match consent {
-        None => {}
-        Some(ConsentFilter::Is(c)) => b = b.filter(contracts::consent.eq(c.as_str())),
-        Some(ConsentFilter::AwaitingOrg(org)) => {
-            let seller = [
-                Consent::AwaitingSeller.as_str(),
-                Consent::AwaitingBoth.as_str(),
-            ];
-            let buyer = [
-                Consent::AwaitingBuyer.as_str(),
-                Consent::AwaitingBoth.as_str(),
-            ];
-            b = b.filter(
-                (contracts::seller_org_id
-                    .eq(org)
-                    .and(contracts::consent.eq_any(seller)))
-                .or(contracts::buyer_org_id
-                    .eq(org)
-                    .and(contracts::consent.eq_any(buyer))),
-            )
-        }
-    }
-    b
-}
-
-fn filtered<'a>(mut b: Boxed<'a>, q: &ContractQuery) -> Boxed<'a> {
-    if let Some(v) = &q.kind {
-        b = b.filter(contracts::kind.eq(v.clone()));
-    }
-    if let Some(v) = &q.registration_status {
-        b = b.filter(contracts::registration_status.eq(v.clone()));
-    }
-    if let Some(v) = q.seller_org_id {
-        b = b.filter(contracts::seller_org_id.eq(v));
-    }
-    if let Some(v) = q.buyer_org_id {
-        b = b.filter(contracts::buyer_org_id.eq(v));
-    }
-    if let Some(v) = &q.region {
-        b = b.filter(
-            contracts::seller_region
-                .eq(v.clone())
-                .or(contracts::buyer_region.eq(v.clone())),
-        );
-    }
-    if let Some(v) = &q.chain {
-        b = b.filter(contracts::chain.eq(v.clone()));
-    }
-    if let Some(v) = q.signed_from {
-        b = b.filter(contracts::signed_on.ge(v));
-    }
-    if let Some(v) = q.signed_to {
-        b = b.filter(contracts::signed_on.le(v));
-    }
-    if let Some(v) = q.broker_id {
-        b = b.filter(contracts::broker_id.eq(v));
-    }
-    b
-}
-
-pub struct ListArgs<'a> {
-    pub scope: ContractScope,
-    pub consent: Option<ConsentFilter>,
-    pub query: &'a ContractQuery,
-    pub offset: i64,
-    pub limit: i64,
-}
-
-pub fn list(
-    conn: &mut AnyConnection,
-    reg: &Registry,
-    args: ListArgs<'_>,
-) -> QueryResult<(Vec<ContractView>, i64)> {
-    let query = || {
-        let b = scoped(contracts::table.into_boxed(), args.scope);
-        filtered(consent_filtered(b, args.consent), args.query)
-    };
-    let total = query().count().get_result(conn)?;
-    let rows: Vec<ContractRow> = query()
-        .order((contracts::signed_on.desc(), contracts::id.desc()))
-        .offset(args.offset)
-        .limit(args.limit)
-        .select(ContractRow::as_select())
-        .load(conn)?;
-    Ok((views(conn, reg, rows)?, total))
-}
