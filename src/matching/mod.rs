@@ -158,6 +158,172 @@ fn yuan(fen: i64) -> String {
     format!("{wan:.0}万元")
 }
 
+/// The features and reasons of one candidate as they are found.
+struct Scoring<'a> {
+    source: &'a Profile,
+    source_is_demand: bool,
+    doc: &'a Value,
+    features: HashMap<Feature, f64>,
+    reasons: Vec<Reason>,
+}
+
+impl Scoring<'_> {
+    fn set(&mut self, feature: Feature, value: f64) {
+        self.features.insert(feature, value);
+    }
+
+    fn reason(&mut self, code: &'static str, detail: String) {
+        self.reasons.push(Reason { code, detail });
+    }
+
+    fn text(&mut self, text: f64, matched: &[String]) {
+        self.set(Feature::Text, text.clamp(0.0, 1.0));
+        if !matched.is_empty() {
+            let shown: Vec<&str> = matched.iter().take(5).map(String::as_str).collect();
+            self.reason(
+                "shared_keywords",
+                format!("关键词重合：{}", shown.join("、")),
+            );
+        }
+    }
+
+    /// Same code as the source (chain, field, region): a full fit, with its label.
+    fn same(
+        &mut self,
+        feature: Feature,
+        key: &str,
+        vocabulary: taxonomy::Vocabulary,
+        code: &'static str,
+        text: &str,
+    ) {
+        let own = match feature {
+            Feature::Chain => self.source.chain.as_str(),
+            Feature::Field => self.source.field.as_str(),
+            _ => self.source.region.as_str(),
+        };
+        let theirs = self.doc[key].as_str().unwrap_or_default();
+        if theirs == own {
+            self.set(feature, 1.0);
+            self.reason(code, format!("{text}：{}", label(vocabulary, theirs)));
+        }
+    }
+
+    /// TRL: the achievement's level against the demand's minimum.
+    fn trl(&mut self) {
+        let (trl, required) = if self.source_is_demand {
+            (
+                self.doc["trl"].as_i64().unwrap_or(0),
+                i64::from(self.source.trl),
+            )
+        } else {
+            (
+                i64::from(self.source.trl),
+                self.doc["trl_min"].as_i64().unwrap_or(9),
+            )
+        };
+        if trl >= required {
+            self.set(Feature::Trl, 1.0);
+            self.reason(
+                "trl_fits",
+                format!("成熟度满足：TRL {trl} ≥ 要求 {required}"),
+            );
+        } else {
+            self.set(Feature::Trl, (1.0 - (required - trl) as f64 / 3.0).max(0.0));
+        }
+    }
+
+    /// Price: asking price against budget; negotiable on either side is half a fit.
+    fn price(&mut self) {
+        let (price, budget) = if self.source_is_demand {
+            (
+                range_of(self.doc, "price_min_fen", "price_max_fen"),
+                self.source.range,
+            )
+        } else {
+            (
+                self.source.range,
+                range_of(self.doc, "budget_min_fen", "budget_max_fen"),
+            )
+        };
+        match (price, budget) {
+            (Some((p_lo, _)), Some((_, b_hi))) if p_lo <= b_hi => {
+                self.set(Feature::Price, 1.0);
+                self.reason(
+                    "price_within_budget",
+                    format!("报价起点{}在预算{}以内", yuan(p_lo), yuan(b_hi)),
+                );
+            }
+            (Some(_), Some(_)) => {}
+            _ => {
+                self.set(Feature::Price, 0.5);
+                self.reason("price_negotiable", "价格面议".into());
+            }
+        }
+    }
+
+    fn modes(&mut self) {
+        let key = if self.source_is_demand {
+            "transfer_modes"
+        } else {
+            "cooperation_modes"
+        };
+        let names: Vec<String> = strings(self.doc, key)
+            .iter()
+            .filter(|m| self.source.modes.contains(m))
+            .map(|m| label(taxonomy::TRANSFER_MODES, m))
+            .collect();
+        if !names.is_empty() {
+            self.set(Feature::Modes, 1.0);
+            self.reason(
+                "modes_compatible",
+                format!("合作方式一致：{}", names.join("、")),
+            );
+        }
+    }
+
+    /// For a demand's candidates: a key project of the pool, or in the pool.
+    fn pool(&mut self) {
+        if !self.source_is_demand {
+            return;
+        }
+        let latest = self.doc["pool_years"]
+            .as_array()
+            .and_then(|a| a.iter().filter_map(Value::as_i64).max());
+        if self.doc["key_project"].as_bool() == Some(true) {
+            self.set(Feature::Pool, 1.0);
+            self.reason("key_project", "百项成果库重点支持项目".into());
+        } else if let Some(y) = latest {
+            self.set(Feature::Pool, 0.6);
+            self.reason("in_pool", format!("入选{y}年度百项成果库"));
+        }
+    }
+
+    fn freshness(&mut self, now: i64) {
+        let published = self.doc["published_at"].as_i64().unwrap_or(0);
+        let age_days = ((now - published) / 86_400).max(0) as f64;
+        let fresh = if age_days <= 180.0 {
+            1.0
+        } else {
+            (1.0 - (age_days - 180.0) / 900.0).max(0.0)
+        };
+        self.set(Feature::Fresh, fresh);
+        if fresh >= 1.0 {
+            self.reason("recent", "近半年发布".into());
+        }
+    }
+
+    /// The weighted mean of the features, rounded to three decimals.
+    fn total(&self) -> f64 {
+        let total: f64 = WEIGHTS.iter().map(|(_, w)| w).sum();
+        let score = WEIGHTS
+            .iter()
+            .map(|(feat, w)| w * self.features.get(feat).copied().unwrap_or(0.0))
+            .sum::<f64>()
+            / total;
+        (score * 1000.0).round() / 1000.0
+    }
+}
+
 /// Scores one candidate document against the source profile. `matched` are the key terms
 /// the candidate was found by and `text` their share of the total weight.
 pub fn score(
@@ -168,150 +334,43 @@ pub fn score(
     matched: &[String],
     now: i64,
 ) -> Scored {
-    let mut f: HashMap<Feature, f64> = HashMap::new();
-    let mut reasons = Vec::new();
-    f.insert(Feature::Text, text.clamp(0.0, 1.0));
-    if !matched.is_empty() {
-        let shown: Vec<&str> = matched.iter().take(5).map(String::as_str).collect();
-        reasons.push(Reason {
-            code: "shared_keywords",
-            detail: format!("关键词重合：{}", shown.join("、")),
-        });
-    }
-    let chain = doc["chain"].as_str().unwrap_or_default();
-    if chain == source.chain {
-        f.insert(Feature::Chain, 1.0);
-        reasons.push(Reason {
-            code: "same_chain",
-            detail: format!("同属产业链：{}", label(taxonomy::CHAINS, chain)),
-        });
-    }
-    let field = doc["field"].as_str().unwrap_or_default();
-    if field == source.field {
-        f.insert(Feature::Field, 1.0);
-        reasons.push(Reason {
-            code: "same_field",
-            detail: format!("技术领域相同：{}", label(taxonomy::FIELDS, field)),
-        });
-    }
-    // TRL: the achievement's level against the demand's minimum.
-    let (trl, required) = if source_is_demand {
-        (doc["trl"].as_i64().unwrap_or(0), i64::from(source.trl))
-    } else {
-        (i64::from(source.trl), doc["trl_min"].as_i64().unwrap_or(9))
-    };
-    if trl >= required {
-        f.insert(Feature::Trl, 1.0);
-        reasons.push(Reason {
-            code: "trl_fits",
-            detail: format!("成熟度满足：TRL {trl} ≥ 要求 {required}"),
-        });
-    } else {
-        f.insert(Feature::Trl, (1.0 - (required - trl) as f64 / 3.0).max(0.0));
-    }
-    // Price: asking price against budget; negotiable on either side is half a fit.
-    let (price, budget) = if source_is_demand {
-        (
-            range_of(doc, "price_min_fen", "price_max_fen"),
-            source.range,
-        )
-    } else {
-        (
-            source.range,
-            range_of(doc, "budget_min_fen", "budget_max_fen"),
-        )
-    };
-    match (price, budget) {
-        (Some((p_lo, _)), Some((_, b_hi))) if p_lo <= b_hi => {
-            f.insert(Feature::Price, 1.0);
-            reasons.push(Reason {
-                code: "price_within_budget",
-                detail: format!("报价起点{}在预算{}以内", yuan(p_lo), yuan(b_hi)),
-            });
-        }
-        (Some(_), Some(_)) => {}
-        _ => {
-            f.insert(Feature::Price, 0.5);
-            reasons.push(Reason {
-                code: "price_negotiable",
-                detail: "价格面议".into(),
-            });
-        }
-    }
-    let other_modes = strings(
+    let mut s = Scoring {
+        source,
+        source_is_demand,
         doc,
-        if source_is_demand {
-            "transfer_modes"
-        } else {
-            "cooperation_modes"
-        },
-    );
-    let common: Vec<String> = other_modes
-        .iter()
-        .filter(|m| source.modes.contains(m))
-        .cloned()
-        .collect();
-    if !common.is_empty() {
-        f.insert(Feature::Modes, 1.0);
-        let names: Vec<String> = common
-            .iter()
-            .map(|m| label(taxonomy::TRANSFER_MODES, m))
-            .collect();
-        reasons.push(Reason {
-            code: "modes_compatible",
-            detail: format!("合作方式一致：{}", names.join("、")),
-        });
-    }
-    let region = doc["region"].as_str().unwrap_or_default();
-    if region == source.region {
-        f.insert(Feature::Region, 1.0);
-        reasons.push(Reason {
-            code: "same_region",
-            detail: format!("同一地区：{}", label(taxonomy::REGIONS, region)),
-        });
-    }
-    if source_is_demand {
-        let years: Vec<i64> = doc["pool_years"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_i64).collect())
-            .unwrap_or_default();
-        if doc["key_project"].as_bool() == Some(true) {
-            f.insert(Feature::Pool, 1.0);
-            reasons.push(Reason {
-                code: "key_project",
-                detail: "百项成果库重点支持项目".into(),
-            });
-        } else if let Some(y) = years.iter().max() {
-            f.insert(Feature::Pool, 0.6);
-            reasons.push(Reason {
-                code: "in_pool",
-                detail: format!("入选{y}年度百项成果库"),
-            });
-        }
-    }
-    let published = doc["published_at"].as_i64().unwrap_or(0);
-    let age_days = ((now - published) / 86_400).max(0) as f64;
-    let fresh = if age_days <= 180.0 {
-        1.0
-    } else {
-        (1.0 - (age_days - 180.0) / 900.0).max(0.0)
+        features: HashMap::new(),
+        reasons: Vec::new(),
     };
-    f.insert(Feature::Fresh, fresh);
-    if fresh >= 1.0 {
-        reasons.push(Reason {
-            code: "recent",
-            detail: "近半年发布".into(),
-        });
-    }
-    let total: f64 = WEIGHTS.iter().map(|(_, w)| w).sum();
-    let score = WEIGHTS
-        .iter()
-        .map(|(feat, w)| w * f.get(feat).copied().unwrap_or(0.0))
-        .sum::<f64>()
-        / total;
+    s.text(text, matched);
+    s.same(
+        Feature::Chain,
+        "chain",
+        taxonomy::CHAINS,
+        "same_chain",
+        "同属产业链",
+    );
+    s.same(
+        Feature::Field,
+        "field",
+        taxonomy::FIELDS,
+        "same_field",
+        "技术领域相同",
+    );
+    s.trl();
+    s.price();
+    s.modes();
+    s.same(
+        Feature::Region,
+        "region",
+        taxonomy::REGIONS,
+        "same_region",
+        "同一地区",
+    );
+    s.pool();
+    s.freshness(now);
     Scored {
-        score: (score * 1000.0).round() / 1000.0,
-        reasons,
+        score: s.total(),
+        reasons: s.reasons,
         doc: doc.clone(),
     }
 }
