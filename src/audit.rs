@@ -26,6 +26,70 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+/// Who did what to which record: the fixed part of an audited step.
+#[derive(Debug, Clone, Copy)]
+pub struct Act<'a> {
+    pub actor: i64,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub id: i64,
+}
+
+impl<'a> Act<'a> {
+    pub fn new(actor: i64, action: &'a str, entity: &'a str, id: i64) -> Act<'a> {
+        Act {
+            actor,
+            action,
+            entity,
+            id,
+        }
+    }
+
+    fn change(
+        self,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Change<'a> {
+        Change {
+            actor_id: Some(self.actor),
+            action: self.action,
+            entity: self.entity,
+            entity_id: Some(self.id),
+            before,
+            after,
+        }
+    }
+}
+
+/// Records a new record: nothing before, its view after.
+pub fn created<T: Serialize>(conn: &mut AnyConnection, act: Act<'_>, after: &T) -> QueryResult<()> {
+    record(conn, act.change(None, snapshot(after)))
+}
+
+/// Records a change of a record with its views before and after.
+pub fn changed<B: Serialize, A: Serialize>(
+    conn: &mut AnyConnection,
+    act: Act<'_>,
+    before: &B,
+    after: &A,
+) -> QueryResult<()> {
+    record(conn, act.change(snapshot(before), snapshot(after)))
+}
+
+/// Records a removal with the record's view before it.
+pub fn removed<B: Serialize>(
+    conn: &mut AnyConnection,
+    act: Act<'_>,
+    before: &B,
+) -> QueryResult<()> {
+    record(conn, act.change(snapshot(before), None))
+}
+
+/// Records a step that has no view to keep (an acceptance, a deletion).
+pub fn happened(conn: &mut AnyConnection, act: Act<'_>) -> QueryResult<()> {
+    record(conn, act.change(None, None))
+}
+
 /// A view as JSON for `before`/`after`.
 pub fn snapshot<T: Serialize>(view: &T) -> Option<serde_json::Value> {
     serde_json::to_value(view).ok()

@@ -8,9 +8,9 @@ use crate::accounts::invitations::{self, InvitationView, NewInvitation};
 use crate::accounts::model::{
     self, EXCHANGE_ORG_ID, NewUser, OrgKind, OrgView, UserWithOrg, now, role_fits_org,
 };
-use crate::audit::{self, Change, snapshot};
+use crate::accounts::registration::parse_role;
+use crate::audit::{self, Act, Change, snapshot};
 use crate::auth::extract::CurrentUser;
-use crate::auth::handlers::parse_role;
 use crate::auth::password;
 use crate::auth::policy::{self, Action};
 use crate::auth::tokens::random_hex;
@@ -200,16 +200,11 @@ pub async fn verify_org(
             }
             let after = model::mark_org_verified(conn, id, user.id, now())?;
             let (before, after) = (OrgView::from(&before), OrgView::from(&after));
-            audit::record(
+            audit::changed(
                 conn,
-                Change {
-                    actor_id: Some(user.id),
-                    action: "org.verify",
-                    entity: "org",
-                    entity_id: Some(id),
-                    before: snapshot(&before),
-                    after: snapshot(&after),
-                },
+                Act::new(user.id, "org.verify", "org", id),
+                &before,
+                &after,
             )?;
             Ok(after)
         })
@@ -266,16 +261,10 @@ pub async fn create_invitation(
                 },
             )?;
             let mut view = InvitationView::from(&row);
-            audit::record(
+            audit::created(
                 conn,
-                Change {
-                    actor_id: Some(user.id),
-                    action: "invitation.create",
-                    entity: "invitation",
-                    entity_id: Some(row.id),
-                    before: None,
-                    after: snapshot(&view),
-                },
+                Act::new(user.id, "invitation.create", "invitation", row.id),
+                &view,
             )?;
             view.token = Some(token);
             Ok(view)

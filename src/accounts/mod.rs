@@ -3,3 +3,4 @@
 pub mod handlers;
 pub mod invitations;
 pub mod model;
+pub mod registration;

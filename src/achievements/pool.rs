@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::accounts::model::now;
 use crate::achievements::model::{AchievementRow, AchievementView};
-use crate::audit::{self, Change, snapshot};
+use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::db::AnyConnection;
@@ -162,17 +162,11 @@ pub async fn put_entry(
             outbox::enqueue(conn, IndexKind::Achievements, &[achievement_id])?;
             let converted = crate::contracts::converted_achievements(conn, &[achievement_id])?;
             let view = PoolEntryView::new(row, None, !converted.is_empty());
-            audit::record(
-                conn,
-                Change {
-                    actor_id: Some(user.id),
-                    action: "pool.put",
-                    entity: "achievement",
-                    entity_id: Some(achievement_id),
-                    before: before.as_ref().and_then(snapshot),
-                    after: snapshot(&view),
-                },
-            )?;
+            let act = Act::new(user.id, "pool.put", "achievement", achievement_id);
+            match &before {
+                Some(b) => audit::changed(conn, act, b, &view)?,
+                None => audit::created(conn, act, &view)?,
+            }
             Ok((existing.is_none(), view))
         })
         .await?;
@@ -200,19 +194,9 @@ pub async fn delete_entry(
                 .ok_or_else(|| ApiError::not_found("Pool entry"))?;
             diesel::delete(pool_entries::table.find(row.id)).execute(conn)?;
             outbox::enqueue(conn, IndexKind::Achievements, &[achievement_id])?;
-            audit::record(
-                conn,
-                Change {
-                    actor_id: Some(user.id),
-                    action: "pool.delete",
-                    entity: "achievement",
-                    entity_id: Some(achievement_id),
-                    before: Some(
-                        json!({"year": year, "key_project": row.key_project, "note": row.note}),
-                    ),
-                    after: None,
-                },
-            )?;
+            let act = Act::new(user.id, "pool.delete", "achievement", achievement_id);
+            let before = json!({"year": year, "key_project": row.key_project, "note": row.note});
+            audit::removed(conn, act, &before)?;
             Ok(())
         })
         .await?;

@@ -4,83 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::invitations;
-use crate::accounts::model::{
-    self, NewOrg, NewUser, OrgKind, OrgRow, Role, UserWithOrg, now, org_name_key, role_fits_org,
-};
-use crate::audit::{self, Change, snapshot};
+use crate::accounts::model::{self, Role, now};
+use crate::accounts::registration::{self, RegisterRequest, parse_role};
+use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::{password, throttle, tokens};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppData;
 use crate::validate;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterRequest {
-    pub email: String,
-    pub password: String,
-    pub name: String,
-    pub role: Option<String>,
-    pub org: Option<NewOrgRequest>,
-    pub invitation_token: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewOrgRequest {
-    pub name: String,
-    pub kind: String,
-    pub region: String,
-}
-
-/// Where a self-registered user's org comes from: a new org, or an invitation.
-enum Membership {
-    NewOrg {
-        role: Role,
-        name: String,
-        kind: OrgKind,
-        region: String,
-    },
-    Invited {
-        token: String,
-        role: Option<Role>,
-    },
-}
-
-pub fn parse_role(raw: &str) -> Result<Role, ApiError> {
-    Role::parse(raw).ok_or_else(|| ApiError::new(ErrorCode::InvalidRole))
-}
-
-fn membership(req: &RegisterRequest) -> Result<Membership, ApiError> {
-    let role = req.role.as_deref().map(parse_role).transpose()?;
-    match (&req.org, &req.invitation_token) {
-        (Some(org), None) => {
-            let role = role.ok_or_else(|| {
-                ApiError::with_message(ErrorCode::InvalidRole, "`role` is required.")
-            })?;
-            if role.is_exchange_staff() {
-                return Err(ApiError::new(ErrorCode::RoleNotSelfRegistrable));
-            }
-            let kind = OrgKind::parse(&org.kind)
-                .ok_or_else(|| ApiError::new(ErrorCode::InvalidOrgKind))?;
-            if !role_fits_org(role, kind, false) {
-                return Err(ApiError::new(ErrorCode::RoleOrgKindMismatch));
-            }
-            Ok(Membership::NewOrg {
-                role,
-                name: validate::org_name(&org.name)?,
-                kind,
-                region: validate::region(&org.region)?,
-            })
-        }
-        (None, Some(token)) => Ok(Membership::Invited {
-            token: token.clone(),
-            role,
-        }),
-        _ => Err(ApiError::new(ErrorCode::OrgOrInvitationRequired)),
-    }
-}
 
 /// `POST /api/v1/auth/register`: a new org with its first user, or joining by invitation.
 pub async fn register(
@@ -91,118 +22,12 @@ pub async fn register(
     let email = validate::email(&req.email)?;
     let name = validate::person_name(&req.name)?;
     password::check_strength(&req.password, &email)?;
-    let membership = membership(&req)?;
+    let membership = registration::membership(&req)?;
     let hash = password::hash(req.password).await?;
 
     let created = state
         .db
-        .write(move |conn| {
-            if model::find_user_by_email(conn, &email)?.is_some() {
-                return Err(ApiError::new(ErrorCode::EmailTaken));
-            }
-            let at = now();
-            let (org, role, invitation) = match membership {
-                Membership::NewOrg {
-                    role,
-                    name,
-                    kind,
-                    region,
-                } => {
-                    let key = org_name_key(&name);
-                    if model::find_org_by_key(conn, &key)?.is_some() {
-                        return Err(ApiError::new(ErrorCode::OrgNameTaken));
-                    }
-                    let org = model::insert_org(
-                        conn,
-                        &NewOrg {
-                            name: &name,
-                            name_key: &key,
-                            kind: kind.as_str(),
-                            region: &region,
-                            is_exchange: false,
-                            created_at: at,
-                            updated_at: at,
-                        },
-                    )?;
-                    (org, role, None)
-                }
-                Membership::Invited { token, role } => {
-                    let inv = invitations::find_live(conn, &token, at)?
-                        .ok_or_else(|| ApiError::new(ErrorCode::InvalidInvitation))?;
-                    if inv.email != email {
-                        return Err(ApiError::new(ErrorCode::InvitationEmailMismatch));
-                    }
-                    let invited_role = parse_role(&inv.role)?;
-                    if role.is_some_and(|r| r != invited_role) {
-                        return Err(ApiError::with_message(
-                            ErrorCode::RoleOrgKindMismatch,
-                            "The invitation is for another role.",
-                        ));
-                    }
-                    let org: OrgRow = model::find_org(conn, inv.org_id)?
-                        .ok_or_else(|| ApiError::new(ErrorCode::InvalidInvitation))?;
-                    (org, invited_role, Some(inv))
-                }
-            };
-            let user = model::insert_user(
-                conn,
-                &NewUser {
-                    org_id: org.id,
-                    email: &email,
-                    name: &name,
-                    role: role.as_str(),
-                    password_hash: &hash,
-                    is_active: true,
-                    created_at: at,
-                    updated_at: at,
-                },
-            )?;
-            let result = UserWithOrg {
-                user: (&user).into(),
-                org: (&org).into(),
-            };
-            if invitation.is_none() {
-                audit::record(
-                    conn,
-                    Change {
-                        actor_id: Some(user.id),
-                        action: "org.create",
-                        entity: "org",
-                        entity_id: Some(org.id),
-                        before: None,
-                        after: snapshot(&result.org),
-                    },
-                )?;
-            }
-            if let Some(inv) = invitation {
-                if !invitations::mark_accepted(conn, inv.id, user.id, at)? {
-                    return Err(ApiError::new(ErrorCode::InvalidInvitation));
-                }
-                audit::record(
-                    conn,
-                    Change {
-                        actor_id: Some(user.id),
-                        action: "invitation.accept",
-                        entity: "invitation",
-                        entity_id: Some(inv.id),
-                        before: None,
-                        after: None,
-                    },
-                )?;
-            }
-            audit::record(
-                conn,
-                Change {
-                    actor_id: Some(user.id),
-                    action: "user.register",
-                    entity: "user",
-                    entity_id: Some(user.id),
-                    before: None,
-                    after: snapshot(&result.user),
-                },
-            )?;
-            Ok(result)
-        })
+        .write(move |conn| registration::register(conn, membership, &email, &name, &hash))
         .await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -246,16 +71,9 @@ fn audit_session(
     user_id: i64,
     action: &str,
 ) -> Result<(), ApiError> {
-    Ok(audit::record(
+    Ok(audit::happened(
         conn,
-        Change {
-            actor_id: Some(user_id),
-            action,
-            entity: "user",
-            entity_id: Some(user_id),
-            before: None,
-            after: None,
-        },
+        Act::new(user_id, action, "user", user_id),
     )?)
 }
 

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::model::{OrgRow, Role, find_org, now};
-use crate::audit::{self, Change, snapshot};
+use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::contracts::model::{self, Consent, ContractRow, RegistrationStatus, Side};
@@ -314,16 +314,10 @@ pub fn audit_step(
     before: Option<&ContractView>,
     after: &ContractView,
 ) -> Result<(), ApiError> {
-    audit::record(
-        conn,
-        Change {
-            actor_id: Some(actor),
-            action,
-            entity: "contract",
-            entity_id: Some(after.id),
-            before: before.and_then(snapshot),
-            after: snapshot(after),
-        },
-    )?;
+    let act = Act::new(actor, action, "contract", after.id);
+    match before {
+        Some(b) => audit::changed(conn, act, b, after)?,
+        None => audit::created(conn, act, after)?,
+    }
     Ok(())
 }

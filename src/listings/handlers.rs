@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::accounts::model::now;
-use crate::audit::{self, Change};
+use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::db::AnyConnection;
@@ -140,16 +140,11 @@ pub fn apply<S: Store>(
         },
     )?;
     let action_name = format!("{}.{}", kind.entity(), step.name());
-    audit::record(
+    audit::changed(
         conn,
-        Change {
-            actor_id: Some(user.id),
-            action: &action_name,
-            entity: kind.entity(),
-            entity_id: Some(id),
-            before: Some(json!({"status": facts.status.as_str()})),
-            after: Some(json!({"status": to.as_str(), "comment": comment})),
-        },
+        Act::new(user.id, &action_name, kind.entity(), id),
+        &json!({"status": facts.status.as_str()}),
+        &json!({"status": to.as_str(), "comment": comment}),
     )?;
     S::render(conn, id, Some(user))
 }
@@ -258,16 +253,10 @@ pub async fn delete<S: Store>(
             delete_history(conn, S::KIND, id)?;
             S::delete(conn, id)?;
             let action = format!("{}.delete", S::KIND.entity());
-            audit::record(
+            audit::removed(
                 conn,
-                Change {
-                    actor_id: Some(user.id),
-                    action: &action,
-                    entity: S::KIND.entity(),
-                    entity_id: Some(id),
-                    before: Some(before),
-                    after: None,
-                },
+                Act::new(user.id, &action, S::KIND.entity(), id),
+                &before,
             )?;
             Ok(())
         })
@@ -346,17 +335,11 @@ pub fn audited_write<S: Store>(
 ) -> Result<Value, ApiError> {
     let after = S::render(conn, id, Some(user))?;
     let action = format!("{}.{verb}", S::KIND.entity());
-    audit::record(
-        conn,
-        Change {
-            actor_id: Some(user.id),
-            action: &action,
-            entity: S::KIND.entity(),
-            entity_id: Some(id),
-            before,
-            after: Some(after.clone()),
-        },
-    )?;
+    let act = Act::new(user.id, &action, S::KIND.entity(), id);
+    match &before {
+        Some(b) => audit::changed(conn, act, b, &after)?,
+        None => audit::created(conn, act, &after)?,
+    }
     Ok(after)
 }
 
