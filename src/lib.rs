@@ -23,7 +23,7 @@
 //! | [`matching`] | candidates from search, the feature scorer and its reasons |
 //! | [`deals`] | the broker's pipeline: stages, versions, timeline |
 //! | [`contracts`] | technology contracts by consent, amendments, registration (认定登记) with numbers, rollups |
-//! | [`stats`] | turnover sums by any grouping, JSON and CSV |
+//! | [`stats`] | turnover sums by any grouping (JSON, CSV, XLSX), yearly targets, the overview by chain |
 //! | [`seed`], [`seed_contracts`] | the `seed-demo` data set, contracts through their lifecycle |
 //! | [`housekeeping`] | hourly deletes of expired refresh tokens, old idempotency keys and sign-in failures |
 //! | [`gen_data`] | `gen-data`: synthetic data for benchmarks |

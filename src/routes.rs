@@ -108,10 +108,10 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/contracts/{id}/registration-request" => contracts::handlers::request_registration,
         POST "/api/v1/contracts/{id}/registration" => contracts::handlers::register,
 
-        GET "/api/v1/stats/turnover" => stats::turnover_handler,
-        GET "/api/v1/stats/targets" => stats::targets_handler,
-        PUT "/api/v1/stats/targets/{year}" => stats::put_target,
-        GET "/api/v1/stats/chains" => stats::chains_handler,
+        GET "/api/v1/stats/turnover" => stats::handlers::turnover,
+        GET "/api/v1/stats/targets" => stats::handlers::targets,
+        PUT "/api/v1/stats/targets/{year}" => stats::handlers::put_target,
+        GET "/api/v1/stats/chains" => stats::handlers::chains,
     ]
 }
 

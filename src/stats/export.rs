@@ -1,0 +1,283 @@
+//! The turnover table as JSON, CSV (UTF-8 with a BOM, formula-safe) and XLSX.
+
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use serde_json::{Map, Value, json};
+
+use crate::error::ApiError;
+use crate::stats::query::Dim;
+use crate::stats::turnover::{Row, Totals};
+
+/// The headers of the sum columns, after two columns (code, label) a dimension.
+const SUM_HEADERS: [&str; 5] = [
+    "合同数",
+    "成交额（分）",
+    "技术交易额（分）",
+    "成交额（万元）",
+    "技术交易额（万元）",
+];
+
+/// The header row of the exports: code and label of each dimension, then the sums.
+fn headers(dims: &[Dim]) -> Vec<String> {
+    let mut header = Vec::new();
+    for d in dims {
+        header.push(format!("{}代码", d.zh()));
+        header.push(d.zh().to_owned());
+    }
+    header.extend(SUM_HEADERS.map(String::from));
+    header
+}
+
+/// The body of the JSON answer: a row an object keyed by dimension (code and
+/// `<dim>_label`) with its sums, and the totals.
+pub fn to_json(dims: &[Dim], rows: Vec<Row>, totals: &Totals) -> Value {
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let mut m = Map::new();
+            for ((d, k), l) in dims.iter().zip(r.keys).zip(r.labels) {
+                m.insert(d.name().into(), Value::String(k));
+                m.insert(format!("{}_label", d.name()), Value::String(l));
+            }
+            m.insert("contracts".into(), json!(r.contracts));
+            m.insert("amount_fen".into(), json!(r.amount_fen));
+            m.insert("tech_amount_fen".into(), json!(r.tech_amount_fen));
+            Value::Object(m)
+        })
+        .collect();
+    json!({ "rows": rows, "total": totals })
+}
+
+/// Exact 万元 from fen: 1 万元 = 1,000,000 fen, six decimals, no float.
+pub fn wan_yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:06}", abs / 1_000_000, abs % 1_000_000)
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Characters that make a spreadsheet read a cell as a formula (CSV injection: an org
+/// named `=HYPERLINK(...)` would run in the statistician's Excel).
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell (codes, labels, headers): one that starts like a formula gets a leading
+/// `'` (OWASP's advice), which spreadsheets show as text. Only text cells go through
+/// this; the count and amount columns are integers or exact decimals we format ourselves
+/// (`-100`, `-0.500000`), which must stay numbers.
+fn csv_text(s: &str) -> String {
+    if s.starts_with(FORMULA_START) {
+        csv_field(&format!("'{s}"))
+    } else {
+        csv_field(s)
+    }
+}
+
+/// One CSV line: the text cells neutralised, then the sums in fen and in 万元.
+fn csv_line(cells: &[String], contracts: i64, amount: i64, tech: i64) -> String {
+    let mut c: Vec<String> = cells.iter().map(|s| csv_text(s)).collect();
+    c.extend(
+        [
+            contracts.to_string(),
+            amount.to_string(),
+            tech.to_string(),
+            wan_yuan(amount),
+            wan_yuan(tech),
+        ]
+        .iter()
+        .map(|s| csv_field(s)),
+    );
+    c.join(",") + "\r\n"
+}
+
+/// UTF-8 with a BOM, so Excel opens the Chinese headers correctly. Text cells are
+/// neutralised against formula injection ([`csv_text`]); numeric cells are written as is.
+pub fn to_csv(dims: &[Dim], rows: &[Row], totals: &Totals) -> String {
+    let mut out = String::from("\u{feff}");
+    let header: Vec<String> = headers(dims).iter().map(|h| csv_text(h)).collect();
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for r in rows {
+        let cells: Vec<String> = r
+            .keys
+            .iter()
+            .zip(&r.labels)
+            .flat_map(|(k, l)| [k.clone(), l.clone()])
+            .collect();
+        out.push_str(&csv_line(
+            &cells,
+            r.contracts,
+            r.amount_fen,
+            r.tech_amount_fen,
+        ));
+    }
+    let mut total_cells = vec!["合计".to_owned()];
+    total_cells.resize(dims.len() * 2, String::new());
+    if dims.is_empty() {
+        total_cells.clear();
+    }
+    out.push_str(&csv_line(
+        &total_cells,
+        totals.contracts,
+        totals.amount_fen,
+        totals.tech_amount_fen,
+    ));
+    out
+}
+
+/// The same table as the CSV, as an XLSX workbook: Chinese headers, amounts in fen and in
+/// 万元 (numbers, so Excel can sum them; fen stay exact below 2^53). Codes and labels are
+/// written with `write_string`, i.e. as string cells (`t="s"`, shared strings), never as
+/// formulas, so they need no `'` prefix and keep their exact text (tested below).
+pub fn to_xlsx(dims: &[Dim], rows: &[Row], totals: &Totals) -> Result<Vec<u8>, ApiError> {
+    write_xlsx(dims, rows, totals).map_err(|e| ApiError::internal(anyhow::anyhow!("xlsx: {e}")))
+}
+
+fn write_xlsx(dims: &[Dim], rows: &[Row], totals: &Totals) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let wan = Format::new().set_num_format("#,##0.000000");
+    let sheet = book.add_worksheet();
+    sheet.set_name("技术合同成交额")?;
+    for (col, h) in headers(dims).iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, h, &bold)?;
+    }
+    // The sums first, then the keys and labels: the order cells are written in.
+    let col = 2 * dims.len() as u16;
+    for (i, r) in rows.iter().enumerate() {
+        let sums = [r.contracts, r.amount_fen, r.tech_amount_fen];
+        write_sums(sheet, (i as u32 + 1, col), sums, &wan)?;
+    }
+    let last = rows.len() as u32 + 1;
+    let sums = [totals.contracts, totals.amount_fen, totals.tech_amount_fen];
+    write_sums(sheet, (last, col), sums, &wan)?;
+    for (i, r) in rows.iter().enumerate() {
+        for (j, (k, l)) in r.keys.iter().zip(&r.labels).enumerate() {
+            sheet.write_string(i as u32 + 1, 2 * j as u16, k)?;
+            sheet.write_string(i as u32 + 1, 2 * j as u16 + 1, l)?;
+        }
+    }
+    sheet.write_string_with_format(last, 0, "合计", &bold)?;
+    book.save_to_buffer()
+}
+
+/// The count, the amounts in fen and the amounts in 万元 of one line, from column `col`.
+fn write_sums(
+    sheet: &mut Worksheet,
+    (row, col): (u32, u16),
+    [contracts, amount, tech]: [i64; 3],
+    wan: &Format,
+) -> Result<(), XlsxError> {
+    sheet.write_number(row, col, contracts as f64)?;
+    sheet.write_number(row, col + 1, amount as f64)?;
+    sheet.write_number(row, col + 2, tech as f64)?;
+    sheet.write_number_with_format(row, col + 3, amount as f64 / 1_000_000.0, wan)?;
+    sheet.write_number_with_format(row, col + 4, tech as f64 / 1_000_000.0, wan)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org_rows(names: &[&str]) -> Vec<Row> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Row {
+                keys: vec![(i + 1).to_string()],
+                labels: vec![(*n).to_owned()],
+                contracts: 1,
+                amount_fen: -100,
+                tech_amount_fen: 0,
+            })
+            .collect()
+    }
+
+    const HOSTILE: [&str; 7] = [
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "=1+1",
+        "+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\tcmd",
+        "\r=1",
+    ];
+
+    #[test]
+    fn csv_text_cells_that_look_like_formulas_are_neutralised() {
+        assert_eq!(csv_text("=1+1"), "'=1+1");
+        assert_eq!(
+            csv_text("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_text("\tcmd"), "'\tcmd");
+        assert_eq!(csv_text("\r=1"), "\"'\r=1\"");
+        assert_eq!(csv_text("西北工业大学"), "西北工业大学");
+        assert_eq!(csv_text("a=b"), "a=b");
+        let totals = Totals {
+            contracts: 7,
+            amount_fen: -700,
+            tech_amount_fen: 0,
+        };
+        let csv = to_csv(&[Dim::SellerOrg], &org_rows(&HOSTILE), &totals);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(
+            lines[1],
+            r#"1,"'=HYPERLINK(""http://x"",""y"")",1,-100,0,-0.000100,0.000000"#
+        );
+        assert_eq!(lines[2], "2,'=1+1,1,-100,0,-0.000100,0.000000");
+        assert_eq!(lines[5], "5,'@SUM(A1),1,-100,0,-0.000100,0.000000");
+        // Every label cell starts with the quote; the numbers, negative ones too, do not.
+        for (i, line) in lines[1..=HOSTILE.len()].iter().enumerate() {
+            let label = line.split(',').nth(1).unwrap_or_default();
+            assert!(
+                label.starts_with('\'') || label.starts_with("\"'"),
+                "row {i}: {line:?}"
+            );
+        }
+        assert_eq!(lines[8], "合计,,7,-700,0,-0.000700,0.000000");
+    }
+
+    #[test]
+    fn xlsx_writes_labels_as_strings_never_formulas() {
+        use std::io::Read;
+        let totals = Totals {
+            contracts: 7,
+            amount_fen: -700,
+            tech_amount_fen: 0,
+        };
+        let bytes = to_xlsx(&[Dim::SellerOrg], &org_rows(&HOSTILE), &totals).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut part = |name: &str| {
+            let mut text = String::new();
+            zip.by_name(name)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        };
+        let sheet = part("xl/worksheets/sheet1.xml");
+        let strings = part("xl/sharedStrings.xml");
+        assert!(!sheet.contains("<f>") && !sheet.contains("<f "), "{sheet}");
+        assert!(sheet.contains(r#"t="s""#), "{sheet}");
+        // Kept verbatim: a string cell is not evaluated, so no quote is added.
+        assert!(strings.contains("<t>=1+1</t>"), "{strings}");
+        assert!(strings.contains("<t>@SUM(A1)</t>"), "{strings}");
+        assert!(strings.contains("=HYPERLINK("), "{strings}");
+    }
+
+    #[test]
+    fn wan_yuan_is_exact() {
+        assert_eq!(wan_yuan(1_234_567_891), "1234.567891");
+        assert_eq!(wan_yuan(5), "0.000005");
+        assert_eq!(wan_yuan(-1_000_000), "-1.000000");
+    }
+}

@@ -1,0 +1,96 @@
+//! `/api/v1/stats`: extract, authorize, call one operation, answer.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::auth::extract::CurrentUser;
+use crate::auth::policy::{self, Action};
+use crate::error::ApiError;
+use crate::listings::fields::today;
+use crate::state::AppData;
+use crate::stats::query::{Dim, Format, parse_query};
+use crate::stats::targets::{self, NewTarget, TargetRequest};
+use crate::stats::turnover::{Row, Totals};
+use crate::stats::{chains, export, turnover as sums};
+
+/// The turnover table in the format asked for: CSV and XLSX as attachments.
+fn answer(
+    format: Format,
+    dims: &[Dim],
+    rows: Vec<Row>,
+    totals: &Totals,
+) -> Result<HttpResponse, ApiError> {
+    let attachment = |file: &str| {
+        (
+            "Content-Disposition",
+            format!("attachment; filename=\"{file}\""),
+        )
+    };
+    Ok(match format {
+        Format::Xlsx => HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header(attachment("turnover.xlsx"))
+            .body(export::to_xlsx(dims, &rows, totals)?),
+        Format::Csv => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(attachment("turnover.csv"))
+            .body(export::to_csv(dims, &rows, totals)),
+        Format::Json => HttpResponse::Ok().json(export::to_json(dims, rows, totals)),
+    })
+}
+
+/// `GET /api/v1/stats/turnover` (statisticians, admins).
+pub async fn turnover(
+    state: AppData,
+    user: CurrentUser,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ReadStats)?;
+    let (q, format) = parse_query(query.into_inner())?;
+    let backend = state.db.backend();
+    let q2 = q.clone();
+    let (rows, totals) = state
+        .db
+        .read(move |conn| sums::turnover(conn, backend, &q2))
+        .await?;
+    answer(format, &q.group_by, rows, &totals)
+}
+
+/// `GET /api/v1/stats/targets` (statisticians, admins): each year's target and progress.
+pub async fn targets(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ReadStats)?;
+    let today = today();
+    let items = state
+        .db
+        .read(move |conn| Ok(targets::progress(conn, today)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+/// `PUT /api/v1/stats/targets/{year}` (admin).
+pub async fn put_target(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i32>,
+    body: web::Json<TargetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::SetTargets)?;
+    let target = NewTarget::parse(path.into_inner(), &body)?;
+    let today = today();
+    let item = state
+        .db
+        .write(move |conn| targets::set(conn, user.id, target, today))
+        .await?;
+    Ok(HttpResponse::Ok().json(item))
+}
+
+/// `GET /api/v1/stats/chains` (statisticians, admins): the state of each industry chain.
+pub async fn chains(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ReadStats)?;
+    let today = today();
+    let body = state
+        .db
+        .read(move |conn| chains::overview(conn, today))
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}

@@ -1,0 +1,330 @@
+//! What a turnover request asks for: the grouping ([`Dim`]), the period, the date that
+//! counts ([`Basis`]) and the answer's [`Format`], parsed from the query string at the edge.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+
+use crate::error::{ApiError, ErrorCode};
+
+/// The dimensions turnover can be grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dim {
+    Year,
+    Quarter,
+    Month,
+    SellerRegion,
+    BuyerRegion,
+    Chain,
+    Field,
+    Kind,
+    SellerKind,
+    SellerOrg,
+    Broker,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 11] = [
+        Dim::Year,
+        Dim::Quarter,
+        Dim::Month,
+        Dim::SellerRegion,
+        Dim::BuyerRegion,
+        Dim::Chain,
+        Dim::Field,
+        Dim::Kind,
+        Dim::SellerKind,
+        Dim::SellerOrg,
+        Dim::Broker,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dim::Year => "year",
+            Dim::Quarter => "quarter",
+            Dim::Month => "month",
+            Dim::SellerRegion => "seller_region",
+            Dim::BuyerRegion => "buyer_region",
+            Dim::Chain => "chain",
+            Dim::Field => "field",
+            Dim::Kind => "kind",
+            Dim::SellerKind => "seller_kind",
+            Dim::SellerOrg => "seller_org",
+            Dim::Broker => "broker",
+        }
+    }
+
+    /// The column header in exports.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Dim::Year => "年份",
+            Dim::Quarter => "季度",
+            Dim::Month => "月份",
+            Dim::SellerRegion => "输出地区",
+            Dim::BuyerRegion => "吸纳地区",
+            Dim::Chain => "产业链",
+            Dim::Field => "技术领域",
+            Dim::Kind => "合同类别",
+            Dim::SellerKind => "卖方类型",
+            Dim::SellerOrg => "卖方单位",
+            Dim::Broker => "技术经纪人",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Dim> {
+        Dim::ALL.into_iter().find(|d| d.name() == s)
+    }
+
+    /// Year, quarter and month: read from the date, not from a column.
+    pub fn is_time(self) -> bool {
+        matches!(self, Dim::Year | Dim::Quarter | Dim::Month)
+    }
+}
+
+/// Which date places a contract in a period: the day it was signed, or the day the
+/// registry registered it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    Signed,
+    Registered,
+}
+
+impl Basis {
+    /// The name in the query string and in the rollups' `basis` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Basis::Signed => "signed",
+            Basis::Registered => "registered",
+        }
+    }
+
+    /// The `contracts` column holding the date.
+    pub fn date_column(self) -> &'static str {
+        match self {
+            Basis::Signed => "signed_on",
+            Basis::Registered => "registered_on",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Basis> {
+        [Basis::Signed, Basis::Registered]
+            .into_iter()
+            .find(|b| b.name() == s)
+    }
+}
+
+/// How the answer is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Format> {
+        [Format::Json, Format::Csv, Format::Xlsx]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TurnoverQuery {
+    pub group_by: Vec<Dim>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub basis: Basis,
+    pub include_unregistered: bool,
+}
+
+fn bad(message: String) -> ApiError {
+    ApiError::with_message(ErrorCode::InvalidQuery, message)
+}
+
+/// `group_by`: known dimensions, comma-separated, each at most once.
+fn parse_group_by(v: &str) -> Result<Vec<Dim>, ApiError> {
+    let mut dims = Vec::new();
+    for name in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let d = Dim::parse(name)
+            .ok_or_else(|| bad(format!("Unknown `group_by` dimension {name:?}.")))?;
+        if dims.contains(&d) {
+            return Err(bad(format!("`{name}` is repeated in `group_by`.")));
+        }
+        dims.push(d);
+    }
+    Ok(dims)
+}
+
+/// The query string of `GET /api/v1/stats/turnover`: every parameter at most once, none
+/// unknown, `from` not after `to`.
+pub fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, Format), ApiError> {
+    let mut q = TurnoverQuery {
+        group_by: vec![],
+        from: None,
+        to: None,
+        basis: Basis::Signed,
+        include_unregistered: false,
+    };
+    let mut format = Format::Json;
+    let mut seen = HashSet::new();
+    for (k, v) in pairs {
+        if !seen.insert(k.clone()) {
+            return Err(bad(format!("`{k}` may be given once.")));
+        }
+        match k.as_str() {
+            "group_by" => q.group_by = parse_group_by(&v)?,
+            "from" | "to" => {
+                // Four-digit years only: chrono also reads `-2026-01-05` and `+10000-01-01`,
+                // which PostgreSQL refuses as date literals (a 500) and SQLite compares as text.
+                let d = crate::validate::parse_date(&v)
+                    .ok_or_else(|| bad(format!("`{k}` must be a date (YYYY-MM-DD).")))?;
+                if k == "from" {
+                    q.from = Some(d)
+                } else {
+                    q.to = Some(d)
+                }
+            }
+            "date_basis" => {
+                q.basis = Basis::parse(&v)
+                    .ok_or_else(|| bad("`date_basis` must be signed or registered.".into()))?
+            }
+            "include_unregistered" => {
+                q.include_unregistered = match v.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(bad("`include_unregistered` must be true or false.".into())),
+                }
+            }
+            "format" => {
+                format = Format::parse(&v)
+                    .ok_or_else(|| bad("`format` must be json, csv or xlsx.".into()))?
+            }
+            _ => return Err(bad(format!("Unknown query parameter `{k}`."))),
+        }
+    }
+    if let (Some(f), Some(t)) = (q.from, q.to)
+        && f > t
+    {
+        return Err(bad("`from` is after `to`.".into()));
+    }
+    Ok((q, format))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_checked() {
+        let p = |s: &[(&str, &str)]| {
+            parse_query(
+                s.iter()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect(),
+            )
+        };
+        assert!(p(&[("group_by", "quarter,seller_region")]).is_ok());
+        assert!(p(&[("group_by", "quarter,quarter")]).is_err());
+        assert!(p(&[("group_by", "planet")]).is_err());
+        assert!(p(&[("from", "2026-13-01")]).is_err());
+        assert!(p(&[("from", "2026-02-01"), ("to", "2026-01-01")]).is_err());
+        assert!(p(&[("format", "pdf")]).is_err());
+    }
+
+    /// Fuzz target of the query parser, `group_by` above all (proptest: cargo-fuzz needs
+    /// nightly).
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::stats::turnover::rollup_dim;
+
+        fn group_by() -> impl Strategy<Value = String> {
+            let part = prop_oneof![
+                4 => prop::sample::select(Dim::ALL.to_vec()).prop_map(|d| d.name().to_owned()),
+                1 => "\\PC{0,10}",
+                1 => prop::sample::select(&["", " ", "Year", "seller_region ", "chain;", "1=1"][..]).prop_map(str::to_owned),
+            ];
+            prop::collection::vec(part, 0..6).prop_map(|parts| parts.join(","))
+        }
+
+        fn date() -> impl Strategy<Value = String> {
+            prop_oneof![
+                (1990i32..2100, 0u32..14, 0u32..33)
+                    .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+                "\\PC{0,12}",
+            ]
+        }
+
+        fn pair() -> impl Strategy<Value = (String, String)> {
+            prop_oneof![
+                3 => group_by().prop_map(|v| ("group_by".to_owned(), v)),
+                1 => date().prop_map(|v| ("from".to_owned(), v)),
+                1 => date().prop_map(|v| ("to".to_owned(), v)),
+                1 => prop::sample::select(&["signed", "registered", "Signed", ""][..]).prop_map(|v| ("date_basis".to_owned(), v.to_owned())),
+                1 => prop::sample::select(&["true", "false", "1", ""][..]).prop_map(|v| ("include_unregistered".to_owned(), v.to_owned())),
+                1 => prop::sample::select(&["json", "csv", "xlsx", "pdf"][..]).prop_map(|v| ("format".to_owned(), v.to_owned())),
+                1 => ("\\PC{0,8}", "\\PC{0,8}"),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 4096, failure_persistence: None, ..ProptestConfig::default() })]
+
+            #[test]
+            fn group_by_is_parsed_exactly(raw in group_by()) {
+                let names: Vec<&str> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+                let known = names.iter().all(|n| Dim::parse(n).is_some());
+                let distinct = names.iter().collect::<std::collections::HashSet<_>>().len() == names.len();
+                match parse_query(vec![("group_by".to_owned(), raw.clone())]) {
+                    Ok((q, _)) => {
+                        prop_assert!(known && distinct);
+                        let got: Vec<&str> = q.group_by.iter().map(|d| d.name()).collect();
+                        prop_assert_eq!(got, names);
+                    }
+                    Err(e) => {
+                        prop_assert!(!(known && distinct));
+                        prop_assert_eq!(e.code(), ErrorCode::InvalidQuery);
+                    }
+                }
+            }
+
+            #[test]
+            fn accepted_queries_are_well_formed(pairs in prop::collection::vec(pair(), 0..6)) {
+                let names: Vec<&String> = pairs.iter().map(|(k, _)| k).collect();
+                let repeated = names.iter().collect::<std::collections::HashSet<_>>().len() != names.len();
+                match parse_query(pairs.clone()) {
+                    Ok((q, format)) => {
+                        prop_assert!(!repeated);
+                        prop_assert!(["json", "csv", "xlsx"].contains(&format.as_str()));
+                        if let (Some(f), Some(t)) = (q.from, q.to) {
+                            prop_assert!(f <= t);
+                        }
+                        for (k, v) in &pairs {
+                            if k == "from" || k == "to" {
+                                let d = NaiveDate::parse_from_str(v, "%Y-%m-%d");
+                                prop_assert!(d.is_ok_and(|d| (1000..=9999).contains(&chrono::Datelike::year(&d))));
+                            }
+                        }
+                        let dims: std::collections::HashSet<&str> = q.group_by.iter().map(|d| d.name()).collect();
+                        prop_assert_eq!(dims.len(), q.group_by.len());
+                        // The rollup choice never panics and names a rolled-up dimension.
+                        if let Some(d) = rollup_dim(&q) {
+                            prop_assert!(d.is_empty() || crate::contracts::rollups::DIMS.iter().any(|(n, _)| *n == d));
+                        }
+                    }
+                    Err(e) => prop_assert_eq!(e.code(), ErrorCode::InvalidQuery),
+                }
+            }
+        }
+    }
+}
