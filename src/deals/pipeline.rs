@@ -220,31 +220,34 @@ pub fn editable(
 }
 
 /// The timeline entries a change adds: its stage move or its note, and a changed
-/// follow-up date.
+/// follow-up date (`follow_up` says how).
 fn events_of_change<'a>(
     row: &DealRow,
     from: Stage,
     change: &'a Change,
-    follow_up: &'a Option<String>,
-) -> Vec<(EventKind, Option<Stage>, Option<Stage>, Option<&'a str>)> {
+    follow_up: Option<&'a str>,
+    base: Event<'a>,
+) -> Vec<Event<'a>> {
     let mut events = Vec::new();
     match change.stage {
-        Some(to) => events.push((
-            EventKind::Stage,
-            Some(from),
-            Some(to),
-            change.note.as_deref(),
-        )),
-        None if change.note.is_some() => {
-            events.push((EventKind::Note, None, None, change.note.as_deref()))
-        }
+        Some(to) => events.push(Event {
+            kind: EventKind::Stage,
+            from: Some(from),
+            to: Some(to),
+            ..base
+        }),
+        None if change.note.is_some() => events.push(base),
         None => {}
     }
     if change
         .next_follow_up
         .is_some_and(|d| d != row.next_follow_up)
     {
-        events.push((EventKind::FollowUp, None, None, follow_up.as_deref()));
+        events.push(Event {
+            kind: EventKind::FollowUp,
+            note: follow_up,
+            ..base
+        });
     }
     events
 }
@@ -285,16 +288,16 @@ pub fn advance(
         date.map(|d| format!("下次跟进：{d}"))
             .unwrap_or_else(|| "取消跟进日期".into())
     });
-    for (kind, from, to, note) in events_of_change(&row, from, change, &follow_up) {
-        let event = Event {
-            deal_id: row.id,
-            actor_id,
-            kind,
-            from,
-            to,
-            note,
-            at,
-        };
+    let note = Event {
+        deal_id: row.id,
+        actor_id,
+        kind: EventKind::Note,
+        from: None,
+        to: None,
+        note: change.note.as_deref(),
+        at,
+    };
+    for event in events_of_change(&row, from, change, follow_up.as_deref(), note) {
         model::add_event(conn, &event)?;
     }
     found(conn, row.id)
