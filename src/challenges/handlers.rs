@@ -5,7 +5,6 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::audit::{self, Change, snapshot};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::challenges::applications::{self, ApplicationInput, visible_challenge};
@@ -13,33 +12,11 @@ use crate::challenges::milestones::{self, found};
 use crate::challenges::model::{ApplicationStatus, MilestoneInput, MilestoneRow, MilestoneStatus};
 use crate::challenges::views::{self, ApplicationQuery, ApplicationScope, MilestoneView};
 use crate::db::AnyConnection;
-use crate::deals::model::optional_text;
+use crate::deals::model::{audit_change, optional_text};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::fields::{self, today};
 use crate::pagination::Pagination;
 use crate::state::AppData;
-
-/// Saves a change of an application or a milestone to the audit trail.
-fn audited<T: serde::Serialize>(
-    conn: &mut AnyConnection,
-    user: &CurrentUser,
-    (action, entity, id): (&str, &str, i64),
-    before: Option<&T>,
-    after: &T,
-) -> Result<(), ApiError> {
-    audit::record(
-        conn,
-        Change {
-            actor_id: Some(user.id),
-            action,
-            entity,
-            entity_id: Some(id),
-            before: before.and_then(snapshot),
-            after: snapshot(after),
-        },
-    )?;
-    Ok(())
-}
 
 /// `POST /api/v1/demands/{id}/applications` (揭榜): university and institute users, for
 /// their verified org, once per org, while the challenge is published and up to its
@@ -58,13 +35,8 @@ pub async fn apply(
         .write(move |conn| {
             let id = applications::apply(conn, &user, demand_id, &data)?;
             let view = views::application_view(conn, id)?;
-            audited(
-                conn,
-                &user,
-                ("challenge.apply", "application", id),
-                None,
-                &view,
-            )?;
+            let what = ("challenge.apply", "application", id);
+            audit_change(conn, user.id, what, None, &view)?;
             Ok(view)
         })
         .await?;
@@ -181,7 +153,7 @@ pub async fn decide(
         .write(move |conn| {
             let (before, after) = applications::decide(conn, &user, id, to, comment.as_deref())?;
             let what = ("challenge.decide", "application", id);
-            audited(conn, &user, what, Some(&before), &after)?;
+            audit_change(conn, user.id, what, Some(&before), &after)?;
             Ok(after)
         })
         .await?;
@@ -204,13 +176,8 @@ pub async fn create_milestone(
         .write(move |conn| {
             let row = milestones::plan(conn, &user, demand_id, &input, &title)?;
             let view = MilestoneView::new(row, today(), true)?;
-            audited(
-                conn,
-                &user,
-                ("milestone.create", "milestone", view.id),
-                None,
-                &view,
-            )?;
+            let what = ("milestone.create", "milestone", view.id);
+            audit_change(conn, user.id, what, None, &view)?;
             Ok(view)
         })
         .await?;
@@ -234,7 +201,13 @@ fn audited_milestone(
     let id = before.id;
     let after = MilestoneView::new(found(conn, id)?, today(), true)?;
     let before = MilestoneView::new(before, today(), true)?;
-    audited(conn, user, (action, "milestone", id), Some(&before), &after)?;
+    audit_change(
+        conn,
+        user.id,
+        (action, "milestone", id),
+        Some(&before),
+        &after,
+    )?;
     Ok(after)
 }
 

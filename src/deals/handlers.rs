@@ -4,13 +4,12 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::audit::{self, Change, snapshot};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
-use crate::db::AnyConnection;
 use crate::deals::Stage;
+use crate::deals::model::audit_change;
 use crate::deals::pipeline::{self, CreateDeal, PatchDeal};
-use crate::deals::views::{self, DealQuery, DealView, ListArgs};
+use crate::deals::views::{self, DealQuery, ListArgs};
 use crate::demands::model as dmodel;
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::fields::{self, today};
@@ -54,28 +53,6 @@ async fn match_of(
     Ok(json!({ "score": m.score, "reasons": m.reasons }))
 }
 
-/// Saves a deal's change to the audit trail.
-fn audited(
-    conn: &mut AnyConnection,
-    actor: i64,
-    action: &str,
-    before: Option<&DealView>,
-    after: &DealView,
-) -> Result<(), ApiError> {
-    audit::record(
-        conn,
-        Change {
-            actor_id: Some(actor),
-            action,
-            entity: "deal",
-            entity_id: Some(after.id),
-            before: before.and_then(snapshot),
-            after: snapshot(after),
-        },
-    )?;
-    Ok(())
-}
-
 /// `POST /api/v1/deals` (broker): a published demand and a published achievement.
 pub async fn create(
     state: AppData,
@@ -98,7 +75,7 @@ pub async fn create(
         .write(move |conn| {
             let row = pipeline::open(conn, user.id, &new)?;
             let view = views::view(conn, row)?;
-            audited(conn, user.id, "deal.create", None, &view)?;
+            audit_change(conn, user.id, ("deal.create", "deal", view.id), None, &view)?;
             Ok(view)
         })
         .await?;
@@ -171,7 +148,13 @@ pub async fn update(
             let before = views::view(conn, row.clone())?;
             let row = pipeline::advance(conn, user.id, row, &change)?;
             let after = views::view(conn, row)?;
-            audited(conn, user.id, "deal.update", Some(&before), &after)?;
+            audit_change(
+                conn,
+                user.id,
+                ("deal.update", "deal", id),
+                Some(&before),
+                &after,
+            )?;
             Ok(after)
         })
         .await?;

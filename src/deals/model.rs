@@ -2,11 +2,16 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use serde::Serialize;
 
+use crate::audit::{self, Change, snapshot};
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, deal_events, deals, demands};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::fields;
+
+// Three helpers the challenges slice shares (their place is `audit` and `validate`, once
+// those modules are reshaped): typed states, the optional-comment rule, the audit entry.
 
 /// A state stored as a code: `ALL`, `as_str`, `parse` (`None` for an unknown code, for
 /// input) and `read` (for stored values: one that does not parse is a broken row, an
@@ -51,6 +56,26 @@ pub fn optional_text(
         .map(|t| fields::text(t, field, 0, 2000, code))
         .transpose()?
         .filter(|t| !t.is_empty()))
+}
+
+/// Records a change of `entity` `id` by `actor` in the audit trail, with its views before
+/// (none for a creation) and after.
+pub fn audit_change<T: Serialize>(
+    conn: &mut AnyConnection,
+    actor: i64,
+    (action, entity, id): (&str, &str, i64),
+    before: Option<&T>,
+    after: &T,
+) -> QueryResult<()> {
+    let change = Change {
+        actor_id: Some(actor),
+        entity_id: Some(id),
+        action,
+        entity,
+        after: snapshot(after),
+        before: before.and_then(snapshot),
+    };
+    audit::record(conn, change)
 }
 
 code_enum!(
