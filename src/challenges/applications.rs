@@ -177,7 +177,8 @@ fn check_decision(
     }
     if to == ApplicationStatus::Selected {
         let max = demand.challenge_max_winners.unwrap_or(1);
-        if model::selected_ids(conn, demand.id)?.len() >= usize::try_from(max).unwrap_or(0) {
+        let selected = model::selected_ids(conn, demand.id)?.len();
+        if i64::try_from(selected).unwrap_or(i64::MAX) >= i64::from(max) {
             return Err(ApiError::with_message(
                 ErrorCode::WinnerLimitReached,
                 format!("This challenge has its {max} winner(s) already (max_winners)."),

@@ -23,6 +23,7 @@ pub mod milestones;
 pub mod model;
 pub mod views;
 
+// The row-level writes stay public for the demo seed.
 pub use model::{
     ApplicationData, ApplicationRow, ApplicationStatus, FULL_SHARE_BP, MilestoneInput,
     MilestoneRow, MilestoneStatus, TeamMember, decide, insert_application, insert_milestone,
