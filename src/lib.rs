@@ -18,10 +18,10 @@
 //! | [`listings`] | the review lifecycle, status history and handlers shared by both listings |
 //! | [`achievements`] | achievements (成果) and the yearly hundred-achievements pool |
 //! | [`demands`] | enterprise demands (技术需求) and open challenges (揭榜挂帅) |
-//! | [`challenges`] | challenge applications (揭榜), decisions, milestones and bounty payouts |
+//! | [`challenges`] | challenge applications (揭榜), decisions, milestones and bounty payouts; the board a demand shows |
 //! | [`search`] | `SearchEngine` trait, embedded (tantivy + jieba) and Meilisearch engines, outbox, reindex |
 //! | [`matching`] | candidates from search, the feature scorer and its reasons |
-//! | [`deals`] | the broker's pipeline: stages, versions, timeline |
+//! | [`deals`] | the broker's pipeline: stages, versions, timeline; signed when its contract is confirmed |
 //! | [`contracts`] | technology contracts by consent, amendments, registration (认定登记) with numbers, rollups |
 //! | [`stats`] | turnover sums by any grouping (JSON, CSV, XLSX), yearly targets, the overview by chain |
 //! | [`seed`], [`seed_contracts`] | the `seed-demo` data set, contracts through their lifecycle |

@@ -7,11 +7,14 @@ use actix_web::http::Method;
 use actix_web::{Route, web};
 
 use crate::achievements::AchievementStore;
-use crate::demands::DemandStore;
 use crate::{
     accounts, achievements, audit, auth, challenges, contracts, deals, demands, listings, matching,
     search, stats, system,
 };
+
+/// Demands with the challenge board on a single read: the challenges slice gives it, so
+/// the demands slice does not import that slice.
+type DemandStore = crate::demands::DemandStore<challenges::Board>;
 
 /// One registered route; `make` builds the actix route (once per worker).
 pub struct RouteDef {

@@ -57,7 +57,7 @@ fn link_deal(conn: &mut AnyConnection, req: &mut NewContract) -> Result<Option<i
         return Ok(None);
     };
     let deal = crate::deals::find(conn, id)?.ok_or_else(|| reference("No such deal."))?;
-    if !deal.stage().is_open() {
+    if !deal.stage()?.is_open() {
         return Err(not_linkable("The deal is closed already (signed or lost)."));
     }
     let same = |given: Option<i64>, own: i64| given.is_none_or(|g| g == own);

@@ -6,4 +6,4 @@ pub mod handlers;
 pub mod model;
 pub mod store;
 
-pub use store::DemandStore;
+pub use store::{Board, DemandStore, NoBoard};

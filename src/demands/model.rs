@@ -288,9 +288,10 @@ pub struct DemandView {
     pub review_comment: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_history: Option<Vec<StatusChangeView>>,
-    /// The challenge board (applications, winners, milestones, money); single reads only.
+    /// The challenge board (applications, winners, milestones, money); single reads only,
+    /// given by the slice that keeps challenges (see `store::Board`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub challenge_progress: Option<crate::challenges::ChallengeProgress>,
+    pub challenge_progress: Option<serde_json::Value>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -340,6 +341,20 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(DemandRow,
         .select((DemandRow::as_select(), orgs::name))
         .first(conn)
         .optional()
+}
+
+/// Takes the demand's row lock on PostgreSQL for the rest of the transaction, so that
+/// writes about one demand by other slices (a challenge's selections and milestone plans)
+/// run one after the other (SQLite writers are serialised already).
+pub fn lock(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(c) = conn {
+        demands::table
+            .find(id)
+            .select(demands::id)
+            .for_update()
+            .first::<i64>(c)?;
+    }
+    Ok(())
 }
 
 pub fn insert(

@@ -1,15 +1,16 @@
 //! Plugs demands into the shared lifecycle handlers.
 
+use std::marker::PhantomData;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::Value;
 
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy;
-use crate::challenges;
 use crate::db::AnyConnection;
 use crate::db::schema::{demands, orgs};
-use crate::demands::model::{self, DemandView};
+use crate::demands::model::{self, DemandRow, DemandView};
 use crate::error::ApiError;
 use crate::listings::fields::today;
 use crate::listings::handlers::{Editable, Facts, Store};
@@ -17,9 +18,35 @@ use crate::listings::{ListingKind, Status, history};
 use crate::pagination::Pagination;
 use crate::search::IndexKind;
 
-pub struct DemandStore;
+/// What a demand's single view shows from the slice that keeps its challenge: the
+/// challenge board. The demands slice does not know that slice; the route table names
+/// the board (`DemandStore<challenges::Board>`), so the dependency points one way.
+pub trait Board: Send + 'static {
+    /// The board of `demand` as `viewer` may see it, if it is a challenge.
+    fn board(
+        conn: &mut AnyConnection,
+        demand: &DemandRow,
+        viewer: Option<&CurrentUser>,
+    ) -> Result<Option<Value>, ApiError>;
+}
 
-impl Store for DemandStore {
+/// No board: a demand as the demands slice alone shows it.
+pub struct NoBoard;
+
+impl Board for NoBoard {
+    fn board(
+        _: &mut AnyConnection,
+        _: &DemandRow,
+        _: Option<&CurrentUser>,
+    ) -> Result<Option<Value>, ApiError> {
+        Ok(None)
+    }
+}
+
+/// Demands in the shared lifecycle handlers; `B` adds the challenge board.
+pub struct DemandStore<B: Board = NoBoard>(PhantomData<B>);
+
+impl<B: Board> Store for DemandStore<B> {
     const KIND: ListingKind = ListingKind::Demand;
     const INDEX: IndexKind = IndexKind::Demands;
 
@@ -67,12 +94,7 @@ impl Store for DemandStore {
         let restricted = policy::sees_restricted_fields(viewer, row.org_id);
         let contact = row.contact.clone();
         let comment = row.review_comment.clone();
-        let progress = match row.challenge_bounty_fen {
-            Some(_) => Some(challenges::progress(conn, &row, today(), |winner_org| {
-                policy::sees_application(viewer, row.org_id, winner_org)
-            })?),
-            None => None,
-        };
+        let progress = B::board(conn, &row, viewer)?;
         let mut view = DemandView::summary(row, org_name, today());
         view.challenge_progress = progress;
         if restricted {
@@ -105,7 +127,7 @@ impl Store for DemandStore {
     }
 }
 
-impl Editable for DemandStore {
+impl<B: Board> Editable for DemandStore<B> {
     type Input = model::DemandInput;
     type Patch = model::DemandPatch;
     type Data = model::DemandData;

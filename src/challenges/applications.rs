@@ -1,0 +1,225 @@
+//! Applications (揭榜): who may see a challenge, `apply` while it is open, `decide`
+//! (shortlist, select, reject) by its enterprise, never more winners than `max_winners`.
+//! Each operation takes a connection inside the caller's transaction.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::accounts::model::now;
+use crate::achievements::model as amodel;
+use crate::auth::extract::CurrentUser;
+use crate::auth::policy::{self, Action};
+use crate::challenges::model::{self, ApplicationData, ApplicationStatus, TeamMember};
+use crate::challenges::views::{self, ApplicationView};
+use crate::db::AnyConnection;
+use crate::demands::model::{self as dmodel, DemandRow};
+use crate::error::{ApiError, ErrorCode};
+use crate::listings::Status;
+use crate::listings::fields::{self, MAX_FEN, today};
+
+/// Whether `demand` takes applications on `today`.
+pub fn accepting_applications(demand: &DemandRow, today: NaiveDate) -> bool {
+    let status = crate::demands::model::effective_status(&demand.status, demand.valid_until, today);
+    status == Status::Published && demand.challenge_apply_by.is_some_and(|d| today <= d)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationInput {
+    pub proposal: String,
+    pub achievement_id: Option<i64>,
+    #[serde(default)]
+    pub team: Vec<TeamMember>,
+    pub budget_fen: Option<i64>,
+}
+
+impl ApplicationInput {
+    pub fn validate(self) -> Result<ApplicationData, ApiError> {
+        let proposal = fields::text(
+            &self.proposal,
+            "proposal",
+            1,
+            20_000,
+            ErrorCode::InvalidProposal,
+        )?;
+        if self.team.len() > 50 {
+            return Err(ApiError::new(ErrorCode::InvalidTeam));
+        }
+        let team = self
+            .team
+            .iter()
+            .map(|m| {
+                Ok(TeamMember {
+                    name: fields::text(&m.name, "team.name", 1, 50, ErrorCode::InvalidTeam)?,
+                    title: fields::text(&m.title, "team.title", 0, 50, ErrorCode::InvalidTeam)?,
+                    role: fields::text(&m.role, "team.role", 0, 50, ErrorCode::InvalidTeam)?,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        if self.budget_fen.is_some_and(|b| !(0..=MAX_FEN).contains(&b)) {
+            return Err(ApiError::new(ErrorCode::InvalidBudget));
+        }
+        Ok(ApplicationData {
+            proposal,
+            achievement_id: self.achievement_id,
+            team,
+            budget_fen: self.budget_fen,
+        })
+    }
+}
+
+/// The challenge `id` if `user` may see it: a 404 for a demand they cannot see, and
+/// `not_a_challenge` for an ordinary demand.
+pub fn visible_challenge(
+    conn: &mut AnyConnection,
+    id: i64,
+    user: &CurrentUser,
+) -> Result<DemandRow, ApiError> {
+    let (row, _) = dmodel::find(conn, id)?.ok_or_else(|| ApiError::not_found("Demand"))?;
+    // Like `GET /demands/{id}`, plus applicants still see a challenge that closed or
+    // expired.
+    let status = dmodel::effective_status(&row.status, row.valid_until, today());
+    if status != Status::Published
+        && !policy::sees_every_status(Some(user), row.org_id)
+        && model::existing_application(conn, id, user.org_id)?.is_none()
+    {
+        return Err(ApiError::not_found("Demand"));
+    }
+    if row.challenge_bounty_fen.is_none() {
+        return Err(ApiError::new(ErrorCode::NotAChallenge));
+    }
+    Ok(row)
+}
+
+/// Why `action` is refused: 404 to those who may not even see the item, else the
+/// policy's 403 (`org_not_verified` when only verification is missing).
+pub(crate) fn refused(
+    user: &CurrentUser,
+    action: Action,
+    demand_org: i64,
+    applicant_org: i64,
+    what: &str,
+) -> ApiError {
+    if policy::sees_application(Some(user), demand_org, applicant_org) {
+        policy::authorize(user, action)
+            .err()
+            .unwrap_or_else(ApiError::forbidden)
+    } else {
+        ApiError::not_found(what)
+    }
+}
+
+/// The user's org applies to the challenge `demand_id`: once per org, while it takes
+/// applications, with one of the org's own achievements if any. The new application's id.
+pub fn apply(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    demand_id: i64,
+    data: &ApplicationData,
+) -> Result<i64, ApiError> {
+    let demand = visible_challenge(conn, demand_id, user)?;
+    if !accepting_applications(&demand, today()) {
+        let apply_by = demand
+            .challenge_apply_by
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        return Err(ApiError::with_message(
+            ErrorCode::ApplicationsClosed,
+            format!(
+                "This challenge takes no applications now (published, up to and including {apply_by})."
+            ),
+        ));
+    }
+    if let Some(a) = data.achievement_id {
+        let owner = amodel::find(conn, a)?.map(|(row, _)| row.org_id);
+        if owner != Some(user.org_id) {
+            return Err(ApiError::with_message(
+                ErrorCode::ReferenceNotFound,
+                "`achievement_id` must be one of your organisation's achievements.",
+            ));
+        }
+    }
+    if let Some(existing) = model::existing_application(conn, demand_id, user.org_id)? {
+        return Err(ApiError::with_message(
+            ErrorCode::ApplicationExists,
+            format!(
+                "Your organisation has applied to this challenge already: application {existing}."
+            ),
+        ));
+    }
+    model::insert_application(conn, demand_id, user.org_id, user.id, data, now()).map_err(|e| {
+        match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => ApiError::new(ErrorCode::ApplicationExists),
+            e => e.into(),
+        }
+    })
+}
+
+/// A check of a decision to `to` on an application that is `from`, on `demand`.
+fn check_decision(
+    conn: &mut AnyConnection,
+    demand: &DemandRow,
+    from: ApplicationStatus,
+    to: ApplicationStatus,
+) -> Result<(), ApiError> {
+    if !from.can_become(to) {
+        return Err(ApiError::with_message(
+            ErrorCode::InvalidTransition,
+            format!(
+                "An application that is {} cannot be moved to {}.",
+                from.as_str(),
+                to.as_str()
+            ),
+        ));
+    }
+    if to == ApplicationStatus::Selected {
+        let max = demand.challenge_max_winners.unwrap_or(1);
+        let selected = model::selected_ids(conn, demand.id)?.len();
+        if i64::try_from(selected).unwrap_or(i64::MAX) >= i64::from(max) {
+            return Err(ApiError::with_message(
+                ErrorCode::WinnerLimitReached,
+                format!("This challenge has its {max} winner(s) already (max_winners)."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The challenge's enterprise (or an admin) moves application `id` to `to`, under the
+/// challenge's lock. The application before and after.
+pub fn decide(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    id: i64,
+    to: ApplicationStatus,
+    comment: Option<&str>,
+) -> Result<(ApplicationView, ApplicationView), ApiError> {
+    let (app, _) =
+        model::find_application(conn, id)?.ok_or_else(|| ApiError::not_found("Application"))?;
+    let (demand, _) =
+        dmodel::find(conn, app.demand_id)?.ok_or_else(|| ApiError::not_found("Application"))?;
+    let action = Action::ManageChallenge {
+        org_id: demand.org_id,
+    };
+    if !policy::allows(user, action) {
+        return Err(refused(
+            user,
+            action,
+            demand.org_id,
+            app.org_id,
+            "Application",
+        ));
+    }
+    dmodel::lock(conn, demand.id)?;
+    // Read again under the lock: a concurrent decision may have moved it.
+    let before = views::application_view(conn, id)?;
+    let from = ApplicationStatus::read(&before.status)?;
+    check_decision(conn, &demand, from, to)?;
+    if !model::decide(conn, id, (from, to), comment, user.id, now())? {
+        return Err(ApiError::new(ErrorCode::InvalidTransition));
+    }
+    Ok((before, views::application_view(conn, id)?))
+}

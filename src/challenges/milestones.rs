@@ -1,0 +1,156 @@
+//! Milestones (里程碑): the challenge's enterprise `plan`s them for a winner (shares of the
+//! bounty, never past 10,000 bp a winner), the winner `submit`s a report, the enterprise
+//! `review`s it (accepting pays its amount). Each operation takes a connection inside the
+//! caller's transaction.
+
+use crate::accounts::model::now;
+use crate::auth::extract::CurrentUser;
+use crate::auth::policy::{self, Action};
+use crate::challenges::applications::{refused, visible_challenge};
+use crate::challenges::model::{
+    self, ApplicationStatus, FULL_SHARE_BP, MilestoneInput, MilestoneRow, MilestoneStatus,
+    tranche_fen,
+};
+use crate::db::AnyConnection;
+use crate::demands::model as dmodel;
+use crate::error::{ApiError, ErrorCode};
+
+/// The winner a new milestone is for: the given application if it is a selected one of
+/// this challenge, else the only winner.
+fn winner_of(
+    conn: &mut AnyConnection,
+    demand_id: i64,
+    given: Option<i64>,
+) -> Result<i64, ApiError> {
+    if let Some(a) = given {
+        let found = model::find_application(conn, a)?.filter(|(app, _)| app.demand_id == demand_id);
+        let selected = match found {
+            Some((app, _)) => app.status()? == ApplicationStatus::Selected,
+            None => false,
+        };
+        if !selected {
+            return Err(ApiError::with_message(
+                ErrorCode::NotAWinner,
+                format!("Application {a} is not a selected application of this challenge."),
+            ));
+        }
+        return Ok(a);
+    }
+    match model::selected_ids(conn, demand_id)?.as_slice() {
+        [] => Err(ApiError::with_message(
+            ErrorCode::NotAWinner,
+            "Select a winner before planning milestones.",
+        )),
+        [only] => Ok(*only),
+        _ => Err(ApiError::new(ErrorCode::ApplicationRequired)),
+    }
+}
+
+/// The challenge's enterprise (or an admin) plans a milestone titled `title` under the
+/// challenge's lock; its amount is the tranche of its share. The new milestone.
+pub fn plan(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    demand_id: i64,
+    input: &MilestoneInput,
+    title: &str,
+) -> Result<MilestoneRow, ApiError> {
+    let demand = visible_challenge(conn, demand_id, user)?;
+    policy::authorize(
+        user,
+        Action::ManageChallenge {
+            org_id: demand.org_id,
+        },
+    )?;
+    dmodel::lock(conn, demand_id)?;
+    let application_id = winner_of(conn, demand_id, input.application_id)?;
+    let prior = model::planned_bp(conn, application_id)?;
+    if prior + input.share_bp > FULL_SHARE_BP {
+        return Err(ApiError::with_message(
+            ErrorCode::ShareLimitExceeded,
+            format!(
+                "This winner's milestones plan {prior} basis points already; at most {} more.",
+                FULL_SHARE_BP - prior
+            ),
+        ));
+    }
+    let bounty = demand.challenge_bounty_fen.unwrap_or(0);
+    let amount = tranche_fen(bounty, prior, input.share_bp);
+    let id = model::insert_milestone(
+        conn,
+        demand_id,
+        application_id,
+        title,
+        input,
+        amount,
+        user.id,
+        now(),
+    )?;
+    found(conn, id)
+}
+
+pub(crate) fn found(conn: &mut AnyConnection, id: i64) -> Result<MilestoneRow, ApiError> {
+    model::find_milestone(conn, id)?.ok_or_else(|| ApiError::not_found("Milestone"))
+}
+
+/// A milestone with its application's org and its challenge's org.
+fn milestone_parties(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<(MilestoneRow, i64, i64), ApiError> {
+    let row = found(conn, id)?;
+    let (app, _) = model::find_application(conn, row.application_id)?
+        .ok_or_else(|| ApiError::not_found("Milestone"))?;
+    let (demand, _) =
+        dmodel::find(conn, row.demand_id)?.ok_or_else(|| ApiError::not_found("Milestone"))?;
+    Ok((row, app.org_id, demand.org_id))
+}
+
+/// The winner reports on a pending milestone, or again after a rejection. The milestone
+/// as it was before.
+pub fn submit(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    id: i64,
+    report: &str,
+) -> Result<MilestoneRow, ApiError> {
+    let (row, winner_org, owner) = milestone_parties(conn, id)?;
+    let action = Action::ReportMilestone { winner_org };
+    if !policy::allows(user, action) {
+        return Err(refused(user, action, owner, winner_org, "Milestone"));
+    }
+    let from = row.status()?;
+    if !from.can_submit() || !model::submit_milestone(conn, id, from, report, now())? {
+        return Err(ApiError::with_message(
+            ErrorCode::InvalidTransition,
+            format!("A milestone that is {} cannot be submitted.", from.as_str()),
+        ));
+    }
+    Ok(row)
+}
+
+/// The challenge's enterprise (or an admin) accepts (pays) or rejects a submitted
+/// milestone. The milestone as it was before.
+pub fn review(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    id: i64,
+    to: MilestoneStatus,
+    comment: Option<&str>,
+) -> Result<MilestoneRow, ApiError> {
+    let (row, winner_org, owner) = milestone_parties(conn, id)?;
+    let action = Action::ManageChallenge { org_id: owner };
+    if !policy::allows(user, action) {
+        return Err(refused(user, action, owner, winner_org, "Milestone"));
+    }
+    if !model::review_milestone(conn, id, to, comment, now())? {
+        return Err(ApiError::with_message(
+            ErrorCode::InvalidTransition,
+            format!(
+                "Only a submitted milestone can be reviewed; this one is {}.",
+                row.status()?.as_str()
+            ),
+        ));
+    }
+    Ok(row)
+}
