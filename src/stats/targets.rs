@@ -7,6 +7,8 @@ use diesel::sql_types::{BigInt, Nullable};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::audit::{self, Act};
+
 use crate::contracts::StatStatus;
 use crate::db::AnyConnection;
 use crate::db::schema::{contracts, stats_targets};
@@ -152,17 +154,12 @@ pub fn set(
                 .execute(conn)?;
         }
     }
-    crate::audit::record(
-        conn,
-        crate::audit::Change {
-            actor_id: Some(actor_id),
-            action: "stats.target",
-            entity: "stats_target",
-            entity_id: Some(i64::from(year)),
-            before: before.map(|b| json!({"amount_fen": b})),
-            after: Some(json!({"amount_fen": amount_fen})),
-        },
-    )?;
+    let act = Act::new(actor_id, "stats.target", "stats_target", i64::from(year));
+    let after = json!({"amount_fen": amount_fen});
+    match before {
+        Some(b) => audit::changed(conn, act, &json!({"amount_fen": b}), &after)?,
+        None => audit::created(conn, act, &after)?,
+    }
     progress(conn, today)?
         .into_iter()
         .find(|t| t.year == year)
