@@ -76,6 +76,19 @@ pub fn changed<B: Serialize, A: Serialize>(
     record(conn, act.change(snapshot(before), snapshot(after)))
 }
 
+/// Records a step: a creation when there is nothing `before`, else a change.
+pub fn step<B: Serialize, A: Serialize>(
+    conn: &mut AnyConnection,
+    act: Act<'_>,
+    before: Option<&B>,
+    after: &A,
+) -> QueryResult<()> {
+    match before {
+        Some(b) => changed(conn, act, b, after),
+        None => created(conn, act, after),
+    }
+}
+
 /// Records a removal with the record's view before it.
 pub fn removed<B: Serialize>(
     conn: &mut AnyConnection,

@@ -34,6 +34,7 @@
 //! | [`metrics`] | request counters, latency histograms and the access log |
 //! | [`http`] | security headers, CORS, rate limits, request timeouts |
 //! | [`pagination`], [`validate`] | list paging and shared field rules |
+//! | [`states`] | `code_enum!`: typed states stored as codes, read strictly |
 //! | [`cli`] | the subcommands of the binary |
 
 pub mod accounts;
@@ -62,6 +63,7 @@ pub mod seed;
 pub mod seed_contracts;
 pub mod startup;
 pub mod state;
+pub mod states;
 pub mod stats;
 pub mod system;
 pub mod taxonomy;

@@ -99,6 +99,19 @@ pub fn region(code: &str) -> Result<String, ApiError> {
     }
 }
 
+/// An optional free text (a note, a comment) of up to 2,000 characters, trimmed; empty
+/// counts as absent.
+pub fn optional_text(
+    raw: Option<&str>,
+    field: &str,
+    code: crate::error::ErrorCode,
+) -> Result<Option<String>, crate::error::ApiError> {
+    Ok(raw
+        .map(|t| crate::listings::fields::text(t, field, 0, 2000, code))
+        .transpose()?
+        .filter(|t| !t.is_empty()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

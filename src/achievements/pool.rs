@@ -163,10 +163,7 @@ pub async fn put_entry(
             let converted = crate::contracts::converted_achievements(conn, &[achievement_id])?;
             let view = PoolEntryView::new(row, None, !converted.is_empty());
             let act = Act::new(user.id, "pool.put", "achievement", achievement_id);
-            match &before {
-                Some(b) => audit::changed(conn, act, b, &view)?,
-                None => audit::created(conn, act, &view)?,
-            }
+            audit::step(conn, act, before.as_ref(), &view)?;
             Ok((existing.is_none(), view))
         })
         .await?;

@@ -5,6 +5,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::challenges::applications::{self, ApplicationInput, visible_challenge};
@@ -12,11 +13,11 @@ use crate::challenges::milestones::{self, found};
 use crate::challenges::model::{ApplicationStatus, MilestoneInput, MilestoneRow, MilestoneStatus};
 use crate::challenges::views::{self, ApplicationQuery, ApplicationScope, MilestoneView};
 use crate::db::AnyConnection;
-use crate::deals::model::{audit_change, optional_text};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::fields::{self, today};
 use crate::pagination::Pagination;
 use crate::state::AppData;
+use crate::validate::optional_text;
 
 /// `POST /api/v1/demands/{id}/applications` (揭榜): university and institute users, for
 /// their verified org, once per org, while the challenge is published and up to its
@@ -35,8 +36,8 @@ pub async fn apply(
         .write(move |conn| {
             let id = applications::apply(conn, &user, demand_id, &data)?;
             let view = views::application_view(conn, id)?;
-            let what = ("challenge.apply", "application", id);
-            audit_change(conn, user.id, what, None, &view)?;
+            let act = Act::new(user.id, "challenge.apply", "application", id);
+            audit::created(conn, act, &view)?;
             Ok(view)
         })
         .await?;
@@ -152,8 +153,8 @@ pub async fn decide(
         .db
         .write(move |conn| {
             let (before, after) = applications::decide(conn, &user, id, to, comment.as_deref())?;
-            let what = ("challenge.decide", "application", id);
-            audit_change(conn, user.id, what, Some(&before), &after)?;
+            let act = Act::new(user.id, "challenge.decide", "application", id);
+            audit::step(conn, act, Some(&before), &after)?;
             Ok(after)
         })
         .await?;
@@ -176,8 +177,8 @@ pub async fn create_milestone(
         .write(move |conn| {
             let row = milestones::plan(conn, &user, demand_id, &input, &title)?;
             let view = MilestoneView::new(row, today(), true)?;
-            let what = ("milestone.create", "milestone", view.id);
-            audit_change(conn, user.id, what, None, &view)?;
+            let act = Act::new(user.id, "milestone.create", "milestone", view.id);
+            audit::created(conn, act, &view)?;
             Ok(view)
         })
         .await?;
@@ -201,10 +202,9 @@ fn audited_milestone(
     let id = before.id;
     let after = MilestoneView::new(found(conn, id)?, today(), true)?;
     let before = MilestoneView::new(before, today(), true)?;
-    audit_change(
+    audit::step(
         conn,
-        user.id,
-        (action, "milestone", id),
+        Act::new(user.id, action, "milestone", id),
         Some(&before),
         &after,
     )?;

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::AnyConnection;
 use crate::db::schema::{challenge_applications, challenge_milestones, orgs};
-use crate::deals::model::code_enum;
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::fields;
+use crate::states::code_enum;
 
 /// Basis points of a whole bounty.
 pub const FULL_SHARE_BP: i32 = 10_000;

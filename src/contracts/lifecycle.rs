@@ -315,9 +315,6 @@ pub fn audit_step(
     after: &ContractView,
 ) -> Result<(), ApiError> {
     let act = Act::new(actor, action, "contract", after.id);
-    match before {
-        Some(b) => audit::changed(conn, act, b, after)?,
-        None => audit::created(conn, act, after)?,
-    }
+    audit::step(conn, act, before, after)?;
     Ok(())
 }

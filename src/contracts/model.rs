@@ -9,56 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::AnyConnection;
 use crate::db::schema::{contract_amendments, contracts};
+use crate::states::code_enum;
 
 /// Most one contract may be worth: 10^13 fen (1,000亿元). Sums stay exact in i64 up to
 /// 922,337 contracts at this bound in one group, far beyond a province's year.
 pub const MAX_CONTRACT_FEN: i64 = 10_000_000_000_000;
 
-/// A stored state that does not parse is a broken row, never silently a default.
-fn unknown(what: &str, value: &str) -> diesel::result::Error {
-    diesel::result::Error::DeserializationError(format!("unknown {what} {value:?}").into())
-}
-
-macro_rules! state_enum {
-    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($variant),* }
-
-        /// Serialised as its stored code, so the API, the database and the taxonomy
-        /// share one spelling.
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let raw = String::deserialize(d)?;
-                Self::parse(&raw).ok_or_else(|| serde::de::Error::custom(format!("unknown {} {raw:?}", $what)))
-            }
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),* }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-
-            pub fn read(s: &str) -> QueryResult<$name> {
-                Self::parse(s).ok_or_else(|| unknown($what, s))
-            }
-        }
-    };
-}
-
-state_enum!(
+code_enum!(
     /// Whether both parties stand behind a contract (or an amendment).
     Consent, "consent" {
         AwaitingSeller => "awaiting_seller",
@@ -69,7 +26,7 @@ state_enum!(
     }
 );
 
-state_enum!(
+code_enum!(
     /// Registration (认定登记) by the exchange acting as the registry.
     RegistrationStatus, "registration status" {
         NotSubmitted => "not_submitted",
@@ -79,7 +36,7 @@ state_enum!(
     }
 );
 
-state_enum!(
+code_enum!(
     /// How statistics count a contract: not at all, as confirmed (with its current
     /// figures), or as registered (with the figures the registry last verified).
     StatStatus, "statistical status" {

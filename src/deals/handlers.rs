@@ -4,10 +4,10 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
+use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::deals::Stage;
-use crate::deals::model::audit_change;
 use crate::deals::pipeline::{self, CreateDeal, PatchDeal};
 use crate::deals::views::{self, DealQuery, ListArgs};
 use crate::demands::model as dmodel;
@@ -75,7 +75,11 @@ pub async fn create(
         .write(move |conn| {
             let row = pipeline::open(conn, user.id, &new)?;
             let view = views::view(conn, row)?;
-            audit_change(conn, user.id, ("deal.create", "deal", view.id), None, &view)?;
+            audit::created(
+                conn,
+                Act::new(user.id, "deal.create", "deal", view.id),
+                &view,
+            )?;
             Ok(view)
         })
         .await?;
@@ -148,10 +152,9 @@ pub async fn update(
             let before = views::view(conn, row.clone())?;
             let row = pipeline::advance(conn, user.id, row, &change)?;
             let after = views::view(conn, row)?;
-            audit_change(
+            audit::step(
                 conn,
-                user.id,
-                ("deal.update", "deal", id),
+                Act::new(user.id, "deal.update", "deal", id),
                 Some(&before),
                 &after,
             )?;

@@ -2,81 +2,10 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use serde::Serialize;
 
-use crate::audit::{self, Change, snapshot};
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, deal_events, deals, demands};
-use crate::error::{ApiError, ErrorCode};
-use crate::listings::fields;
-
-// Three helpers the challenges slice shares (their place is `audit` and `validate`, once
-// those modules are reshaped): typed states, the optional-comment rule, the audit entry.
-
-/// A state stored as a code: `ALL`, `as_str`, `parse` (`None` for an unknown code, for
-/// input) and `read` (for stored values: one that does not parse is a broken row, an
-/// error, never silently a default).
-macro_rules! code_enum {
-    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),* }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-
-            pub fn read(s: &str) -> ::diesel::QueryResult<$name> {
-                Self::parse(s).ok_or_else(|| {
-                    ::diesel::result::Error::DeserializationError(
-                        format!("unknown {} {s:?}", $what).into(),
-                    )
-                })
-            }
-        }
-    };
-}
-pub(crate) use code_enum;
-
-/// An optional free text (a note, a comment) of up to 2,000 characters, trimmed; empty
-/// counts as absent.
-pub fn optional_text(
-    raw: Option<&str>,
-    field: &str,
-    code: ErrorCode,
-) -> Result<Option<String>, ApiError> {
-    Ok(raw
-        .map(|t| fields::text(t, field, 0, 2000, code))
-        .transpose()?
-        .filter(|t| !t.is_empty()))
-}
-
-/// Records a change of `entity` `id` by `actor` in the audit trail, with its views before
-/// (none for a creation) and after.
-pub fn audit_change<T: Serialize>(
-    conn: &mut AnyConnection,
-    actor: i64,
-    (action, entity, id): (&str, &str, i64),
-    before: Option<&T>,
-    after: &T,
-) -> QueryResult<()> {
-    let change = Change {
-        actor_id: Some(actor),
-        entity_id: Some(id),
-        action,
-        entity,
-        after: snapshot(after),
-        before: before.and_then(snapshot),
-    };
-    audit::record(conn, change)
-}
+use crate::states::code_enum;
 
 code_enum!(
     /// Where a deal stands in the broker's pipeline.

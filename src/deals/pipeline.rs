@@ -10,14 +10,13 @@ use crate::achievements::model as amodel;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::db::AnyConnection;
-use crate::deals::model::{
-    self, DealRow, DealState, Event, EventKind, NewDealRow, Stage, optional_text,
-};
+use crate::deals::model::{self, DealRow, DealState, Event, EventKind, NewDealRow, Stage};
 use crate::demands::model::{self as dmodel, DemandRow};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
 use crate::listings::fields::today;
 use crate::taxonomy;
+use crate::validate::optional_text;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

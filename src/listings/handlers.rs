@@ -336,10 +336,7 @@ pub fn audited_write<S: Store>(
     let after = S::render(conn, id, Some(user))?;
     let action = format!("{}.{verb}", S::KIND.entity());
     let act = Act::new(user.id, &action, S::KIND.entity(), id);
-    match &before {
-        Some(b) => audit::changed(conn, act, b, &after)?,
-        None => audit::created(conn, act, &after)?,
-    }
+    audit::step(conn, act, before.as_ref(), &after)?;
     Ok(after)
 }
 

@@ -90,7 +90,7 @@ impl ChainCounts {
             .map(|x| x.2)
             .sum();
         let mut stages = Map::new();
-        for stage in Stage::ALL.map(Stage::as_str) {
+        for stage in Stage::ALL.iter().map(|s| s.as_str()) {
             let n = self
                 .deals
                 .iter()

@@ -156,10 +156,8 @@ pub fn set(
     }
     let act = Act::new(actor_id, "stats.target", "stats_target", i64::from(year));
     let after = json!({"amount_fen": amount_fen});
-    match before {
-        Some(b) => audit::changed(conn, act, &json!({"amount_fen": b}), &after)?,
-        None => audit::created(conn, act, &after)?,
-    }
+    let before = before.map(|b| json!({"amount_fen": b}));
+    audit::step(conn, act, before.as_ref(), &after)?;
     progress(conn, today)?
         .into_iter()
         .find(|t| t.year == year)
