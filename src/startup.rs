@@ -105,6 +105,57 @@ pub fn build_engine(settings: &Settings) -> anyhow::Result<Engine> {
     })
 }
 
+/// The background tasks: the outbox worker and the hourly housekeeping, stopped together.
+fn spawn_background(db: &Db, engine: &Engine, settings: &Settings) -> Shutdown {
+    let shutdown = Shutdown::default();
+    actix_web::rt::spawn(outbox::run_worker(
+        db.clone(),
+        engine.clone(),
+        shutdown.clone(),
+    ));
+    actix_web::rt::spawn(crate::housekeeping::run(
+        db.clone(),
+        chrono::Duration::seconds(settings.login_failure_window_secs as i64),
+        shutdown.clone(),
+    ));
+    shutdown
+}
+
+/// One worker's app: state, extractor limits and errors, middleware, the route table.
+fn app(
+    state: web::Data<AppState>,
+    max_body: usize,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(max_body)
+                .error_handler(extractors::json),
+        )
+        .app_data(web::PayloadConfig::default().limit(max_body))
+        .app_data(web::QueryConfig::default().error_handler(extractors::query))
+        .app_data(web::PathConfig::default().error_handler(extractors::path))
+        // Outermost last: every answer, refusals included, is logged and counted and
+        // carries the security and CORS headers.
+        .wrap(Compress::default())
+        .wrap(from_fn(hardening::timeout))
+        .wrap(from_fn(hardening::rate_limit))
+        .wrap(from_fn(hardening::cors))
+        .wrap(from_fn(hardening::security_headers))
+        .wrap(from_fn(observe))
+        .configure(routes::configure)
+        .default_service(web::to(system::route_not_found))
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         settings.validate()?;
@@ -119,17 +170,7 @@ impl Application {
             let _ = crate::search::embedded::query_words("预热");
             crate::matching::warm_up();
         });
-        let shutdown = Shutdown::default();
-        actix_web::rt::spawn(outbox::run_worker(
-            db.clone(),
-            engine.clone(),
-            shutdown.clone(),
-        ));
-        actix_web::rt::spawn(crate::housekeeping::run(
-            db.clone(),
-            chrono::Duration::seconds(settings.login_failure_window_secs as i64),
-            shutdown.clone(),
-        ));
+        let shutdown = spawn_background(&db, &engine, &settings);
         let secret = load_or_create_secret(&settings)?;
         let previous = settings
             .jwt_previous_secret
@@ -148,36 +189,15 @@ impl Application {
             http: Arc::new(HttpPolicy::new(&settings)),
         });
         let max_body = settings.max_body_bytes;
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .app_data(
-                    web::JsonConfig::default()
-                        .limit(max_body)
-                        .error_handler(extractors::json),
-                )
-                .app_data(web::PayloadConfig::default().limit(max_body))
-                .app_data(web::QueryConfig::default().error_handler(extractors::query))
-                .app_data(web::PathConfig::default().error_handler(extractors::path))
-                // Outermost last: every answer, refusals included, is logged and counted
-                // and carries the security and CORS headers.
-                .wrap(Compress::default())
-                .wrap(from_fn(hardening::timeout))
-                .wrap(from_fn(hardening::rate_limit))
-                .wrap(from_fn(hardening::cors))
-                .wrap(from_fn(hardening::security_headers))
-                .wrap(from_fn(observe))
-                .configure(routes::configure)
-                .default_service(web::to(system::route_not_found))
-        })
-        // Slow or idle clients cannot hold connections: the request head must arrive within
-        // 10 s, and a connection is dropped 5 s after its answer if the client does not
-        // close it. (Slow bodies count against the request timeout.)
-        .client_request_timeout(Duration::from_secs(10))
-        .client_disconnect_timeout(Duration::from_secs(5))
-        .keep_alive(Duration::from_secs(settings.keep_alive_secs))
-        .shutdown_timeout(settings.shutdown_timeout_secs)
-        .listen(listener)?;
+        let mut server = HttpServer::new(move || app(state.clone(), max_body))
+            // Slow or idle clients cannot hold connections: the request head must arrive within
+            // 10 s, and a connection is dropped 5 s after its answer if the client does not
+            // close it. (Slow bodies count against the request timeout.)
+            .client_request_timeout(Duration::from_secs(10))
+            .client_disconnect_timeout(Duration::from_secs(5))
+            .keep_alive(Duration::from_secs(settings.keep_alive_secs))
+            .shutdown_timeout(settings.shutdown_timeout_secs)
+            .listen(listener)?;
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
