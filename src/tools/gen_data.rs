@@ -72,7 +72,7 @@ impl Rng {
     }
 }
 
-const DEMO: &str = include_str!("../seed/demo.json");
+use super::DEMO_JSON as DEMO;
 
 /// The words and texts of one industry chain, drawn from the demo exchange.
 #[derive(Debug)]

@@ -36,8 +36,8 @@ use anyhow::{Context, anyhow, bail};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::gen_data::{Rng, vocabulary};
 use crate::taxonomy;
+use crate::tools::gen_data::{Rng, vocabulary};
 
 /// One load scenario of the benchmark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

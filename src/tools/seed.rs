@@ -21,7 +21,9 @@ use crate::error::ApiError;
 use crate::listings::handlers::Store;
 use crate::listings::{ListingKind, Status, StatusChange, fields, record_status_change};
 
-const DEMO: &str = include_str!("../seed/demo.json");
+mod contracts;
+
+use super::DEMO_JSON as DEMO;
 
 /// The password of every demo account, printed by the command.
 pub const DEMO_PASSWORD: &str = "Qinchuangyuan-Demo-2026";
@@ -253,7 +255,7 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
     }
 
     // Parties for the demo's contracts, in the file's order.
-    let members = |wanted: &[OrgKind], role: Role| -> Vec<crate::seed_contracts::Member> {
+    let members = |wanted: &[OrgKind], role: Role| -> Vec<contracts::Member> {
         demo.orgs
             .iter()
             .filter(|o| OrgKind::parse(&o.kind).is_some_and(|k| wanted.contains(&k)))
@@ -442,6 +444,6 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
             report.pool_entries += 1;
         }
     }
-    report.contracts = crate::seed_contracts::seed(conn, admin, &sellers, &buyers)?;
+    report.contracts = contracts::seed(conn, admin, &sellers, &buyers)?;
     Ok(report)
 }
