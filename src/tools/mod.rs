@@ -12,6 +12,7 @@
 //! schema (and the load generator only through the HTTP API), so they can move to a
 //! binary of their own without the domain noticing.
 
+mod accounts;
 pub mod gen_data;
 pub mod loadgen;
 pub mod seed;

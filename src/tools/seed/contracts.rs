@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::listings::{Status, fields};
 
 /// A demo org's member: (org id, user id, role).
-pub type Member = (i64, i64, Role);
+pub(super) type Member = (i64, i64, Role);
 
 fn actor((org_id, id, role): Member) -> CurrentUser {
     CurrentUser {
@@ -102,7 +102,7 @@ fn register(
 
 /// Seeds the lifecycle between `sellers` and `buyers` (at least three of each); returns
 /// how many contracts it recorded.
-pub fn seed(
+pub(super) fn seed(
     conn: &mut AnyConnection,
     admin_id: i64,
     sellers: &[Member],
