@@ -3,7 +3,7 @@
 //!
 //! Listing text is realistic Chinese: keywords, summaries, descriptions and indicators of
 //! the demo exchange (`seed/demo.json`) recombined per industry chain, so full-text search
-//! and matching do real work and the load generator's queries ([`vocabulary`]) hit.
+//! and matching do real work and the load generator's queries ([`vocabulary()`]) hit.
 
 use std::collections::HashMap;
 
@@ -23,8 +23,8 @@ use crate::taxonomy;
 
 mod vocabulary;
 
+use vocabulary::{ACHIEVEMENT_TITLES, DEMAND_TITLES, keywords_json, title, topic};
 pub use vocabulary::{ChainText, Rng, vocabulary};
-use vocabulary::{achievement_title, demand_title, keywords_json, topic};
 
 const BATCH: usize = 1_000;
 /// Rows per transaction: big enough to be fast, small enough to show progress.
@@ -176,6 +176,18 @@ macro_rules! insert_rows {
     };
 }
 
+/// Writes `$n` rows of `$table` through [`in_batches`], each the value of `$row`
+/// (evaluated once a row).
+macro_rules! write_rows {
+    ($db:expr, $n:expr, $bar:expr, $table:expr, $row:expr) => {
+        in_batches($db, $n, $bar, |conn, n| {
+            let rows: Vec<_> = (0..n).map(|_| $row).collect();
+            insert_rows!(conn, $table, &rows);
+            Ok(())
+        })
+    };
+}
+
 pub fn generate(
     db: &Db,
     n_achievements: u64,
@@ -217,40 +229,35 @@ pub fn generate(
 /// `n` published achievements of the synthetic sellers.
 fn write_achievements(db: &Db, s: &Setting, rng: &mut Rng, n: u64) -> Result<(), ApiError> {
     let (user, at) = (s.user, s.at);
-    in_batches(db, n, &bar(n, "achievements", s.show), |conn, n| {
-        let rows: Vec<_> = (0..n)
-            .map(|_| {
-                let seller = &s.sellers[rng.below(s.sellers.len())];
-                let (t, k) = topic(rng);
-                let price = (rng.next_u64() % 5_000) as i64 * 100_000;
-                let summary = &t.summaries[rng.below(t.summaries.len())];
-                (
-                    achievements::org_id.eq(seller.id),
-                    achievements::created_by.eq(user),
-                    achievements::status.eq("published"),
-                    achievements::title.eq(achievement_title(rng, t, &k)),
-                    achievements::summary.eq(format!("围绕{}，{summary}", k.join("、"))),
-                    achievements::details.eq(""),
-                    achievements::contact.eq(""),
-                    achievements::keywords.eq(keywords_json(&k)),
-                    achievements::chain.eq(t.chain),
-                    achievements::field.eq(rng.pick(&s.fields)),
-                    achievements::trl.eq((rng.below(9) + 1) as i32),
-                    achievements::stage.eq(rng.pick(&STAGES)),
-                    achievements::ip_items.eq("[]"),
-                    achievements::transfer_modes.eq("[\"licensing\"]"),
-                    achievements::price_min_fen.eq(Some(price)),
-                    achievements::price_max_fen.eq(Some(price * 2)),
-                    achievements::inventors.eq("[]"),
-                    achievements::region.eq(seller.region.clone()),
-                    achievements::published_at.eq(Some(at)),
-                    achievements::created_at.eq(at),
-                    achievements::updated_at.eq(at),
-                )
-            })
-            .collect();
-        insert_rows!(conn, achievements::table, &rows);
-        Ok(())
+    let b = bar(n, "achievements", s.show);
+    write_rows!(db, n, &b, achievements::table, {
+        let seller = &s.sellers[rng.below(s.sellers.len())];
+        let (t, k) = topic(rng);
+        let price = (rng.next_u64() % 5_000) as i64 * 100_000;
+        let summary = &t.summaries[rng.below(t.summaries.len())];
+        (
+            achievements::org_id.eq(seller.id),
+            achievements::created_by.eq(user),
+            achievements::status.eq("published"),
+            achievements::title.eq(title(rng, &ACHIEVEMENT_TITLES, t, &k)),
+            achievements::summary.eq(format!("围绕{}，{summary}", k.join("、"))),
+            achievements::details.eq(""),
+            achievements::contact.eq(""),
+            achievements::keywords.eq(keywords_json(&k)),
+            achievements::chain.eq(t.chain),
+            achievements::field.eq(rng.pick(&s.fields)),
+            achievements::trl.eq((rng.below(9) + 1) as i32),
+            achievements::stage.eq(rng.pick(&STAGES)),
+            achievements::ip_items.eq("[]"),
+            achievements::transfer_modes.eq("[\"licensing\"]"),
+            achievements::price_min_fen.eq(Some(price)),
+            achievements::price_max_fen.eq(Some(price * 2)),
+            achievements::inventors.eq("[]"),
+            achievements::region.eq(seller.region.clone()),
+            achievements::published_at.eq(Some(at)),
+            achievements::created_at.eq(at),
+            achievements::updated_at.eq(at),
+        )
     })
 }
 
@@ -259,40 +266,34 @@ fn write_demands(db: &Db, s: &Setting, rng: &mut Rng, n: u64) -> Result<(), ApiE
     let (user, at) = (s.user, s.at);
     let b = bar(n, "demands", s.show);
     let valid_until = today() + Duration::days(365);
-    in_batches(db, n, &b, |conn, n| {
-        let rows: Vec<_> = (0..n)
-            .map(|_| {
-                let buyer = &s.buyers[rng.below(s.buyers.len())];
-                let (t, k) = topic(rng);
-                let description = &t.descriptions[rng.below(t.descriptions.len())];
-                let indicators = &t.indicators[rng.below(t.indicators.len())];
-                let budget = (rng.next_u64() % 3_000) as i64 * 100_000;
-                (
-                    demands::org_id.eq(buyer.id),
-                    demands::created_by.eq(user),
-                    demands::status.eq("published"),
-                    demands::title.eq(demand_title(rng, t, &k)),
-                    demands::description.eq(format!("需求涉及{}。{description}", k.join("、"))),
-                    demands::indicators.eq(indicators.clone()),
-                    demands::contact.eq(""),
-                    demands::keywords.eq(keywords_json(&k)),
-                    demands::chain.eq(t.chain),
-                    demands::field.eq(rng.pick(&s.fields)),
-                    demands::trl_min.eq((rng.below(9) + 1) as i32),
-                    demands::budget_min_fen.eq(Some(budget)),
-                    demands::budget_max_fen.eq(Some(budget * 3)),
-                    demands::cooperation_modes.eq("[\"co_development\"]"),
-                    demands::region.eq(buyer.region.clone()),
-                    demands::valid_until.eq(valid_until),
-                    demands::bottleneck.eq(rng.below(5) == 0),
-                    demands::published_at.eq(Some(at)),
-                    demands::created_at.eq(at),
-                    demands::updated_at.eq(at),
-                )
-            })
-            .collect();
-        insert_rows!(conn, demands::table, &rows);
-        Ok(())
+    write_rows!(db, n, &b, demands::table, {
+        let buyer = &s.buyers[rng.below(s.buyers.len())];
+        let (t, k) = topic(rng);
+        let description = &t.descriptions[rng.below(t.descriptions.len())];
+        let indicators = &t.indicators[rng.below(t.indicators.len())];
+        let budget = (rng.next_u64() % 3_000) as i64 * 100_000;
+        (
+            demands::org_id.eq(buyer.id),
+            demands::created_by.eq(user),
+            demands::status.eq("published"),
+            demands::title.eq(title(rng, &DEMAND_TITLES, t, &k)),
+            demands::description.eq(format!("需求涉及{}。{description}", k.join("、"))),
+            demands::indicators.eq(indicators.clone()),
+            demands::contact.eq(""),
+            demands::keywords.eq(keywords_json(&k)),
+            demands::chain.eq(t.chain),
+            demands::field.eq(rng.pick(&s.fields)),
+            demands::trl_min.eq((rng.below(9) + 1) as i32),
+            demands::budget_min_fen.eq(Some(budget)),
+            demands::budget_max_fen.eq(Some(budget * 3)),
+            demands::cooperation_modes.eq("[\"co_development\"]"),
+            demands::region.eq(buyer.region.clone()),
+            demands::valid_until.eq(valid_until),
+            demands::bottleneck.eq(rng.below(5) == 0),
+            demands::published_at.eq(Some(at)),
+            demands::created_at.eq(at),
+            demands::updated_at.eq(at),
+        )
     })
 }
 
@@ -356,51 +357,46 @@ fn write_contracts(db: &Db, s: &Setting, rng: &mut Rng, n: u64) -> Result<Rollup
         db.write_blocking(|conn| Ok(contracts::table.count().get_result::<i64>(conn)?))?;
     let days = (today() - first_signing_day()).num_days().max(1) as u64;
     let mut rollup = Rollup::default();
-    in_batches(db, n, &bar(n, "contracts", s.show), |conn, n| {
-        let rows: Vec<_> = (0..n)
-            .map(|_| {
-                seq += 1;
-                let c = draw_contract(s, rng, days);
-                rollup.add(&c);
-                let (status, stat) = c.statuses();
-                let (verified, verified_tech) = (
-                    c.registered.then_some(c.amount),
-                    c.registered.then_some(c.tech),
-                );
-                (
-                    (
-                        contracts::consent.eq("confirmed"),
-                        contracts::stat_status.eq(stat),
-                        contracts::stat_amount_fen.eq(c.amount),
-                        contracts::stat_tech_amount_fen.eq(c.tech),
-                        contracts::verified_amount_fen.eq(verified),
-                        contracts::verified_tech_amount_fen.eq(verified_tech),
-                    ),
-                    contracts::registration_no.eq(c.registered.then(|| format!("9{seq:015}"))),
-                    contracts::kind.eq(c.kind),
-                    contracts::sub_kind.eq(c.sub_kind),
-                    contracts::seller_org_id.eq(c.seller.id),
-                    contracts::buyer_org_id.eq(c.buyer.id),
-                    contracts::seller_region.eq(c.seller.region.clone()),
-                    contracts::buyer_region.eq(c.buyer.region.clone()),
-                    contracts::seller_kind.eq(c.seller.kind.clone()),
-                    contracts::signed_on.eq(c.signed),
-                    contracts::amount_fen.eq(c.amount),
-                    contracts::tech_amount_fen.eq(c.tech),
-                    contracts::total_amount_fen.eq(c.amount),
-                    contracts::total_tech_amount_fen.eq(c.tech),
-                    contracts::chain.eq(c.chain),
-                    contracts::field.eq(c.field),
-                    contracts::registration_status.eq(status),
-                    contracts::registered_on.eq(c.registered.then_some(c.signed)),
-                    contracts::created_by.eq(user),
-                    contracts::created_at.eq(at),
-                    contracts::updated_at.eq(at),
-                )
-            })
-            .collect();
-        insert_rows!(conn, contracts::table, &rows);
-        Ok(())
+    let b = bar(n, "contracts", s.show);
+    write_rows!(db, n, &b, contracts::table, {
+        seq += 1;
+        let c = draw_contract(s, rng, days);
+        rollup.add(&c);
+        let (status, stat) = c.statuses();
+        let (verified, verified_tech) = (
+            c.registered.then_some(c.amount),
+            c.registered.then_some(c.tech),
+        );
+        (
+            (
+                contracts::consent.eq("confirmed"),
+                contracts::stat_status.eq(stat),
+                contracts::stat_amount_fen.eq(c.amount),
+                contracts::stat_tech_amount_fen.eq(c.tech),
+                contracts::verified_amount_fen.eq(verified),
+                contracts::verified_tech_amount_fen.eq(verified_tech),
+            ),
+            contracts::registration_no.eq(c.registered.then(|| format!("9{seq:015}"))),
+            contracts::kind.eq(c.kind),
+            contracts::sub_kind.eq(c.sub_kind),
+            contracts::seller_org_id.eq(c.seller.id),
+            contracts::buyer_org_id.eq(c.buyer.id),
+            contracts::seller_region.eq(c.seller.region.clone()),
+            contracts::buyer_region.eq(c.buyer.region.clone()),
+            contracts::seller_kind.eq(c.seller.kind.clone()),
+            contracts::signed_on.eq(c.signed),
+            contracts::amount_fen.eq(c.amount),
+            contracts::tech_amount_fen.eq(c.tech),
+            contracts::total_amount_fen.eq(c.amount),
+            contracts::total_tech_amount_fen.eq(c.tech),
+            contracts::chain.eq(c.chain),
+            contracts::field.eq(c.field),
+            contracts::registration_status.eq(status),
+            contracts::registered_on.eq(c.registered.then_some(c.signed)),
+            contracts::created_by.eq(user),
+            contracts::created_at.eq(at),
+            contracts::updated_at.eq(at),
+        )
     })?;
     Ok(rollup)
 }

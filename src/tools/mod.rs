@@ -3,14 +3,15 @@
 //!
 //! | module | subcommand | what it does |
 //! | --- | --- | --- |
-//! | [`seed`] | `seed-demo` | the demo exchange from `seed/demo.json`, through the slices' own operations |
+//! | [`seed`] | `seed-demo` | the demo exchange from `seed/demo.json`, mostly through the slices' own operations |
 //! | [`gen_data`] | `gen-data` | synthetic orgs, listings and contracts for benchmarks, in bulk |
 //! | [`loadgen`] | `loadgen` | an HTTP load generator with latency percentiles per scenario |
 //!
-//! Apart from the domain because nothing in the server calls it: the tools use the
-//! library the way any client of it would, through its public operations, models and
-//! schema (and the load generator only through the HTTP API), so they can move to a
-//! binary of their own without the domain noticing.
+//! Apart from the domain because nothing in the server calls them: the tools use the
+//! library as any other client of it would, through its public operations, models and
+//! schema (the load generator talks to the server only over HTTP), so they could move to
+//! a binary of their own without the domain noticing. What two tools share lives here
+//! too: the demo data set and the find-or-create of orgs and users.
 
 mod accounts;
 pub mod gen_data;

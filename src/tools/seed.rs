@@ -90,6 +90,9 @@ struct Owner {
     region: String,
 }
 
+/// The backend of [`AnyConnection`], for boxed queries.
+type Backend = <AnyConnection as Connection>::Backend;
+
 /// Demo orgs by their key in `seed/demo.json`.
 type Owners = HashMap<String, Owner>;
 
@@ -407,12 +410,18 @@ fn seed_challenge_activity(
     Ok(())
 }
 
-/// The first two orgs, by their first published achievement in `chain`: (org, achievement).
-fn applicants(conn: &mut AnyConnection, chain: &str) -> QueryResult<Vec<(i64, i64)>> {
-    let published: Vec<(i64, i64)> = achievements::table
-        .filter(achievements::chain.eq(chain))
+/// Published achievements, oldest first.
+fn published_achievements<'a>() -> achievements::BoxedQuery<'a, Backend> {
+    achievements::table
         .filter(achievements::status.eq(Status::Published.as_str()))
         .order(achievements::id.asc())
+        .into_boxed()
+}
+
+/// The first two orgs, by their first published achievement in `chain`: (org, achievement).
+fn applicants(conn: &mut AnyConnection, chain: &str) -> QueryResult<Vec<(i64, i64)>> {
+    let published: Vec<(i64, i64)> = published_achievements()
+        .filter(achievements::chain.eq(chain))
         .select((achievements::org_id, achievements::id))
         .load(conn)?;
     let mut seen = HashSet::new();

@@ -135,27 +135,31 @@ pub(super) fn topic(rng: &mut Rng) -> (&'static ChainText, Vec<&'static str>) {
     (t, rng.sample(&t.keywords, n))
 }
 
-pub(super) fn achievement_title(rng: &mut Rng, t: &ChainText, k: &[&str]) -> String {
-    let (a, b) = (k[0], k.get(1).copied().unwrap_or(t.zh));
-    match rng.below(6) {
-        0 => format!("基于{a}的{b}关键技术"),
-        1 => format!("{a}与{b}集成技术及应用"),
-        2 => format!("面向{}的{a}技术", t.zh),
-        3 => format!("高可靠{a}及{b}方法"),
-        4 => format!("{a}{b}一体化解决方案"),
-        _ => format!("{a}关键工艺与装备研制"),
-    }
-}
+/// A title from two keywords `a`, `b` and the chain's name `zh`.
+type Title = fn(a: &str, b: &str, zh: &str) -> String;
 
-pub(super) fn demand_title(rng: &mut Rng, t: &ChainText, k: &[&str]) -> String {
+pub(super) const ACHIEVEMENT_TITLES: [Title; 6] = [
+    |a, b, _| format!("基于{a}的{b}关键技术"),
+    |a, b, _| format!("{a}与{b}集成技术及应用"),
+    |a, _, zh| format!("面向{zh}的{a}技术"),
+    |a, b, _| format!("高可靠{a}及{b}方法"),
+    |a, b, _| format!("{a}{b}一体化解决方案"),
+    |a, _, _| format!("{a}关键工艺与装备研制"),
+];
+
+pub(super) const DEMAND_TITLES: [Title; 5] = [
+    |a, _, _| format!("{a}技术攻关需求"),
+    |a, b, _| format!("寻求{a}与{b}解决方案"),
+    |a, _, zh| format!("{zh}企业{a}难题求解"),
+    |a, _, _| format!("{a}国产化替代需求"),
+    |a, b, _| format!("{a}性能提升与{b}优化"),
+];
+
+/// One of `titles`, from the first two of the keywords `k` (the chain's name standing in
+/// for a missing second).
+pub(super) fn title(rng: &mut Rng, titles: &[Title], t: &ChainText, k: &[&str]) -> String {
     let (a, b) = (k[0], k.get(1).copied().unwrap_or(t.zh));
-    match rng.below(5) {
-        0 => format!("{a}技术攻关需求"),
-        1 => format!("寻求{a}与{b}解决方案"),
-        2 => format!("{}企业{a}难题求解", t.zh),
-        3 => format!("{a}国产化替代需求"),
-        _ => format!("{a}性能提升与{b}优化"),
-    }
+    titles[rng.below(titles.len())](a, b, t.zh)
 }
 
 pub(super) fn keywords_json(k: &[&str]) -> String {
