@@ -41,7 +41,7 @@ pub enum Command {
         contracts: Option<u64>,
     },
     /// Drive a running server over HTTP and print latency and throughput per scenario.
-    Loadgen(crate::loadgen::LoadgenArgs),
+    Loadgen(crate::tools::loadgen::LoadgenArgs),
     /// Create a user of any role; this is how the first admin is made.
     CreateUser {
         #[arg(long)]
@@ -110,7 +110,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             let _lock = lock_data_dir(&settings)?;
             let db = open_database(&settings)?;
-            let report = actix_web::web::block(move || crate::seed::seed_demo(&db))
+            let report = actix_web::web::block(move || crate::tools::seed::seed_demo(&db))
                 .await?
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             println!(
@@ -126,7 +126,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
             println!(
                 "sign in with any of these (password {}):",
-                crate::seed::DEMO_PASSWORD
+                crate::tools::seed::DEMO_PASSWORD
             );
             for (role, email) in &report.accounts {
                 println!("  {role:<13} {email}");
@@ -157,7 +157,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Loadgen(args) => {
             let json = args.json;
             let options = args.into_options()?;
-            let report = crate::loadgen::run(&options).await?;
+            let report = crate::tools::loadgen::run(&options).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -173,7 +173,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let named = size
                 .as_deref()
                 .map(|s| {
-                    crate::gen_data::size(s)
+                    crate::tools::gen_data::size(s)
                         .ok_or_else(|| anyhow::anyhow!("unknown size {s:?}: small or large"))
                 })
                 .transpose()?
@@ -189,7 +189,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let show = std::io::IsTerminal::is_terminal(&std::io::stderr());
             let started = std::time::Instant::now();
             let report = actix_web::web::block(move || {
-                crate::gen_data::generate(&db, achievements, demands, contracts, show)
+                crate::tools::gen_data::generate(&db, achievements, demands, contracts, show)
             })
             .await?
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;

@@ -24,10 +24,8 @@
 //! | [`deals`] | the broker's pipeline: stages, versions, timeline; signed when its contract is confirmed |
 //! | [`contracts`] | technology contracts by consent, amendments, registration (认定登记) with numbers, rollups |
 //! | [`stats`] | turnover sums by any grouping (JSON, CSV, XLSX), yearly targets, the overview by chain |
-//! | [`seed`], [`seed_contracts`] | the `seed-demo` data set, contracts through their lifecycle |
 //! | [`housekeeping`] | hourly deletes of expired refresh tokens, old idempotency keys and sign-in failures |
-//! | [`gen_data`] | `gen-data`: synthetic data for benchmarks |
-//! | [`loadgen`] | `loadgen`: HTTP load generator, latency percentiles per scenario |
+//! | [`tools`] | the operator's tooling, apart from the domain: `seed-demo`, `gen-data`, `loadgen` |
 //! | [`audit`] | the audit trail, written in the same transaction as each change |
 //! | [`taxonomy`] | fixed vocabularies (chains, fields, regions, ...) with labels |
 //! | [`system`] | health, readiness, metrics, spec, taxonomy and error-table endpoints |
@@ -49,18 +47,14 @@ pub mod db;
 pub mod deals;
 pub mod demands;
 pub mod error;
-pub mod gen_data;
 pub mod housekeeping;
 pub mod http;
 pub mod listings;
-pub mod loadgen;
 pub mod matching;
 pub mod metrics;
 pub mod pagination;
 pub mod routes;
 pub mod search;
-pub mod seed;
-pub mod seed_contracts;
 pub mod startup;
 pub mod state;
 pub mod states;
@@ -68,4 +62,5 @@ pub mod stats;
 pub mod system;
 pub mod taxonomy;
 pub mod telemetry;
+pub mod tools;
 pub mod validate;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use tt_exchange::loadgen::{self, Options, Scenario};
+use tt_exchange::tools::loadgen::{self, Options, Scenario};
 
 use crate::helpers::{PASSWORD, spawn_app};
 
@@ -12,10 +12,12 @@ use crate::helpers::{PASSWORD, spawn_app};
 async fn every_loadgen_scenario_completes_without_errors() {
     let app = spawn_app().await;
     let db = app.db.clone();
-    actix_web::web::block(move || tt_exchange::gen_data::generate(&db, 300, 120, 2_000, false))
-        .await
-        .unwrap()
-        .unwrap();
+    actix_web::web::block(move || {
+        tt_exchange::tools::gen_data::generate(&db, 300, 120, 2_000, false)
+    })
+    .await
+    .unwrap()
+    .unwrap();
     app.sync_search().await;
     let email = "loadgen-admin@qcy.example.cn";
     app.create_user_directly(email, "admin", None).await;

@@ -11,7 +11,7 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
     let count = |k: &str| demo[k].as_array().unwrap().len() as i64;
 
     let db = app.db.clone();
-    let first = actix_web::web::block(move || tt_exchange::seed::seed_demo(&db))
+    let first = actix_web::web::block(move || tt_exchange::tools::seed::seed_demo(&db))
         .await
         .unwrap()
         .unwrap();
@@ -26,7 +26,7 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
     );
 
     let db = app.db.clone();
-    let second = actix_web::web::block(move || tt_exchange::seed::seed_demo(&db))
+    let second = actix_web::web::block(move || tt_exchange::tools::seed::seed_demo(&db))
         .await
         .unwrap()
         .unwrap();
@@ -124,7 +124,9 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
     assert_eq!(pool.body["items"][0]["key_project"], true);
 
     for (role, email) in &first.accounts {
-        let r = app.login(email, tt_exchange::seed::DEMO_PASSWORD).await;
+        let r = app
+            .login(email, tt_exchange::tools::seed::DEMO_PASSWORD)
+            .await;
         assert_eq!(r.status, 200, "{role} {email}: {}", r.text);
     }
     let roles: Vec<&str> = first.accounts.iter().map(|(r, _)| r.as_str()).collect();

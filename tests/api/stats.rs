@@ -637,11 +637,12 @@ async fn gen_data_fills_the_exchange_with_consistent_synthetic_data() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let db = app.db.clone();
-    let report =
-        actix_web::web::block(move || tt_exchange::gen_data::generate(&db, 120, 30, 2_500, false))
-            .await
-            .unwrap()
-            .unwrap();
+    let report = actix_web::web::block(move || {
+        tt_exchange::tools::gen_data::generate(&db, 120, 30, 2_500, false)
+    })
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(
         (report.achievements, report.demands, report.contracts),
         (120, 30, 2_500)
@@ -691,7 +692,7 @@ async fn gen_data_fills_the_exchange_with_consistent_synthetic_data() {
     assert_eq!(app.get("/api/v1/demands", None).await.body["total"], 30);
     // A second run adds more, with fresh registration numbers.
     let db = app.db.clone();
-    actix_web::web::block(move || tt_exchange::gen_data::generate(&db, 0, 0, 100, false))
+    actix_web::web::block(move || tt_exchange::tools::gen_data::generate(&db, 0, 0, 100, false))
         .await
         .unwrap()
         .unwrap();

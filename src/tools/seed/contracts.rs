@@ -17,10 +17,10 @@ use crate::contracts::registration::{self, Decision};
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, contracts};
 use crate::error::ApiError;
-use crate::listings::{Status, fields};
+use crate::listings::fields;
 
 /// A demo org's member: (org id, user id, role).
-pub type Member = (i64, i64, Role);
+pub(super) type Member = (i64, i64, Role);
 
 fn actor((org_id, id, role): Member) -> CurrentUser {
     CurrentUser {
@@ -32,10 +32,8 @@ fn actor((org_id, id, role): Member) -> CurrentUser {
 }
 
 fn published_achievement(conn: &mut AnyConnection, org: i64) -> QueryResult<Option<i64>> {
-    achievements::table
+    super::published_achievements()
         .filter(achievements::org_id.eq(org))
-        .filter(achievements::status.eq(Status::Published.as_str()))
-        .order(achievements::id.asc())
         .select(achievements::id)
         .first(conn)
         .optional()
@@ -102,7 +100,7 @@ fn register(
 
 /// Seeds the lifecycle between `sellers` and `buyers` (at least three of each); returns
 /// how many contracts it recorded.
-pub fn seed(
+pub(super) fn seed(
     conn: &mut AnyConnection,
     admin_id: i64,
     sellers: &[Member],
