@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::consent::confirming_side;
 use super::lifecycle::{settle_stats, visible_locked};
-use crate::accounts::model::{Role, now};
+use crate::accounts::model::now;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::contracts::model::{
@@ -65,10 +65,7 @@ pub fn amend(
         return Err(ApiError::new(ErrorCode::NotConfirmed));
     }
     amended_totals(&row, req.amount_delta_fen, req.tech_amount_delta_fen)?;
-    let side = match user.role {
-        Role::Admin | Role::Statistician | Role::Broker => None,
-        _ => row.side_of(user.org_id),
-    };
+    let side = model::acting_side(user.role, user.org_id, row.seller_org_id, row.buyer_org_id);
     let at = now();
     let by = |s: Side| (side == Some(s)).then_some(user.id);
     let when = |s: Side| (side == Some(s)).then_some(at);

@@ -235,10 +235,7 @@ pub async fn get(
     let view = state
         .db
         .read(move |conn| {
-            let row = model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Contract"))?;
-            if !policy::sees_contract(&user, row.seller_org_id, row.buyer_org_id, row.broker_id) {
-                return Err(ApiError::not_found("Contract"));
-            }
+            let row = lifecycle::visible(conn, &user, id)?;
             Ok(views::view(conn, &reg, row)?)
         })
         .await?;

@@ -209,13 +209,7 @@ pub fn record(
     )?;
     check_broker(conn, user, &mut req, deal_broker.is_some())?;
     let (chain, field) = link_listings(conn, &req, seller.id, buyer.id)?;
-    let side = if user.role.is_exchange_staff() || user.role == Role::Broker {
-        None
-    } else if user.org_id == seller.id {
-        Some(Side::Seller)
-    } else {
-        Some(Side::Buyer)
-    };
+    let side = model::acting_side(user.role, user.org_id, seller.id, buyer.id);
     let at = now();
     let by = |s: Side| (side == Some(s)).then_some(user.id);
     let when = |s: Side| (side == Some(s)).then_some(at);
@@ -271,11 +265,22 @@ pub(super) fn visible_locked(
     user: &CurrentUser,
     id: i64,
 ) -> Result<ContractRow, ApiError> {
-    let row = model::find_locked(conn, id)?.ok_or_else(|| ApiError::not_found("Contract"))?;
-    if !policy::sees_contract(user, row.seller_org_id, row.buyer_org_id, row.broker_id) {
-        return Err(ApiError::not_found("Contract"));
-    }
-    Ok(row)
+    seen_by(user, model::find_locked(conn, id)?)
+}
+
+/// The contract for a read; 404 for those who may not see it.
+pub fn visible(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<ContractRow, ApiError> {
+    seen_by(user, model::find(conn, id)?)
+}
+
+/// A contract exists for its parties, its broker, statisticians and admins only.
+fn seen_by(user: &CurrentUser, row: Option<ContractRow>) -> Result<ContractRow, ApiError> {
+    row.filter(|r| policy::sees_contract(user, r.seller_org_id, r.buyer_org_id, r.broker_id))
+        .ok_or_else(|| ApiError::not_found("Contract"))
 }
 
 /// Re-reads the contract after a step, stores what statistics count now, and moves the

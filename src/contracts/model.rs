@@ -54,6 +54,23 @@ pub enum Side {
     Buyer,
 }
 
+/// The party side a user records or proposes for: a party org's own users stand for their
+/// side (it counts as confirmed); staff and brokers stand for neither.
+pub fn acting_side(
+    role: crate::accounts::model::Role,
+    org_id: i64,
+    seller_org: i64,
+    buyer_org: i64,
+) -> Option<Side> {
+    use crate::accounts::model::Role;
+    match role {
+        Role::Admin | Role::Statistician | Role::Broker => None,
+        Role::University | Role::Enterprise if org_id == seller_org => Some(Side::Seller),
+        Role::University | Role::Enterprise if org_id == buyer_org => Some(Side::Buyer),
+        Role::University | Role::Enterprise => None,
+    }
+}
+
 impl Consent {
     /// The consent of a new record: the recorder's own side counts as confirmed.
     pub fn initial(recorder_side: Option<Side>) -> Consent {
