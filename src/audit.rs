@@ -6,9 +6,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::model::now;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::db::schema::audit_log;
 use crate::error::{ApiError, ErrorCode};

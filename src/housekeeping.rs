@@ -59,7 +59,7 @@ pub fn prune(
 /// is logged and tried again at the next interval.
 pub async fn run(db: Db, login_window: Duration, shutdown: Shutdown) {
     while !shutdown.stopped() {
-        let now = crate::accounts::model::now();
+        let now = crate::clock::now();
         match db
             .write(move |conn| Ok(prune(conn, now, login_window)?))
             .await

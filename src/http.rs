@@ -1,6 +1,6 @@
 //! HTTP hardening around every route: security headers, CORS for configured origins only,
 //! per-client rate limits and a per-request time limit. Each is a small `from_fn`
-//! middleware reading its policy from [`HttpPolicy`] in the app state; refusals are
+//! middleware reading its policy from [`HttpPolicy`] (registered as app data); refusals are
 //! [`ApiError`]s, so they have the one JSON error shape.
 //!
 //! Rate limits are counted in memory, per server process: behind a load balancer with N
@@ -17,11 +17,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
+use crate::auth::tokens::TokenKeys;
 use crate::config::{Environment, Settings};
 use crate::error::{ApiError, ErrorCode};
-use crate::state::AppData;
 
 pub const LOGIN_PATH: &str = "/api/v1/auth/login";
 pub const REGISTER_PATH: &str = "/api/v1/auth/register";
@@ -96,8 +97,8 @@ pub fn client_key(ip: Option<IpAddr>) -> String {
 
 /// [`client_key`] of a request's client, for the sign-in throttle.
 pub fn request_client_key(req: &HttpRequest) -> String {
-    let ip = match req.app_data::<AppData>() {
-        Some(state) => state.http.client_ip(req),
+    let ip = match req.app_data::<Data<HttpPolicy>>() {
+        Some(policy) => policy.client_ip(req),
         None => req.peer_addr().map(|a| a.ip()),
     };
     client_key(ip)
@@ -169,7 +170,9 @@ pub async fn security_headers<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
-    let production = req.app_data::<AppData>().is_some_and(|s| s.http.production);
+    let production = req
+        .app_data::<Data<HttpPolicy>>()
+        .is_some_and(|p| p.production);
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
     let defaults = [
@@ -210,10 +213,10 @@ pub async fn cors<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    let Some(state) = req.app_data::<AppData>().cloned() else {
+    let Some(policy) = req.app_data::<Data<HttpPolicy>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let origins = &state.http.cors_origins;
+    let origins = &policy.cors_origins;
     if origins.is_empty() {
         return Ok(next.call(req).await?.map_into_left_body());
     }
@@ -260,9 +263,8 @@ pub async fn cors<B: MessageBody>(
 /// Which limit a request counts against, and under which key.
 fn rate_limit_bucket<'a>(
     req: &ServiceRequest,
-    state: &'a AppData,
+    policy: &'a HttpPolicy,
 ) -> Option<(&'static str, &'a RateLimiter, String)> {
-    let policy = &state.http;
     let method = req.method();
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return None;
@@ -285,7 +287,10 @@ fn rate_limit_bucket<'a>(
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
         })
-        .and_then(|token| state.keys.verify_access(token.trim()).ok())
+        .and_then(|token| {
+            let keys = req.app_data::<Data<TokenKeys>>()?;
+            keys.verify_access(token.trim()).ok()
+        })
         .map(|claims| format!("user:{}", claims.sub));
     Some(("writes", writes, user.unwrap_or_else(address)))
 }
@@ -295,10 +300,10 @@ pub async fn rate_limit<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    let Some(state) = req.app_data::<AppData>().cloned() else {
+    let Some(policy) = req.app_data::<Data<HttpPolicy>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    if let Some((bucket, limiter, key)) = rate_limit_bucket(&req, &state)
+    if let Some((bucket, limiter, key)) = rate_limit_bucket(&req, &policy)
         && let Err(wait) = limiter.check(&key, Instant::now())
     {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -325,13 +330,13 @@ pub async fn timeout<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    let Some(state) = req.app_data::<AppData>().cloned() else {
+    let Some(policy) = req.app_data::<Data<HttpPolicy>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let limit = if is_export(&req) {
-        state.http.export_timeout
+        policy.export_timeout
     } else {
-        state.http.request_timeout
+        policy.request_timeout
     };
     // The request must not be cloned here: routing, further in, needs it unshared.
     let (method, uri) = (req.method().clone(), req.uri().clone());

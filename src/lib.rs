@@ -33,6 +33,7 @@
 //! | [`http`] | security headers, CORS, rate limits, request timeouts |
 //! | [`pagination`], [`validate`] | list paging and shared field rules |
 //! | [`states`] | `code_enum!`: typed states stored as codes, read strictly |
+//! | [`clock`] | `now()` for stored timestamps, `today()` for dates |
 //! | [`cli`] | the subcommands of the binary |
 
 pub mod accounts;
@@ -41,6 +42,7 @@ pub mod audit;
 pub mod auth;
 pub mod challenges;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod contracts;
 pub mod db;

@@ -135,6 +135,9 @@ fn app(
     >,
 > {
     App::new()
+        .app_data(web::Data::from(state.http.clone()))
+        .app_data(web::Data::from(state.metrics.clone()))
+        .app_data(web::Data::from(state.keys.clone()))
         .app_data(state)
         .app_data(
             web::JsonConfig::default()
@@ -183,7 +186,7 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             engine: engine.clone(),
-            keys,
+            keys: Arc::new(keys),
             settings: Arc::new(settings.clone()),
             metrics: Arc::new(Metrics::default()),
             http: Arc::new(HttpPolicy::new(&settings)),

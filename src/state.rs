@@ -1,5 +1,6 @@
 //! What every handler can reach: the database, token keys, settings, metrics and the HTTP
-//! policy.
+//! policy. Middleware reads its own parts (`HttpPolicy`, `Metrics`, `TokenKeys`), which
+//! the app registers on their own, so `http` and `metrics` do not depend on this module.
 
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use crate::search::Engine;
 pub struct AppState {
     pub db: Db,
     pub engine: Engine,
-    pub keys: TokenKeys,
+    pub keys: Arc<TokenKeys>,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
     /// Security headers, CORS, rate limits and timeouts (see `crate::http`).

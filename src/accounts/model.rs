@@ -222,23 +222,8 @@ pub fn org_name_key(name: &str) -> String {
         .to_lowercase()
 }
 
-/// Database timestamps: UTC, microsecond precision (what PostgreSQL keeps).
-pub fn now() -> NaiveDateTime {
-    let t = Utc::now().naive_utc();
-    t.with_nanosecond_truncated()
-}
-
-trait TruncateNanos {
-    fn with_nanosecond_truncated(self) -> Self;
-}
-
-impl TruncateNanos for NaiveDateTime {
-    fn with_nanosecond_truncated(self) -> Self {
-        use chrono::Timelike;
-        let micros = self.nanosecond() / 1_000 * 1_000;
-        self.with_nanosecond(micros).unwrap_or(self)
-    }
-}
+// Until the search slice imports it from there (merge in progress).
+pub use crate::clock::now;
 
 pub fn find_org(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<OrgRow>> {
     orgs::table

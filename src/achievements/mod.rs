@@ -10,7 +10,7 @@ pub use store::AchievementStore;
 
 use crate::db::AnyConnection;
 use crate::db::schema::achievements;
-use crate::listings::handlers::Store;
+use crate::listings::store::Store;
 use crate::listings::{ListingKind, Status, StatusChange, record_status_change};
 use crate::search::{IndexKind, outbox};
 use diesel::prelude::*;
@@ -32,7 +32,7 @@ pub fn mark_transferred(
     if status.as_deref() != Some(Status::Published.as_str()) {
         return Ok(false);
     }
-    let at = crate::accounts::model::now();
+    let at = crate::clock::now();
     AchievementStore::set_status(conn, achievement_id, Status::Transferred, None, at)?;
     record_status_change(
         conn,

@@ -275,38 +275,6 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(Achievemen
         .optional()
 }
 
-pub fn insert(
-    conn: &mut AnyConnection,
-    data: &AchievementData,
-    org_id: i64,
-    created_by: i64,
-    at: NaiveDateTime,
-) -> QueryResult<i64> {
-    diesel::insert_into(achievements::table)
-        .values((
-            data,
-            achievements::org_id.eq(org_id),
-            achievements::created_by.eq(created_by),
-            achievements::status.eq(Status::Draft.as_str()),
-            achievements::created_at.eq(at),
-            achievements::updated_at.eq(at),
-        ))
-        .returning(achievements::id)
-        .get_result(conn)
-}
-
-pub fn update(
-    conn: &mut AnyConnection,
-    id: i64,
-    data: &AchievementData,
-    at: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::update(achievements::table.find(id))
-        .set((data, achievements::updated_at.eq(at)))
-        .execute(conn)?;
-    Ok(())
-}
-
 pub fn pool_marks(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<PoolMark>> {
     let rows: Vec<(i32, bool)> = pool_entries::table
         .filter(pool_entries::achievement_id.eq(id))

@@ -9,11 +9,11 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::accounts::model::now;
 use crate::achievements::model::{AchievementRow, AchievementView};
 use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, orgs, pool_entries};
 use crate::error::{ApiError, ErrorCode};

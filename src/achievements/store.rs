@@ -10,7 +10,7 @@ use crate::auth::policy;
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, orgs};
 use crate::error::ApiError;
-use crate::listings::handlers::{Editable, Facts, Store};
+use crate::listings::store::{Editable, Facts, Store, content_writes, store_writes, values};
 use crate::listings::{ListingKind, Status, history};
 use crate::pagination::Pagination;
 use crate::search::IndexKind;
@@ -32,26 +32,17 @@ impl Store for AchievementStore {
             ))
             .first(conn)
             .optional()?;
-        Ok(row.map(|(org_id, status, verified)| Facts {
-            org_id,
-            status: Status::parse(&status).unwrap_or(Status::Draft),
-            org_verified: verified.is_some(),
-        }))
+        row.map(|(org_id, status, verified)| {
+            Ok(Facts {
+                org_id,
+                status: Status::read(&status)?,
+                org_verified: verified.is_some(),
+            })
+        })
+        .transpose()
     }
 
-    fn set_status(
-        conn: &mut AnyConnection,
-        id: i64,
-        to: Status,
-        review_comment: Option<&str>,
-        at: NaiveDateTime,
-    ) -> QueryResult<()> {
-        crate::listings::set_listing_status!(achievements, conn, id, to, review_comment, at)
-    }
-
-    fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
-        diesel::delete(achievements::table.find(id)).execute(conn)
-    }
+    store_writes!(achievements);
 
     fn render(
         conn: &mut AnyConnection,
@@ -88,11 +79,7 @@ impl Store for AchievementStore {
             page.offset(),
             page.limit(),
         )?;
-        let items = items
-            .into_iter()
-            .filter_map(|v| serde_json::to_value(v).ok())
-            .collect();
-        Ok((items, total))
+        Ok((values(items)?, total))
     }
 }
 
@@ -114,22 +101,5 @@ impl Editable for AchievementStore {
         patch.merged_into(&row).validate(&row.region)
     }
 
-    fn insert(
-        conn: &mut AnyConnection,
-        data: &Self::Data,
-        org_id: i64,
-        user_id: i64,
-        at: NaiveDateTime,
-    ) -> QueryResult<i64> {
-        model::insert(conn, data, org_id, user_id, at)
-    }
-
-    fn update(
-        conn: &mut AnyConnection,
-        id: i64,
-        data: &Self::Data,
-        at: NaiveDateTime,
-    ) -> QueryResult<()> {
-        model::update(conn, id, data, at)
-    }
+    content_writes!(achievements);
 }

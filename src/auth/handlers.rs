@@ -4,11 +4,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::model::{self, Role, now};
+use crate::accounts::model::{self, Role};
 use crate::accounts::registration::{self, RegisterRequest, parse_role};
 use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::{password, throttle, tokens};
+use crate::clock::now;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppData;
 use crate::validate;

@@ -85,17 +85,34 @@ pub enum Action {
     },
 }
 
+/// Which rows of a list a user reaches; each slice turns it into its own filter, so the
+/// policy names no slice's types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    All,
+    /// A broker: what it brokers (and, for contracts, what its own org is a party to).
+    Broker {
+        user_id: i64,
+        org_id: i64,
+    },
+    /// What concerns the user's org.
+    Org(i64),
+}
+
+fn broker_reach(user: &CurrentUser) -> Reach {
+    Reach::Broker {
+        user_id: user.id,
+        org_id: user.org_id,
+    }
+}
+
 /// Whose contracts a list shows: statisticians and admins all, brokers theirs, other
 /// users their org's (as seller or buyer).
-pub fn contract_scope(user: &CurrentUser) -> crate::contracts::ContractScope {
-    use crate::contracts::ContractScope;
+pub fn contract_reach(user: &CurrentUser) -> Reach {
     match user.role {
-        Role::Admin | Role::Statistician => ContractScope::All,
-        Role::Broker => ContractScope::Broker {
-            user_id: user.id,
-            org_id: user.org_id,
-        },
-        Role::University | Role::Enterprise => ContractScope::Org(user.org_id),
+        Role::Admin | Role::Statistician => Reach::All,
+        Role::Broker => broker_reach(user),
+        Role::University | Role::Enterprise => Reach::Org(user.org_id),
     }
 }
 
@@ -110,12 +127,11 @@ pub fn sees_contract(user: &CurrentUser, seller: i64, buyer: i64, broker: Option
 
 /// Which deals a user's list shows: brokers their own, admins all, the orgs of the two
 /// listings theirs; statisticians none.
-pub fn deal_scope(user: &CurrentUser) -> Result<crate::deals::DealScope, ApiError> {
-    use crate::deals::DealScope;
+pub fn deal_reach(user: &CurrentUser) -> Result<Reach, ApiError> {
     match user.role {
-        Role::Admin => Ok(DealScope::All),
-        Role::Broker => Ok(DealScope::Broker(user.id)),
-        Role::University | Role::Enterprise => Ok(DealScope::Org(user.org_id)),
+        Role::Admin => Ok(Reach::All),
+        Role::Broker => Ok(broker_reach(user)),
+        Role::University | Role::Enterprise => Ok(Reach::Org(user.org_id)),
         Role::Statistician => Err(ApiError::forbidden()),
     }
 }

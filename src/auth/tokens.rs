@@ -10,7 +10,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::accounts::model::{Role, now};
+use crate::accounts::model::Role;
+use crate::clock::now;
 use crate::config::{Environment, Settings};
 use crate::db::AnyConnection;
 use crate::db::schema::refresh_tokens;

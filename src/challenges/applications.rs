@@ -5,17 +5,18 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::accounts::model::now;
 use crate::achievements::model as amodel;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::challenges::model::{self, ApplicationData, ApplicationStatus, TeamMember};
 use crate::challenges::views::{self, ApplicationView};
+use crate::clock::now;
+use crate::clock::today;
 use crate::db::AnyConnection;
 use crate::demands::model::{self as dmodel, DemandRow};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
-use crate::listings::fields::{self, MAX_FEN, today};
+use crate::listings::fields::{self, MAX_FEN};
 
 /// Whether `demand` takes applications on `today`.
 pub fn accepting_applications(demand: &DemandRow, today: NaiveDate) -> bool {

@@ -12,9 +12,10 @@ use crate::challenges::applications::{self, ApplicationInput, visible_challenge}
 use crate::challenges::milestones::{self, found};
 use crate::challenges::model::{ApplicationStatus, MilestoneInput, MilestoneRow, MilestoneStatus};
 use crate::challenges::views::{self, ApplicationQuery, ApplicationScope, MilestoneView};
+use crate::clock::today;
 use crate::db::AnyConnection;
 use crate::error::{ApiError, ErrorCode};
-use crate::listings::fields::{self, today};
+use crate::listings::fields;
 use crate::pagination::Pagination;
 use crate::state::AppData;
 use crate::validate::optional_text;

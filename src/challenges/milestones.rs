@@ -3,7 +3,6 @@
 //! `review`s it (accepting pays its amount). Each operation takes a connection inside the
 //! caller's transaction.
 
-use crate::accounts::model::now;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::challenges::applications::{refused, visible_challenge};
@@ -11,6 +10,7 @@ use crate::challenges::model::{
     self, ApplicationStatus, FULL_SHARE_BP, MilestoneInput, MilestoneRow, MilestoneStatus,
     tranche_fen,
 };
+use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::demands::model as dmodel;
 use crate::error::{ApiError, ErrorCode};

@@ -14,11 +14,12 @@ use crate::challenges::applications::accepting_applications;
 use crate::challenges::model::{
     self, ApplicationRow, ApplicationStatus, MilestoneRow, MilestoneStatus, TeamMember,
 };
+use crate::clock::today;
 use crate::db::AnyConnection;
 use crate::db::schema::{challenge_applications, orgs};
 use crate::demands::model::DemandRow;
 use crate::error::ApiError;
-use crate::listings::fields::{from_json, today};
+use crate::listings::fields::from_json;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ApplicationView {

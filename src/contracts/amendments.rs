@@ -7,9 +7,9 @@ use serde::Deserialize;
 
 use super::consent::confirming_side;
 use super::lifecycle::{settle_stats, visible_locked};
-use crate::accounts::model::now;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::clock::now;
 use crate::contracts::model::{
     self, AmendmentRow, Consent, ContractRow, MAX_CONTRACT_FEN, RegistrationStatus, Side,
 };

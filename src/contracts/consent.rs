@@ -5,9 +5,9 @@
 use diesel::prelude::*;
 
 use super::lifecycle::{settle_stats, visible_locked};
-use crate::accounts::model::now;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::clock::now;
 use crate::contracts::model::{Consent, ContractRow, Side};
 use crate::db::AnyConnection;
 use crate::db::schema::contracts;

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy;
 use crate::auth::tokens::token_hash;
+use crate::clock::today;
 use crate::contracts::amendments::{self, NewAmendment};
 use crate::contracts::consent;
 use crate::contracts::idempotency::{self, Key};
@@ -18,7 +19,7 @@ use crate::contracts::registration::{self, Decision};
 use crate::contracts::views::{self, ConsentFilter, ContractQuery, ContractView, ListArgs};
 use crate::db::AnyConnection;
 use crate::error::{ApiError, ErrorCode};
-use crate::listings::fields::{self, today};
+use crate::listings::fields;
 use crate::pagination::Pagination;
 use crate::state::AppData;
 use crate::taxonomy;
@@ -202,7 +203,7 @@ pub async fn list(
     user: CurrentUser,
     query: web::Query<ContractQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = policy::contract_scope(&user);
+    let scope = policy::contract_reach(&user);
     let q = query.into_inner();
     check_query(&q)?;
     let consent = consent_filter(&q, &user)?;

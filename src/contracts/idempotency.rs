@@ -53,7 +53,7 @@ pub fn store(
             idempotency_keys::idem_key.eq(&k.key),
             idempotency_keys::request_hash.eq(&k.hash),
             idempotency_keys::response_json.eq(json),
-            idempotency_keys::created_at.eq(crate::accounts::model::now()),
+            idempotency_keys::created_at.eq(crate::clock::now()),
         ))
         .execute(conn)?;
     Ok(())

@@ -8,10 +8,11 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::model::{OrgRow, Role, find_org, now};
+use crate::accounts::model::{OrgRow, Role, find_org};
 use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::clock::now;
 use crate::contracts::model::{self, Consent, ContractRow, RegistrationStatus, Side};
 use crate::contracts::rollups;
 use crate::contracts::views::ContractView;

@@ -33,4 +33,4 @@ pub use model::{
     CONVERTING_KINDS, Consent, ContractRow, MAX_CONTRACT_FEN, RegistrationStatus, Registry,
     StatStatus, converted_achievements,
 };
-pub use views::{ContractQuery, ContractScope, ContractView};
+pub use views::{ContractQuery, ContractView};

@@ -5,9 +5,9 @@ use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 
 use super::lifecycle::{settle_stats, visible_locked};
-use crate::accounts::model::now;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::clock::now;
 use crate::contracts::model::{self, Consent, ContractRow, RegistrationStatus, Registry};
 use crate::contracts::registry;
 use crate::db::AnyConnection;

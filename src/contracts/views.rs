@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::policy::Reach;
 use crate::contracts::model::{
     AmendmentRow, Consent, ContractRow, Jurisdiction, RegistrationStatus, Registry, StatStatus,
 };
@@ -231,18 +232,6 @@ fn view_of(
     })
 }
 
-/// Whose contracts a list shows, as the policy decided.
-#[derive(Debug, Clone, Copy)]
-pub enum ContractScope {
-    All,
-    /// A broker: the contracts it brokered, and those its own org is a party to.
-    Broker {
-        user_id: i64,
-        org_id: i64,
-    },
-    Org(i64),
-}
-
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContractQuery {
@@ -274,10 +263,10 @@ pub enum ConsentFilter {
 
 type Boxed<'a> = contracts::BoxedQuery<'a, <AnyConnection as diesel::Connection>::Backend>;
 
-fn scoped(mut b: Boxed<'_>, scope: ContractScope) -> Boxed<'_> {
+fn scoped(mut b: Boxed<'_>, scope: Reach) -> Boxed<'_> {
     match scope {
-        ContractScope::All => {}
-        ContractScope::Broker { user_id, org_id } => {
+        Reach::All => {}
+        Reach::Broker { user_id, org_id } => {
             b = b.filter(
                 contracts::broker_id
                     .eq(user_id)
@@ -285,7 +274,7 @@ fn scoped(mut b: Boxed<'_>, scope: ContractScope) -> Boxed<'_> {
                     .or(contracts::buyer_org_id.eq(org_id)),
             )
         }
-        ContractScope::Org(org) => {
+        Reach::Org(org) => {
             b = b.filter(
                 contracts::seller_org_id
                     .eq(org)
@@ -358,7 +347,7 @@ fn filtered<'a>(mut b: Boxed<'a>, q: &ContractQuery) -> Boxed<'a> {
 }
 
 pub struct ListArgs<'a> {
-    pub scope: ContractScope,
+    pub scope: Reach,
     pub consent: Option<ConsentFilter>,
     pub query: &'a ContractQuery,
     pub offset: i64,

@@ -7,12 +7,13 @@ use serde_json::json;
 use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::clock::today;
 use crate::deals::Stage;
 use crate::deals::pipeline::{self, CreateDeal, PatchDeal};
 use crate::deals::views::{self, DealQuery, ListArgs};
 use crate::demands::model as dmodel;
 use crate::error::{ApiError, ErrorCode};
-use crate::listings::fields::{self, today};
+use crate::listings::fields;
 use crate::matching::{self, Profile};
 use crate::pagination::Pagination;
 use crate::state::AppData;
@@ -92,7 +93,7 @@ pub async fn list(
     user: CurrentUser,
     query: web::Query<DealQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = policy::deal_scope(&user)?;
+    let scope = policy::deal_reach(&user)?;
     let q = query.into_inner();
     if let Some(s) = &q.stage {
         Stage::parse(s).ok_or_else(|| {

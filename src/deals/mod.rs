@@ -18,4 +18,4 @@ pub mod views;
 
 pub use model::{DealRow, EventKind, Stage, find};
 pub use pipeline::sign;
-pub use views::{DealQuery, DealScope, DealView};
+pub use views::{DealQuery, DealView};

@@ -5,16 +5,16 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
-use crate::accounts::model::now;
 use crate::achievements::model as amodel;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::clock::now;
+use crate::clock::today;
 use crate::db::AnyConnection;
 use crate::deals::model::{self, DealRow, DealState, Event, EventKind, NewDealRow, Stage};
 use crate::demands::model::{self as dmodel, DemandRow};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
-use crate::listings::fields::today;
 use crate::taxonomy;
 use crate::validate::optional_text;
 

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::policy::Reach;
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, deals, demands, orgs};
 use crate::deals::model::{self, DealRow, Stage};
@@ -172,14 +173,6 @@ pub fn views(conn: &mut AnyConnection, rows: Vec<DealRow>) -> QueryResult<Vec<De
         .collect()
 }
 
-/// Who is asking for a deal list, as the policy decided.
-#[derive(Debug, Clone, Copy)]
-pub enum DealScope {
-    All,
-    Broker(i64),
-    Org(i64),
-}
-
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DealQuery {
@@ -195,7 +188,7 @@ pub struct DealQuery {
 /// A deal list's filters, checked at the edge.
 #[derive(Debug, Clone, Copy)]
 pub struct ListArgs<'a> {
-    pub scope: DealScope,
+    pub scope: Reach,
     pub query: &'a DealQuery,
     pub today: NaiveDate,
     pub offset: i64,
@@ -222,9 +215,9 @@ pub fn list(conn: &mut AnyConnection, args: ListArgs<'_>) -> QueryResult<(Vec<De
     let query = || {
         let mut b = deals::table.into_boxed();
         match scope {
-            DealScope::All => {}
-            DealScope::Broker(id) => b = b.filter(deals::broker_id.eq(id)),
-            DealScope::Org(org) => {
+            Reach::All => {}
+            Reach::Broker { user_id, .. } => b = b.filter(deals::broker_id.eq(user_id)),
+            Reach::Org(org) => {
                 b = b.filter(
                     deals::demand_id
                         .eq_any(org_demands(org))

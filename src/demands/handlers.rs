@@ -6,9 +6,9 @@ use actix_web::{HttpResponse, web};
 use crate::achievements::handlers::check_filters;
 use crate::auth::extract::MaybeUser;
 use crate::auth::policy;
+use crate::clock::today;
 use crate::demands::model::{self, DemandListQuery, Scope};
 use crate::error::ApiError;
-use crate::listings::fields::today;
 use crate::pagination::Pagination;
 use crate::state::AppData;
 

@@ -357,38 +357,6 @@ pub fn lock(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn insert(
-    conn: &mut AnyConnection,
-    data: &DemandData,
-    org_id: i64,
-    created_by: i64,
-    at: NaiveDateTime,
-) -> QueryResult<i64> {
-    diesel::insert_into(demands::table)
-        .values((
-            data,
-            demands::org_id.eq(org_id),
-            demands::created_by.eq(created_by),
-            demands::status.eq(Status::Draft.as_str()),
-            demands::created_at.eq(at),
-            demands::updated_at.eq(at),
-        ))
-        .returning(demands::id)
-        .get_result(conn)
-}
-
-pub fn update(
-    conn: &mut AnyConnection,
-    id: i64,
-    data: &DemandData,
-    at: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::update(demands::table.find(id))
-        .set((data, demands::updated_at.eq(at)))
-        .execute(conn)?;
-    Ok(())
-}
-
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemandListQuery {

@@ -8,13 +8,13 @@ use serde_json::Value;
 
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy;
+use crate::clock::today;
 use crate::db::AnyConnection;
 use crate::db::schema::{demands, orgs};
 use crate::demands::model::{self, DemandRow, DemandView};
 use crate::error::ApiError;
-use crate::listings::fields::today;
-use crate::listings::handlers::{Editable, Facts, Store};
-use crate::listings::{ListingKind, Status, history};
+use crate::listings::store::{Editable, Facts, Store, content_writes, store_writes, values};
+use crate::listings::{ListingKind, history};
 use crate::pagination::Pagination;
 use crate::search::IndexKind;
 
@@ -69,19 +69,7 @@ impl<B: Board> Store for DemandStore<B> {
         }))
     }
 
-    fn set_status(
-        conn: &mut AnyConnection,
-        id: i64,
-        to: Status,
-        review_comment: Option<&str>,
-        at: NaiveDateTime,
-    ) -> QueryResult<()> {
-        crate::listings::set_listing_status!(demands, conn, id, to, review_comment, at)
-    }
-
-    fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
-        diesel::delete(demands::table.find(id)).execute(conn)
-    }
+    store_writes!(demands);
 
     fn render(
         conn: &mut AnyConnection,
@@ -119,11 +107,7 @@ impl<B: Board> Store for DemandStore<B> {
             page.offset(),
             page.limit(),
         )?;
-        let items = items
-            .into_iter()
-            .filter_map(|v| serde_json::to_value(v).ok())
-            .collect();
-        Ok((items, total))
+        Ok((values(items)?, total))
     }
 }
 
@@ -145,22 +129,5 @@ impl<B: Board> Editable for DemandStore<B> {
         patch.merged_into(&row).validate(&row.region, today())
     }
 
-    fn insert(
-        conn: &mut AnyConnection,
-        data: &Self::Data,
-        org_id: i64,
-        user_id: i64,
-        at: NaiveDateTime,
-    ) -> QueryResult<i64> {
-        model::insert(conn, data, org_id, user_id, at)
-    }
-
-    fn update(
-        conn: &mut AnyConnection,
-        id: i64,
-        data: &Self::Data,
-        at: NaiveDateTime,
-    ) -> QueryResult<()> {
-        model::update(conn, id, data, at)
-    }
+    content_writes!(demands);
 }

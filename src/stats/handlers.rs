@@ -5,8 +5,8 @@ use serde_json::json;
 
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::clock::today;
 use crate::error::ApiError;
-use crate::listings::fields::today;
 use crate::state::AppData;
 use crate::stats::query::{Dim, Format, parse_query};
 use crate::stats::targets::{self, NewTarget, TargetRequest};

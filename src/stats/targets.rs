@@ -131,7 +131,7 @@ pub fn set(
     today: NaiveDate,
 ) -> Result<TargetProgress, ApiError> {
     let NewTarget { year, amount_fen } = target;
-    let at = crate::accounts::model::now();
+    let at = crate::clock::now();
     let before: Option<i64> = stats_targets::table
         .filter(stats_targets::year.eq(year))
         .select(stats_targets::amount_fen)

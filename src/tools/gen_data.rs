@@ -12,12 +12,13 @@ use diesel::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::accounts::{OrgSpec, ensure_org, ensure_user};
-use crate::accounts::model::{self, NewUser, now};
+use crate::accounts::model::{self, NewUser};
+use crate::clock::now;
+use crate::clock::today;
 use crate::contracts::rollups;
 use crate::db::schema::{achievements, contracts, demands};
 use crate::db::{AnyConnection, Db};
 use crate::error::ApiError;
-use crate::listings::fields::today;
 use crate::search::{IndexKind, outbox};
 use crate::taxonomy;
 

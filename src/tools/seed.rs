@@ -12,18 +12,19 @@ use serde_json::Value;
 
 use super::DEMO_JSON as DEMO;
 use super::accounts::{OrgSpec, ensure_org, ensure_user};
-use crate::accounts::model::{self, NewUser, OrgKind, Role, now};
+use crate::accounts::model::{self, NewUser, OrgKind, Role};
 use crate::achievements::AchievementStore;
-use crate::achievements::model::{self as amodel, AchievementInput};
+use crate::achievements::model::AchievementInput;
 use crate::auth::password;
 use crate::challenges;
+use crate::clock::now;
 use crate::db::schema::{achievements, demands, pool_entries};
 use crate::db::{AnyConnection, Db};
 use crate::demands::DemandStore;
-use crate::demands::model::{self as dmodel, DemandInput};
+use crate::demands::model::DemandInput;
 use crate::error::ApiError;
-use crate::listings::handlers::Store;
-use crate::listings::{Status, StatusChange, fields, record_status_change};
+use crate::listings::store::{Editable, Store};
+use crate::listings::{Status, StatusChange, record_status_change};
 use crate::search::{IndexKind, outbox};
 
 mod contracts;
@@ -136,7 +137,7 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
         &[OrgKind::University, OrgKind::Institute],
     );
     let buyers = members(&demo.orgs, &owners, &[OrgKind::Enterprise]);
-    let today = fields::today();
+    let today = crate::clock::today();
     let achievement_ids = seed_achievements(conn, &mut report, demo.achievements, &owners, admin)?;
     let new_challenges = seed_demands(conn, &mut report, demo.demands, &owners, admin, today)?;
     seed_challenge_activity(conn, &mut report, new_challenges, &owners, today)?;
@@ -316,7 +317,13 @@ fn seed_achievements(
         let id = match existing {
             Some(id) => id,
             None => {
-                let id = amodel::insert(conn, &data, owner.org, owner.user, now())?;
+                let id = <AchievementStore as Editable>::insert(
+                    conn,
+                    &data,
+                    owner.org,
+                    owner.user,
+                    now(),
+                )?;
                 publish::<AchievementStore>(conn, id, owner.user, admin)?;
                 report.achievements += 1;
                 id
@@ -365,7 +372,7 @@ fn seed_demands(
         if exists {
             continue;
         }
-        let id = dmodel::insert(conn, &data, owner.org, owner.user, now())?;
+        let id = <DemandStore as Editable>::insert(conn, &data, owner.org, owner.user, now())?;
         publish::<DemandStore>(conn, id, owner.user, admin)?;
         report.demands += 1;
         if let Some(bounty) = data.challenge_bounty_fen {

@@ -11,7 +11,7 @@ use super::fixture::Fixture;
 use super::http::{Req, client, send};
 use super::report::Samples;
 use super::{Options, Scenario};
-use crate::listings::fields::today;
+use crate::clock::today;
 use crate::taxonomy;
 use crate::tools::gen_data::{Rng, vocabulary};
 

@@ -17,7 +17,6 @@ use crate::contracts::registration::{self, Decision};
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, contracts};
 use crate::error::ApiError;
-use crate::listings::fields;
 
 /// A demo org's member: (org id, user id, role).
 pub(super) type Member = (i64, i64, Role);
@@ -67,7 +66,7 @@ fn record(conn: &mut AnyConnection, d: &Deal<'_>, by: Member) -> Result<i64, Api
         achievement_id,
         demand_id: None,
         broker_id: None,
-        signed_on: fields::today() - Duration::days(d.days_ago),
+        signed_on: crate::clock::today() - Duration::days(d.days_ago),
         amount_fen: amount,
         tech_amount_fen: amount / 10 * 9,
         chain: achievement_id.is_none().then(|| "machine_tools".to_owned()),
@@ -92,7 +91,7 @@ fn register(
         register: true,
         comment: Some("符合技术合同认定规则；设备费不计入技术交易额".into()),
         verified_tech_amount_fen: Some(row.total_tech_amount_fen / 10 * 9),
-        on: fields::today(),
+        on: crate::clock::today(),
     };
     registration::decide_registration(conn, admin, reg, id, &decision)?;
     Ok(())

@@ -1,0 +1,27 @@
+//! The time the exchange works in: one place, so every timestamp has the same precision
+//! and every "today" the same calendar.
+
+use chrono::{NaiveDate, NaiveDateTime, Timelike, Utc};
+
+/// Database timestamps: UTC, microsecond precision (what PostgreSQL keeps), so a value
+/// read back equals the value written on both backends.
+pub fn now() -> NaiveDateTime {
+    let t = Utc::now().naive_utc();
+    let micros = t.nanosecond() / 1_000 * 1_000;
+    t.with_nanosecond(micros).unwrap_or(t)
+}
+
+/// The calendar day that dates (`valid_until`, `apply_by`, `signed_on`) are compared with.
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_keeps_microseconds() {
+        assert_eq!(now().nanosecond() % 1_000, 0);
+    }
+}
