@@ -86,16 +86,13 @@ pub fn create_user_tx(
     let at = now();
     let row = model::insert_user(
         conn,
-        &NewUser {
-            org_id: org.id,
-            email: &user.email,
-            name: &user.name,
-            role: user.role.as_str(),
-            password_hash: &user.password_hash,
-            is_active: true,
-            created_at: at,
-            updated_at: at,
-        },
+        &NewUser::active(
+            org.id,
+            (&user.email, &user.name),
+            user.role,
+            &user.password_hash,
+            at,
+        ),
     )?;
     let result = UserWithOrg {
         user: (&row).into(),

@@ -148,6 +148,28 @@ pub struct NewUser<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+impl<'a> NewUser<'a> {
+    /// An active member of `org_id`, created `at`.
+    pub fn active(
+        org_id: i64,
+        (email, name): (&'a str, &'a str),
+        role: Role,
+        password_hash: &'a str,
+        at: NaiveDateTime,
+    ) -> Self {
+        NewUser {
+            org_id,
+            email,
+            name,
+            role: role.as_str(),
+            password_hash,
+            is_active: true,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 /// An org as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgView {

@@ -145,16 +145,7 @@ pub fn register(
     let (org, role, invitation) = org_of(conn, membership, email, at)?;
     let user = model::insert_user(
         conn,
-        &NewUser {
-            org_id: org.id,
-            email,
-            name,
-            role: role.as_str(),
-            password_hash: hash,
-            is_active: true,
-            created_at: at,
-            updated_at: at,
-        },
+        &NewUser::active(org.id, (email, name), role, hash, at),
     )?;
     let result = UserWithOrg {
         user: (&user).into(),

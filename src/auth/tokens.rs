@@ -335,24 +335,25 @@ mod tests {
         );
     }
 
-    #[test]
-    fn other_algorithms_are_refused() {
-        let k = keys("tt-exchange", b"0123456789abcdef0123456789abcdef");
-        let now = chrono::Utc::now().timestamp();
+    /// A token for user 1 signed with `alg` under the test secret.
+    fn signed(alg: Algorithm, iat: i64, exp: i64) -> String {
         let claims = Claims {
             sub: "1".into(),
             role: Role::Admin,
             org: 1,
-            iat: now,
-            exp: now + 60,
+            iat,
+            exp,
             iss: "tt-exchange".into(),
         };
-        let hs512 = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS512),
-            &claims,
-            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
-        )
-        .unwrap();
+        let key = EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef");
+        jsonwebtoken::encode(&Header::new(alg), &claims, &key).unwrap()
+    }
+
+    #[test]
+    fn other_algorithms_are_refused() {
+        let k = keys("tt-exchange", b"0123456789abcdef0123456789abcdef");
+        let now = chrono::Utc::now().timestamp();
+        let hs512 = signed(Algorithm::HS512, now, now + 60);
         assert_eq!(
             k.verify_access(&hs512).unwrap_err().code(),
             ErrorCode::InvalidToken
@@ -363,20 +364,7 @@ mod tests {
     fn expired_tokens_say_so() {
         let k = keys("tt-exchange", b"0123456789abcdef0123456789abcdef");
         let past = chrono::Utc::now().timestamp() - 3600;
-        let claims = Claims {
-            sub: "1".into(),
-            role: Role::Admin,
-            org: 1,
-            iat: past - 900,
-            exp: past,
-            iss: "tt-exchange".into(),
-        };
-        let t = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
-        )
-        .unwrap();
+        let t = signed(Algorithm::HS256, past - 900, past);
         assert_eq!(
             k.verify_access(&t).unwrap_err().code(),
             ErrorCode::TokenExpired

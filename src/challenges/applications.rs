@@ -6,12 +6,12 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::achievements::model as amodel;
+use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::challenges::model::{self, ApplicationData, ApplicationStatus, TeamMember};
 use crate::challenges::views::{self, ApplicationView};
-use crate::clock::now;
-use crate::clock::today;
+use crate::clock::{now, today};
 use crate::db::AnyConnection;
 use crate::demands::model::{self as dmodel, DemandRow};
 use crate::error::{ApiError, ErrorCode};
@@ -111,8 +111,26 @@ pub(crate) fn refused(
 }
 
 /// The user's org applies to the challenge `demand_id`: once per org, while it takes
-/// applications, with one of the org's own achievements if any. The new application's id.
+/// applications, with one of the org's own achievements if any. The new application,
+/// audited.
 pub fn apply(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    demand_id: i64,
+    data: &ApplicationData,
+) -> Result<ApplicationView, ApiError> {
+    let id = insert_checked(conn, user, demand_id, data)?;
+    let view = views::application_view(conn, id)?;
+    audit::created(
+        conn,
+        Act::new(user.id, "challenge.apply", "application", id),
+        &view,
+    )?;
+    Ok(view)
+}
+
+/// The checks of [`apply`] and the insert; the new application's id.
+fn insert_checked(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     demand_id: i64,
@@ -190,14 +208,14 @@ fn check_decision(
 }
 
 /// The challenge's enterprise (or an admin) moves application `id` to `to`, under the
-/// challenge's lock. The application before and after.
+/// challenge's lock. The application after, the step audited.
 pub fn decide(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     id: i64,
     to: ApplicationStatus,
     comment: Option<&str>,
-) -> Result<(ApplicationView, ApplicationView), ApiError> {
+) -> Result<ApplicationView, ApiError> {
     let (app, _) =
         model::find_application(conn, id)?.ok_or_else(|| ApiError::not_found("Application"))?;
     let (demand, _) =
@@ -222,5 +240,8 @@ pub fn decide(
     if !model::decide(conn, id, (from, to), comment, user.id, now())? {
         return Err(ApiError::new(ErrorCode::InvalidTransition));
     }
-    Ok((before, views::application_view(conn, id)?))
+    let after = views::application_view(conn, id)?;
+    let act = Act::new(user.id, "challenge.decide", "application", id);
+    audit::step(conn, act, Some(&before), &after)?;
+    Ok(after)
 }

@@ -5,15 +5,13 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::challenges::applications::{self, ApplicationInput, visible_challenge};
-use crate::challenges::milestones::{self, found};
-use crate::challenges::model::{ApplicationStatus, MilestoneInput, MilestoneRow, MilestoneStatus};
-use crate::challenges::views::{self, ApplicationQuery, ApplicationScope, MilestoneView};
+use crate::challenges::milestones;
+use crate::challenges::model::{ApplicationStatus, MilestoneInput, MilestoneStatus};
+use crate::challenges::views::{self, ApplicationQuery, ApplicationScope};
 use crate::clock::today;
-use crate::db::AnyConnection;
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::fields;
 use crate::pagination::Pagination;
@@ -34,13 +32,7 @@ pub async fn apply(
     let demand_id = path.into_inner();
     let view = state
         .db
-        .write(move |conn| {
-            let id = applications::apply(conn, &user, demand_id, &data)?;
-            let view = views::application_view(conn, id)?;
-            let act = Act::new(user.id, "challenge.apply", "application", id);
-            audit::created(conn, act, &view)?;
-            Ok(view)
-        })
+        .write(move |conn| applications::apply(conn, &user, demand_id, &data))
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -152,12 +144,7 @@ pub async fn decide(
     let id = path.into_inner();
     let view = state
         .db
-        .write(move |conn| {
-            let (before, after) = applications::decide(conn, &user, id, to, comment.as_deref())?;
-            let act = Act::new(user.id, "challenge.decide", "application", id);
-            audit::step(conn, act, Some(&before), &after)?;
-            Ok(after)
-        })
+        .write(move |conn| applications::decide(conn, &user, id, to, comment.as_deref()))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -175,13 +162,7 @@ pub async fn create_milestone(
     let demand_id = path.into_inner();
     let view = state
         .db
-        .write(move |conn| {
-            let row = milestones::plan(conn, &user, demand_id, &input, &title)?;
-            let view = MilestoneView::new(row, today(), true)?;
-            let act = Act::new(user.id, "milestone.create", "milestone", view.id);
-            audit::created(conn, act, &view)?;
-            Ok(view)
-        })
+        .write(move |conn| milestones::plan(conn, &user, demand_id, &input, &title))
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -190,26 +171,6 @@ pub async fn create_milestone(
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     pub report: String,
-}
-
-/// Saves the change of a milestone (`before` it, as read) to the audit trail and returns
-/// its new view.
-fn audited_milestone(
-    conn: &mut AnyConnection,
-    user: &CurrentUser,
-    before: MilestoneRow,
-    action: &str,
-) -> Result<MilestoneView, ApiError> {
-    let id = before.id;
-    let after = MilestoneView::new(found(conn, id)?, today(), true)?;
-    let before = MilestoneView::new(before, today(), true)?;
-    audit::step(
-        conn,
-        Act::new(user.id, action, "milestone", id),
-        Some(&before),
-        &after,
-    )?;
-    Ok(after)
 }
 
 /// `POST /api/v1/milestones/{id}/submit` (the winner): a report on a pending milestone,
@@ -224,10 +185,7 @@ pub async fn submit_milestone(
     let id = path.into_inner();
     let view = state
         .db
-        .write(move |conn| {
-            let before = milestones::submit(conn, &user, id, &report)?;
-            audited_milestone(conn, &user, before, "milestone.submit")
-        })
+        .write(move |conn| milestones::submit(conn, &user, id, &report))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -251,10 +209,7 @@ pub async fn review_milestone(
     let id = path.into_inner();
     let view = state
         .db
-        .write(move |conn| {
-            let before = milestones::review(conn, &user, id, to, comment.as_deref())?;
-            audited_milestone(conn, &user, before, "milestone.review")
-        })
+        .write(move |conn| milestones::review(conn, &user, id, to, comment.as_deref()))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }

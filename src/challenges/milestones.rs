@@ -3,6 +3,7 @@
 //! `review`s it (accepting pays its amount). Each operation takes a connection inside the
 //! caller's transaction.
 
+use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::challenges::applications::{refused, visible_challenge};
@@ -10,7 +11,8 @@ use crate::challenges::model::{
     self, ApplicationStatus, FULL_SHARE_BP, MilestoneInput, MilestoneRow, MilestoneStatus,
     tranche_fen,
 };
-use crate::clock::now;
+use crate::challenges::views::MilestoneView;
+use crate::clock::{now, today};
 use crate::db::AnyConnection;
 use crate::demands::model as dmodel;
 use crate::error::{ApiError, ErrorCode};
@@ -47,14 +49,14 @@ fn winner_of(
 }
 
 /// The challenge's enterprise (or an admin) plans a milestone titled `title` under the
-/// challenge's lock; its amount is the tranche of its share. The new milestone.
+/// challenge's lock; its amount is the tranche of its share. The new milestone, audited.
 pub fn plan(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     demand_id: i64,
     input: &MilestoneInput,
     title: &str,
-) -> Result<MilestoneRow, ApiError> {
+) -> Result<MilestoneView, ApiError> {
     let demand = visible_challenge(conn, demand_id, user)?;
     policy::authorize(
         user,
@@ -86,10 +88,29 @@ pub fn plan(
         user.id,
         now(),
     )?;
-    found(conn, id)
+    let view = MilestoneView::new(found(conn, id)?, today(), true)?;
+    let act = Act::new(user.id, "milestone.create", "milestone", id);
+    audit::created(conn, act, &view)?;
+    Ok(view)
 }
 
-pub(crate) fn found(conn: &mut AnyConnection, id: i64) -> Result<MilestoneRow, ApiError> {
+/// Saves the change of a milestone (`before` it, as read) to the audit trail and returns
+/// its new view.
+fn audited(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    before: MilestoneRow,
+    action: &str,
+) -> Result<MilestoneView, ApiError> {
+    let id = before.id;
+    let after = MilestoneView::new(found(conn, id)?, today(), true)?;
+    let before = MilestoneView::new(before, today(), true)?;
+    let act = Act::new(user.id, action, "milestone", id);
+    audit::step(conn, act, Some(&before), &after)?;
+    Ok(after)
+}
+
+fn found(conn: &mut AnyConnection, id: i64) -> Result<MilestoneRow, ApiError> {
     model::find_milestone(conn, id)?.ok_or_else(|| ApiError::not_found("Milestone"))
 }
 
@@ -107,13 +128,13 @@ fn milestone_parties(
 }
 
 /// The winner reports on a pending milestone, or again after a rejection. The milestone
-/// as it was before.
+/// after, the step audited.
 pub fn submit(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     id: i64,
     report: &str,
-) -> Result<MilestoneRow, ApiError> {
+) -> Result<MilestoneView, ApiError> {
     let (row, winner_org, owner) = milestone_parties(conn, id)?;
     let action = Action::ReportMilestone { winner_org };
     if !policy::allows(user, action) {
@@ -126,18 +147,18 @@ pub fn submit(
             format!("A milestone that is {} cannot be submitted.", from.as_str()),
         ));
     }
-    Ok(row)
+    audited(conn, user, row, "milestone.submit")
 }
 
 /// The challenge's enterprise (or an admin) accepts (pays) or rejects a submitted
-/// milestone. The milestone as it was before.
+/// milestone. The milestone after, the step audited.
 pub fn review(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     id: i64,
     to: MilestoneStatus,
     comment: Option<&str>,
-) -> Result<MilestoneRow, ApiError> {
+) -> Result<MilestoneView, ApiError> {
     let (row, winner_org, owner) = milestone_parties(conn, id)?;
     let action = Action::ManageChallenge { org_id: owner };
     if !policy::allows(user, action) {
@@ -152,5 +173,5 @@ pub fn review(
             ),
         ));
     }
-    Ok(row)
+    audited(conn, user, row, "milestone.review")
 }

@@ -216,8 +216,7 @@ pub async fn list(
                 scope,
                 consent,
                 query: &q,
-                offset: page.offset(),
-                limit: page.limit(),
+                page,
             };
             Ok(views::list(conn, &reg, args)?)
         })

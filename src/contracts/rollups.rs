@@ -121,40 +121,28 @@ pub fn add_raw(
     (count, amount, tech): (i64, i64, i64),
 ) -> QueryResult<()> {
     // Placeholders differ by backend, so the statement runs on the concrete connection.
-    match conn {
-        AnyConnection::Postgresql(pg) => {
-            let sql = format!(
+    macro_rules! upsert {
+        ($conn:expr, $placeholders:literal) => {
+            diesel::sql_query(format!(
                 "INSERT INTO turnover_rollups (basis, month, status, dim, value, contracts, \
-                 amount_fen, tech_amount_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8){UPSERT_TAIL}"
-            );
-            diesel::sql_query(sql)
-                .bind::<Text, _>(basis)
-                .bind::<Text, _>(month)
-                .bind::<Text, _>(status)
-                .bind::<Text, _>(dim)
-                .bind::<Text, _>(value)
-                .bind::<BigInt, _>(count)
-                .bind::<BigInt, _>(amount)
-                .bind::<BigInt, _>(tech)
-                .execute(pg)?;
-        }
-        AnyConnection::Sqlite(sq) => {
-            let sql = format!(
-                "INSERT INTO turnover_rollups (basis, month, status, dim, value, contracts, \
-                 amount_fen, tech_amount_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?){UPSERT_TAIL}"
-            );
-            diesel::sql_query(sql)
-                .bind::<Text, _>(basis)
-                .bind::<Text, _>(month)
-                .bind::<Text, _>(status)
-                .bind::<Text, _>(dim)
-                .bind::<Text, _>(value)
-                .bind::<BigInt, _>(count)
-                .bind::<BigInt, _>(amount)
-                .bind::<BigInt, _>(tech)
-                .execute(sq)?;
-        }
+                 amount_fen, tech_amount_fen) VALUES {}{UPSERT_TAIL}",
+                $placeholders
+            ))
+            .bind::<Text, _>(basis)
+            .bind::<Text, _>(month)
+            .bind::<Text, _>(status)
+            .bind::<Text, _>(dim)
+            .bind::<Text, _>(value)
+            .bind::<BigInt, _>(count)
+            .bind::<BigInt, _>(amount)
+            .bind::<BigInt, _>(tech)
+            .execute($conn)?
+        };
     }
+    match conn {
+        AnyConnection::Postgresql(pg) => upsert!(pg, "($1, $2, $3, $4, $5, $6, $7, $8)"),
+        AnyConnection::Sqlite(sq) => upsert!(sq, "(?, ?, ?, ?, ?, ?, ?, ?)"),
+    };
     Ok(())
 }
 

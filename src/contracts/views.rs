@@ -12,6 +12,7 @@ use crate::contracts::model::{
 };
 use crate::db::AnyConnection;
 use crate::db::schema::{contract_amendments, contracts};
+use crate::pagination::Pagination;
 
 /// One side's confirmation: who and when.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -350,8 +351,7 @@ pub struct ListArgs<'a> {
     pub scope: Reach,
     pub consent: Option<ConsentFilter>,
     pub query: &'a ContractQuery,
-    pub offset: i64,
-    pub limit: i64,
+    pub page: Pagination,
 }
 
 pub fn list(
@@ -366,8 +366,8 @@ pub fn list(
     let total = query().count().get_result(conn)?;
     let rows: Vec<ContractRow> = query()
         .order((contracts::signed_on.desc(), contracts::id.desc()))
-        .offset(args.offset)
-        .limit(args.limit)
+        .offset(args.page.offset())
+        .limit(args.page.limit())
         .select(ContractRow::as_select())
         .load(conn)?;
     Ok((views(conn, reg, rows)?, total))

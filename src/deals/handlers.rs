@@ -107,14 +107,16 @@ pub async fn list(
     let (items, total) = state
         .db
         .read(move |conn| {
-            let args = ListArgs {
-                scope,
-                query: &q,
-                today: today(),
-                offset: page.offset(),
-                limit: page.limit(),
-            };
-            Ok(views::list(conn, args)?)
+            let (scope, today) = (scope, today());
+            Ok(views::list(
+                conn,
+                ListArgs {
+                    scope,
+                    query: &q,
+                    today,
+                    page,
+                },
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(page.wrap(items, total)))

@@ -11,6 +11,7 @@ use crate::auth::policy::Reach;
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, deals, demands, orgs};
 use crate::deals::model::{self, DealRow, Stage};
+use crate::pagination::Pagination;
 
 #[derive(Debug, Serialize)]
 pub struct EventView {
@@ -191,8 +192,7 @@ pub struct ListArgs<'a> {
     pub scope: Reach,
     pub query: &'a DealQuery,
     pub today: NaiveDate,
-    pub offset: i64,
-    pub limit: i64,
+    pub page: Pagination,
 }
 
 pub fn list(conn: &mut AnyConnection, args: ListArgs<'_>) -> QueryResult<(Vec<DealView>, i64)> {
@@ -255,8 +255,8 @@ pub fn list(conn: &mut AnyConnection, args: ListArgs<'_>) -> QueryResult<(Vec<De
             deals::next_follow_up.asc(),
             deals::id.desc(),
         ))
-        .offset(args.offset)
-        .limit(args.limit)
+        .offset(args.page.offset())
+        .limit(args.page.limit())
         .select(DealRow::as_select())
         .load(conn)?;
     Ok((views(conn, rows)?, total))

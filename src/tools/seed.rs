@@ -157,16 +157,7 @@ fn demo_user(
     let at = now();
     let (id, made) = ensure_user(
         conn,
-        &NewUser {
-            org_id,
-            email,
-            name,
-            role: role.as_str(),
-            password_hash: hash,
-            is_active: true,
-            created_at: at,
-            updated_at: at,
-        },
+        &NewUser::active(org_id, (email, name), role, hash, at),
     )?;
     report.users += usize::from(made);
     Ok(id)
