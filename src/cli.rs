@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::accounts::handlers::{CreateUserRequest, create_user_tx, validate_new_user};
+use crate::accounts::handlers::{UserInput, create_user_tx, validate_new_user};
 use crate::config::Settings;
 use crate::startup::{Application, lock_data_dir, open_database};
 
@@ -71,7 +71,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             role,
             org_id,
         } => {
-            let req = CreateUserRequest {
+            let req = UserInput {
                 email,
                 password,
                 name,
@@ -110,7 +110,7 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_user(settings: &Settings, req: CreateUserRequest) -> anyhow::Result<()> {
+async fn create_user(settings: &Settings, req: UserInput) -> anyhow::Result<()> {
     let _lock = lock_data_dir(settings)?;
     let db = open_database(settings)?;
     let created = actix_web::web::block(move || {

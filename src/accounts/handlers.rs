@@ -21,7 +21,7 @@ use crate::validate;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CreateUserRequest {
+pub struct UserInput {
     pub email: String,
     pub password: String,
     pub name: String,
@@ -40,7 +40,7 @@ pub struct ValidUser {
 }
 
 /// Checks every field and hashes the password (slow: call off the async workers).
-pub fn validate_new_user(req: CreateUserRequest) -> Result<ValidUser, ApiError> {
+pub fn validate_new_user(req: UserInput) -> Result<ValidUser, ApiError> {
     let email = validate::email(&req.email)?;
     let name = validate::person_name(&req.name)?;
     let role = parse_role(&req.role)?;
@@ -116,7 +116,7 @@ pub fn create_user_tx(
 pub async fn create_user(
     state: AppData,
     user: CurrentUser,
-    body: web::Json<CreateUserRequest>,
+    body: web::Json<UserInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::CreateUser)?;
     let req = body.into_inner();
@@ -211,7 +211,7 @@ pub async fn verify_org(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct InviteRequest {
+pub struct InvitationInput {
     pub email: String,
     pub role: String,
 }
@@ -222,7 +222,7 @@ pub async fn create_invitation(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<InviteRequest>,
+    body: web::Json<InvitationInput>,
 ) -> Result<HttpResponse, ApiError> {
     let org_id = path.into_inner();
     policy::authorize(&user, Action::ManageInvitations { org_id })?;

@@ -18,13 +18,13 @@ pub struct RegisterRequest {
     pub password: String,
     pub name: String,
     pub role: Option<String>,
-    pub org: Option<NewOrgRequest>,
+    pub org: Option<OrgInput>,
     pub invitation_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NewOrgRequest {
+pub struct OrgInput {
     pub name: String,
     pub kind: String,
     pub region: String,

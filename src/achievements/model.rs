@@ -324,7 +324,7 @@ pub fn list(
         | Scope::Org {
             all_statuses: false,
             ..
-        } => Some("published".into()),
+        } => Some(Status::Published.as_str().into()),
         Scope::Org {
             all_statuses: true, ..
         } => q.status.clone(),

@@ -90,7 +90,7 @@ fn find_entry(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PoolEntryRequest {
+pub struct PoolEntryInput {
     #[serde(default)]
     pub key_project: bool,
     pub note: Option<String>,
@@ -102,7 +102,7 @@ pub async fn put_entry(
     state: AppData,
     user: CurrentUser,
     path: web::Path<(i32, i64)>,
-    body: web::Json<PoolEntryRequest>,
+    body: web::Json<PoolEntryInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ManagePool)?;
     let (year, achievement_id) = path.into_inner();

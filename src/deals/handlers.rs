@@ -9,7 +9,7 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::clock::today;
 use crate::deals::Stage;
-use crate::deals::pipeline::{self, CreateDeal, PatchDeal};
+use crate::deals::pipeline::{self, DealInput, DealPatch};
 use crate::deals::views::{self, DealQuery, ListArgs};
 use crate::demands::model as dmodel;
 use crate::error::{ApiError, ErrorCode};
@@ -58,7 +58,7 @@ async fn match_of(
 pub async fn create(
     state: AppData,
     user: CurrentUser,
-    body: web::Json<CreateDeal>,
+    body: web::Json<DealInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::CreateDeal)?;
     let from_match = body.from_match;
@@ -144,7 +144,7 @@ pub async fn update(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<PatchDeal>,
+    body: web::Json<DealPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let change = body.into_inner().validate()?;

@@ -8,8 +8,7 @@ use serde::Deserialize;
 use crate::achievements::model as amodel;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
-use crate::clock::now;
-use crate::clock::today;
+use crate::clock::{now, today};
 use crate::db::AnyConnection;
 use crate::deals::model::{self, DealRow, DealState, Event, EventKind, NewDealRow, Stage};
 use crate::demands::model::{self as dmodel, DemandRow};
@@ -20,7 +19,7 @@ use crate::validate::optional_text;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CreateDeal {
+pub struct DealInput {
     pub demand_id: i64,
     pub achievement_id: i64,
     pub note: Option<String>,
@@ -45,7 +44,7 @@ fn note(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     optional_text(raw, "note", ErrorCode::InvalidRequestBody)
 }
 
-impl CreateDeal {
+impl DealInput {
     pub fn validate(self) -> Result<NewDeal, ApiError> {
         Ok(NewDeal {
             note: note(self.note.as_deref())?,
@@ -59,7 +58,7 @@ impl CreateDeal {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PatchDeal {
+pub struct DealPatch {
     /// The version the client read; a stale one is a 409.
     pub version: i32,
     pub stage: Option<String>,
@@ -80,7 +79,7 @@ pub struct Change {
     pub next_follow_up: Option<Option<NaiveDate>>,
 }
 
-impl PatchDeal {
+impl DealPatch {
     /// Something to change; `lost` with a known reason and a note, a reason only with it.
     pub fn validate(self) -> Result<Change, ApiError> {
         let note = note(self.note.as_deref())?;

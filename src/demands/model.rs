@@ -397,12 +397,12 @@ pub fn list(
         match wanted {
             Some(Status::Published) => {
                 b = b
-                    .filter(demands::status.eq("published"))
+                    .filter(demands::status.eq(Status::Published.as_str()))
                     .filter(demands::valid_until.ge(today))
             }
             Some(Status::Expired) => {
                 b = b
-                    .filter(demands::status.eq("published"))
+                    .filter(demands::status.eq(Status::Published.as_str()))
                     .filter(demands::valid_until.lt(today))
             }
             Some(s) => b = b.filter(demands::status.eq(s.as_str())),

@@ -9,7 +9,7 @@ use crate::clock::today;
 use crate::error::ApiError;
 use crate::state::AppData;
 use crate::stats::query::{Dim, Format, parse_query};
-use crate::stats::targets::{self, NewTarget, TargetRequest};
+use crate::stats::targets::{self, NewTarget, TargetInput};
 use crate::stats::turnover::{Row, Totals};
 use crate::stats::{chains, export, turnover as sums};
 
@@ -72,7 +72,7 @@ pub async fn put_target(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i32>,
-    body: web::Json<TargetRequest>,
+    body: web::Json<TargetInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::SetTargets)?;
     let target = NewTarget::parse(path.into_inner(), &body)?;

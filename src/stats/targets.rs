@@ -32,7 +32,7 @@ pub struct TargetProgress {
 /// The body of `PUT /api/v1/stats/targets/{year}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TargetRequest {
+pub struct TargetInput {
     pub amount_fen: i64,
 }
 
@@ -44,7 +44,7 @@ pub struct NewTarget {
 }
 
 impl NewTarget {
-    pub fn parse(year: i32, req: &TargetRequest) -> Result<NewTarget, ApiError> {
+    pub fn parse(year: i32, req: &TargetInput) -> Result<NewTarget, ApiError> {
         if !(2000..=2100).contains(&year) {
             return Err(ApiError::new(ErrorCode::InvalidYear));
         }

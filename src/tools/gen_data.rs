@@ -13,12 +13,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::accounts::{OrgSpec, ensure_org, ensure_user};
 use crate::accounts::model::{self, NewUser};
-use crate::clock::now;
-use crate::clock::today;
+use crate::clock::{now, today};
 use crate::contracts::rollups;
 use crate::db::schema::{achievements, contracts, demands};
 use crate::db::{AnyConnection, Db};
 use crate::error::ApiError;
+use crate::listings::Status;
 use crate::search::{IndexKind, outbox};
 use crate::taxonomy;
 
@@ -239,7 +239,7 @@ fn write_achievements(db: &Db, s: &Setting, rng: &mut Rng, n: u64) -> Result<(),
         (
             achievements::org_id.eq(seller.id),
             achievements::created_by.eq(user),
-            achievements::status.eq("published"),
+            achievements::status.eq(Status::Published.as_str()),
             achievements::title.eq(title(rng, &ACHIEVEMENT_TITLES, t, &k)),
             achievements::summary.eq(format!("围绕{}，{summary}", k.join("、"))),
             achievements::details.eq(""),
@@ -276,7 +276,7 @@ fn write_demands(db: &Db, s: &Setting, rng: &mut Rng, n: u64) -> Result<(), ApiE
         (
             demands::org_id.eq(buyer.id),
             demands::created_by.eq(user),
-            demands::status.eq("published"),
+            demands::status.eq(Status::Published.as_str()),
             demands::title.eq(title(rng, &DEMAND_TITLES, t, &k)),
             demands::description.eq(format!("需求涉及{}。{description}", k.join("、"))),
             demands::indicators.eq(indicators.clone()),

@@ -9,7 +9,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use tt_exchange::accounts::handlers::{CreateUserRequest, create_user_tx, validate_new_user};
+use tt_exchange::accounts::handlers::{UserInput, create_user_tx, validate_new_user};
 use tt_exchange::config::{LogFormat, Secret, Settings};
 use tt_exchange::db::Db;
 use tt_exchange::startup::Application;
@@ -324,7 +324,7 @@ impl TestApp {
     /// Creates a user the way the `create-user` command does (how the first admin is made).
     pub async fn create_user_directly(&self, email: &str, role: &str, org_id: Option<i64>) -> i64 {
         let db = self.db.clone();
-        let req = CreateUserRequest {
+        let req = UserInput {
             email: email.into(),
             password: PASSWORD.into(),
             name: "测试管理员".into(),
