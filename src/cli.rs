@@ -142,7 +142,7 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         .await?
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     println!(
-        "demo data: added {} orgs, {} users, {} achievements, {} demands, {} pool entries, {} challenge applications, {} milestones, {} contracts",
+        "demo data: added {} orgs, {} users, {} achievements, {} demands, {} pool entries, {} challenge applications, {} milestones, {} contracts, {} listings awaiting review, {} targets",
         report.orgs,
         report.users,
         report.achievements,
@@ -150,7 +150,9 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         report.pool_entries,
         report.applications,
         report.milestones,
-        report.contracts
+        report.contracts,
+        report.awaiting_review,
+        report.targets
     );
     println!(
         "sign in with any of these (password {}):",

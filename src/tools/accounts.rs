@@ -14,12 +14,12 @@ pub(super) struct OrgSpec<'a> {
     pub region: &'a str,
 }
 
-/// The org named `spec.name`, made and verified by `verified_by` at `at` when missing;
-/// `true` when this call made it.
+/// The org named `spec.name`, made at `at` when missing and verified by `verified_by`
+/// (if any); `true` when this call made it.
 pub(super) fn ensure_org(
     conn: &mut AnyConnection,
     spec: &OrgSpec<'_>,
-    verified_by: i64,
+    verified_by: Option<i64>,
     at: NaiveDateTime,
 ) -> QueryResult<(OrgRow, bool)> {
     let key = org_name_key(spec.name);
@@ -38,7 +38,9 @@ pub(super) fn ensure_org(
             updated_at: at,
         },
     )?;
-    model::mark_org_verified(conn, row.id, verified_by, at)?;
+    if let Some(admin) = verified_by {
+        model::mark_org_verified(conn, row.id, admin, at)?;
+    }
     Ok((row, true))
 }
 

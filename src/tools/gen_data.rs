@@ -118,7 +118,7 @@ fn setup(conn: &mut AnyConnection) -> Result<(Vec<Seller>, Vec<Buyer>, i64), Api
             kind,
             region,
         };
-        let (org, _) = ensure_org(conn, &spec, VERIFIER, at)?;
+        let (org, _) = ensure_org(conn, &spec, Some(VERIFIER), at)?;
         if i < SELLERS {
             let (id, region, kind) = (org.id, org.region, org.kind);
             sellers.push(Seller { id, region, kind });

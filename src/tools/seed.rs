@@ -28,6 +28,8 @@ use crate::listings::{Status, StatusChange, record_status_change};
 use crate::search::{IndexKind, outbox};
 
 mod contracts;
+mod history;
+mod waiting;
 
 /// The password of every demo account, printed by the command.
 pub const DEMO_PASSWORD: &str = "Qinchuangyuan-Demo-2026";
@@ -51,6 +53,10 @@ struct Demo {
     achievements: Vec<Value>,
     demands: Vec<Value>,
     pool: Vec<DemoPool>,
+    #[serde(default)]
+    awaiting_review: waiting::AwaitingReview,
+    #[serde(default)]
+    unverified_orgs: Vec<DemoOrg>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,6 +86,10 @@ pub struct SeedReport {
     pub applications: usize,
     pub milestones: usize,
     pub contracts: usize,
+    /// Listings left waiting for review.
+    pub awaiting_review: usize,
+    /// Yearly turnover targets set.
+    pub targets: usize,
     pub accounts: Vec<(String, String)>,
 }
 
@@ -137,12 +147,21 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
         &[OrgKind::University, OrgKind::Institute],
     );
     let buyers = members(&demo.orgs, &owners, &[OrgKind::Enterprise]);
+    let brokers = members(&demo.orgs, &owners, &[OrgKind::Agency]);
     let today = crate::clock::today();
     let achievement_ids = seed_achievements(conn, &mut report, demo.achievements, &owners, admin)?;
     let new_challenges = seed_demands(conn, &mut report, demo.demands, &owners, admin, today)?;
     seed_challenge_activity(conn, &mut report, new_challenges, &owners, today)?;
     seed_pool(conn, &mut report, demo.pool, &achievement_ids, admin)?;
-    report.contracts = contracts::seed(conn, admin, &sellers, &buyers)?;
+    let parties = history::Parties {
+        sellers: &sellers,
+        buyers: &buyers,
+        brokers: &brokers,
+    };
+    report.contracts = contracts::seed(conn, admin, &parties)?;
+    waiting::unverified_orgs(conn, &mut report, &demo.unverified_orgs, hash)?;
+    waiting::awaiting_review(conn, &mut report, demo.awaiting_review, &owners)?;
+    waiting::targets(conn, &mut report, admin)?;
     Ok(report)
 }
 
@@ -210,7 +229,7 @@ fn seed_orgs(
             kind: kind.as_str(),
             region: &org.region,
         };
-        let (row, made) = ensure_org(conn, &spec, admin, now())?;
+        let (row, made) = ensure_org(conn, &spec, Some(admin), now())?;
         report.orgs += usize::from(made);
         let role = member_role(kind);
         let email = org_user_email(&org.key);

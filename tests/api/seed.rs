@@ -17,7 +17,7 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
         .unwrap();
     assert_eq!(first.achievements as i64, count("achievements"));
     assert_eq!(first.demands as i64, count("demands"));
-    assert_eq!(first.orgs as i64, count("orgs"));
+    assert_eq!(first.orgs as i64, count("orgs") + count("unverified_orgs"));
     assert!(first.pool_entries > 0);
     assert!(first.applications >= 4, "{first:?}");
     assert_eq!(
@@ -39,9 +39,11 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
             second.pool_entries,
             second.applications,
             second.milestones,
-            second.contracts
+            second.contracts,
+            second.awaiting_review,
+            second.targets
         ),
-        (0, 0, 0, 0, 0, 0, 0, 0)
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     );
 
     app.sync_search().await;
@@ -52,44 +54,80 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
         "all published but the one a demo transfer contract sold: {}",
         listed.text
     );
-    // The contract lifecycle, once through.
-    assert_eq!(first.contracts, 5);
+    // The contract lifecycle once through, then a year and a half of history.
+    assert_eq!(first.contracts, 5 + 54);
     let admin = app.admin_token().await;
-    let contracts = app.get("/api/v1/contracts", Some(&admin)).await.body["items"]
+    let contracts = app
+        .get("/api/v1/contracts?per_page=100", Some(&admin))
+        .await
+        .body["items"]
         .as_array()
         .unwrap()
         .clone();
-    let state = |c: &serde_json::Value| {
-        format!(
+    assert_eq!(contracts.len(), 59);
+    let mut states = std::collections::BTreeMap::<String, usize>::new();
+    for c in &contracts {
+        let state = format!(
             "{}/{}",
             c["consent"].as_str().unwrap(),
             c["registration_status"].as_str().unwrap()
-        )
-    };
-    let mut states: Vec<String> = contracts.iter().map(state).collect();
-    states.sort();
-    assert_eq!(
-        states,
-        [
-            "awaiting_seller/not_submitted",
-            "confirmed/not_submitted",
-            "confirmed/registered",
-            "confirmed/submitted",
-            "declined/not_submitted"
-        ]
-    );
+        );
+        *states.entry(state).or_default() += 1;
+    }
+    let expected: Vec<(String, usize)> = [
+        ("awaiting_seller/not_submitted", 1),
+        ("confirmed/not_submitted", 1 + 13),
+        ("confirmed/registered", 1 + 41),
+        ("confirmed/submitted", 1),
+        ("declined/not_submitted", 1),
+    ]
+    .into_iter()
+    .map(|(k, n)| (k.to_owned(), n))
+    .collect();
+    assert_eq!(states.into_iter().collect::<Vec<_>>(), expected);
     let mut numbers: Vec<&str> = contracts
         .iter()
         .filter_map(|c| c["registration_no"].as_str())
         .collect();
     numbers.sort();
-    assert_eq!(numbers.len(), 2);
+    assert_eq!(numbers.len(), 43);
+    for (i, n) in numbers.iter().enumerate() {
+        assert!(n.ends_with(&format!("{:06}", i + 1)), "{numbers:?}");
+    }
+    // Every statistic has shape: several kinds, regions, brokers and months.
+    let distinct = |key: &str| {
+        contracts
+            .iter()
+            .map(|c| c[key].to_string())
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    };
+    assert_eq!(distinct("kind"), 5);
     assert!(
-        numbers[0].ends_with("000001") && numbers[1].ends_with("000002"),
-        "{numbers:?}"
+        distinct("buyer_region") >= 5,
+        "{}",
+        distinct("buyer_region")
     );
+    assert!(distinct("broker_id") >= 3, "two brokers and none");
+    let months = contracts
+        .iter()
+        .map(|c| c["signed_on"].as_str().unwrap()[..7].to_owned())
+        .collect::<std::collections::HashSet<_>>();
+    assert!(months.len() >= 17, "{months:?}");
     let turnover = app.get("/api/v1/stats/turnover", Some(&admin)).await;
-    assert_eq!(turnover.body["total"]["contracts"], 2, "{}", turnover.text);
+    assert_eq!(turnover.body["total"]["contracts"], 43, "{}", turnover.text);
+    let targets = app.get("/api/v1/stats/targets", Some(&admin)).await;
+    assert_eq!(targets.body["items"].as_array().unwrap().len(), 2);
+    assert!(targets.body["items"][0]["turnover_fen"].as_i64().unwrap() > 0);
+    // What waits for the admin: an org to verify, listings to review.
+    let queue = app.get("/api/v1/orgs?verified=false", Some(&admin)).await;
+    assert_eq!(queue.body["total"], 1, "{}", queue.text);
+    for kind in ["achievements", "demands"] {
+        let review = app
+            .get(&format!("/api/v1/review/{kind}"), Some(&admin))
+            .await;
+        assert_eq!(review.body["total"], 1, "{kind}: {}", review.text);
+    }
     assert_eq!(
         app.get("/api/v1/demands", None).await.body["total"],
         count("demands")
@@ -129,6 +167,36 @@ async fn seed_demo_is_complete_valid_and_idempotent() {
             .await;
         assert_eq!(r.status, 200, "{role} {email}: {}", r.text);
     }
+    let (_, enterprise) = first
+        .accounts
+        .iter()
+        .find(|(r, _)| r == "enterprise")
+        .unwrap();
+    let login = app
+        .login(enterprise, tt_exchange::tools::seed::DEMO_PASSWORD)
+        .await;
+    let token = login.body["access_token"].as_str().unwrap().to_owned();
+    let me = app.get("/api/v1/me", Some(&token)).await;
+    let org = me.body["org"]["id"].as_i64().unwrap();
+    let own = app
+        .get(
+            &format!("/api/v1/orgs/{org}/demands?per_page=100"),
+            Some(&token),
+        )
+        .await;
+    let challenge = own.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["challenge"].is_object())
+        .expect("the demo enterprise has a challenge");
+    let applications = app
+        .get(
+            &format!("/api/v1/demands/{}/applications", challenge["id"]),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(applications.body["total"], 2, "{}", applications.text);
     let roles: Vec<&str> = first.accounts.iter().map(|(r, _)| r.as_str()).collect();
     for role in [
         "admin",

@@ -18,10 +18,12 @@ use crate::db::AnyConnection;
 use crate::db::schema::{achievements, contracts};
 use crate::error::ApiError;
 
+use super::history::{self, Parties};
+
 /// A demo org's member: (org id, user id, role).
 pub(super) type Member = (i64, i64, Role);
 
-fn actor((org_id, id, role): Member) -> CurrentUser {
+pub(super) fn actor((org_id, id, role): Member) -> CurrentUser {
     CurrentUser {
         id,
         role,
@@ -38,17 +40,19 @@ fn published_achievement(conn: &mut AnyConnection, org: i64) -> QueryResult<Opti
         .optional()
 }
 
-struct Deal<'a> {
-    kind: &'a str,
-    sub_kind: Option<&'a str>,
-    seller: Member,
-    buyer: Member,
-    days_ago: i64,
-    wan_yuan: i64,
-    link_achievement: bool,
+pub(super) struct Deal<'a> {
+    pub kind: &'a str,
+    pub sub_kind: Option<&'a str>,
+    pub seller: Member,
+    pub buyer: Member,
+    pub days_ago: i64,
+    pub wan_yuan: i64,
+    pub link_achievement: bool,
+    /// A demo broker who brought the parties together.
+    pub broker: Option<i64>,
 }
 
-fn record(conn: &mut AnyConnection, d: &Deal<'_>, by: Member) -> Result<i64, ApiError> {
+pub(super) fn record(conn: &mut AnyConnection, d: &Deal<'_>, by: Member) -> Result<i64, ApiError> {
     let amount = d.wan_yuan * 1_000_000;
     let achievement_id = if d.link_achievement {
         published_achievement(conn, d.seller.0)?
@@ -65,7 +69,7 @@ fn record(conn: &mut AnyConnection, d: &Deal<'_>, by: Member) -> Result<i64, Api
         deal_id: None,
         achievement_id,
         demand_id: None,
-        broker_id: None,
+        broker_id: d.broker,
         signed_on: crate::clock::today() - Duration::days(d.days_ago),
         amount_fen: amount,
         tech_amount_fen: amount / 10 * 9,
@@ -77,7 +81,7 @@ fn record(conn: &mut AnyConnection, d: &Deal<'_>, by: Member) -> Result<i64, Api
     Ok(lifecycle::record(conn, &actor(by), input)?.id)
 }
 
-fn register(
+pub(super) fn register(
     conn: &mut AnyConnection,
     admin: &CurrentUser,
     reg: &Registry,
@@ -97,14 +101,14 @@ fn register(
     Ok(())
 }
 
-/// Seeds the lifecycle between `sellers` and `buyers` (at least three of each); returns
-/// how many contracts it recorded.
+/// Seeds the lifecycle between the parties (at least three sellers and three buyers),
+/// then a year and a half of history; returns how many contracts it recorded.
 pub(super) fn seed(
     conn: &mut AnyConnection,
     admin_id: i64,
-    sellers: &[Member],
-    buyers: &[Member],
+    parties: &Parties<'_>,
 ) -> Result<usize, ApiError> {
+    let (sellers, buyers) = (parties.sellers, parties.buyers);
     let any: i64 = contracts::table.count().get_result(conn)?;
     if any > 0 || sellers.len() < 3 || buyers.len() < 3 {
         return Ok(0);
@@ -124,6 +128,7 @@ pub(super) fn seed(
         days_ago,
         wan_yuan,
         link_achievement: link,
+        broker: None,
     };
     // Registered: a patent transfer that sold its achievement, and a licence.
     let sold = deal("transfer", Some("patent"), 0, 0, 60, 680, true);
@@ -162,5 +167,5 @@ pub(super) fn seed(
         id,
         "报价与约定不符，需重新协商",
     )?;
-    Ok(5)
+    Ok(5 + history::seed(conn, &admin, &reg, parties)?)
 }
