@@ -44,78 +44,6 @@ const PLACE: &[Param] = &[
     Param::Codes("region", taxonomy::REGIONS, ErrorCode::InvalidRegion),
 ];
 
-/// Wraps the query's words and their synonyms in `<em>`; the rest is HTML-escaped.
-pub fn highlight(text: &str, terms: &[String]) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let lower: Vec<char> = chars
-        .iter()
-        .map(|c| c.to_lowercase().next().unwrap_or(*c))
-        .collect();
-    let terms: Vec<Vec<char>> = terms
-        .iter()
-        .map(|t| t.chars().collect())
-        .filter(|t: &Vec<char>| !t.is_empty())
-        .collect();
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut i = 0;
-    while i < chars.len() {
-        let best = terms
-            .iter()
-            .filter(|t| lower[i..].starts_with(t))
-            .map(|t| t.len())
-            .max();
-        let (piece, tagged) = match best {
-            Some(n) => (&chars[i..i + n], true),
-            None => (&chars[i..i + 1], false),
-        };
-        if tagged {
-            out.push_str("<em>");
-        }
-        for c in piece {
-            match c {
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '&' => out.push_str("&amp;"),
-                _ => out.push(*c),
-            }
-        }
-        if tagged {
-            out.push_str("</em>");
-        }
-        i += piece.len();
-    }
-    out
-}
-
-fn highlight_terms(q: &str) -> Vec<String> {
-    let mut terms = Vec::new();
-    for w in query_words(q) {
-        for s in synonyms_of(&w) {
-            terms.extend(query_words(s));
-            terms.push(s.clone());
-        }
-        terms.push(w);
-    }
-    terms.sort();
-    terms.dedup();
-    terms
-}
-
-/// The hit with a `highlights` object: its highlighted attributes with the terms marked
-/// (empty without terms).
-fn with_highlights(mut doc: Value, attributes: &[&str], terms: &[String]) -> Value {
-    let mut h = serde_json::Map::new();
-    if !terms.is_empty() {
-        for attr in attributes {
-            if let Some(text) = doc[*attr].as_str() {
-                h.insert((*attr).to_owned(), Value::String(highlight(text, terms)));
-            }
-        }
-    }
-    doc["highlights"] = Value::Object(h);
-    doc
-}
-
 const ACHIEVEMENT_PARAMS: &[&str] = &[
     "q",
     "chain",
@@ -270,6 +198,79 @@ pub async fn demands(
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     search(state, &DEMANDS, query.into_inner()).await
+}
+
+/// Wraps the query's words and their synonyms in `<em>`; the rest is HTML-escaped.
+pub fn highlight(text: &str, terms: &[String]) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let lower: Vec<char> = chars
+        .iter()
+        .map(|c| c.to_lowercase().next().unwrap_or(*c))
+        .collect();
+    let terms: Vec<Vec<char>> = terms
+        .iter()
+        .map(|t| t.chars().collect())
+        .filter(|t: &Vec<char>| !t.is_empty())
+        .collect();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut i = 0;
+    while i < chars.len() {
+        let best = terms
+            .iter()
+            .filter(|t| lower[i..].starts_with(t))
+            .map(|t| t.len())
+            .max();
+        let (piece, tagged) = match best {
+            Some(n) => (&chars[i..i + n], true),
+            None => (&chars[i..i + 1], false),
+        };
+        if tagged {
+            out.push_str("<em>");
+        }
+        for c in piece {
+            match c {
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '&' => out.push_str("&amp;"),
+                _ => out.push(*c),
+            }
+        }
+        if tagged {
+            out.push_str("</em>");
+        }
+        i += piece.len();
+    }
+    out
+}
+
+/// What [`highlight`] marks: the query's words, their synonyms and the synonyms' words.
+fn highlight_terms(q: &str) -> Vec<String> {
+    let mut terms = Vec::new();
+    for w in query_words(q) {
+        for s in synonyms_of(&w) {
+            terms.extend(query_words(s));
+            terms.push(s.clone());
+        }
+        terms.push(w);
+    }
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+/// The hit with a `highlights` object: its highlighted attributes with the terms marked
+/// (empty without terms).
+fn with_highlights(mut doc: Value, attributes: &[&str], terms: &[String]) -> Value {
+    let mut h = serde_json::Map::new();
+    if !terms.is_empty() {
+        for attr in attributes {
+            if let Some(text) = doc[*attr].as_str() {
+                h.insert((*attr).to_owned(), Value::String(highlight(text, terms)));
+            }
+        }
+    }
+    doc["highlights"] = Value::Object(h);
+    doc
 }
 
 /// `GET /api/v1/admin/search` (admin): engine health, document counts, outbox backlog.
