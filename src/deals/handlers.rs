@@ -25,19 +25,7 @@ async fn match_of(
     demand: &dmodel::DemandRow,
     achievement_id: i64,
 ) -> Result<serde_json::Value, ApiError> {
-    let profile = Profile {
-        id: demand.id,
-        org_id: demand.org_id,
-        title: demand.title.clone(),
-        body: format!("{}\n{}", demand.description, demand.indicators),
-        keywords: fields::from_json(&demand.keywords),
-        chain: demand.chain.clone(),
-        field: demand.field.clone(),
-        region: demand.region.clone(),
-        trl: demand.trl_min,
-        range: demand.budget_min_fen.zip(demand.budget_max_fen),
-        modes: fields::from_json(&demand.cooperation_modes),
-    };
+    let profile = Profile::of_demand(demand);
     let found = matching::find(
         &state.engine,
         &profile,

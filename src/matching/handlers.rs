@@ -1,19 +1,21 @@
-//! `GET /api/v1/demands/{id}/matches` and `GET /api/v1/achievements/{id}/matches`.
+//! `GET /api/v1/demands/{id}/matches` and `GET /api/v1/achievements/{id}/matches`: load
+//! the listing, check who may see its matches, and answer what [`matching::find`] ranks.
 
 use actix_web::{HttpResponse, web};
+use diesel::QueryResult;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::achievements::model as amodel;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::db::AnyConnection;
 use crate::demands::model as dmodel;
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
-use crate::listings::fields::{from_json, today};
+use crate::listings::fields::today;
 use crate::matching::{self, Profile, Scored};
-use crate::search::Filter;
-use crate::search::documents::day_start;
+use crate::search::documents::{day_start, unexpired};
 use crate::state::AppData;
 
 #[derive(Debug, Deserialize)]
@@ -80,6 +82,24 @@ fn check_visible(
     policy::authorize(user, Action::SeeMatches { org_id })
 }
 
+/// A listing model's `find`: the row with its org's name, if the id exists.
+type Find<R> = fn(&mut AnyConnection, i64) -> QueryResult<Option<(R, String)>>;
+
+/// The listing `id` as `find` reads it off the async workers, or a 404 naming `what`.
+async fn load<R: Send + 'static>(
+    state: &AppData,
+    id: i64,
+    what: &'static str,
+    find: Find<R>,
+) -> Result<R, ApiError> {
+    let (row, _) = state
+        .db
+        .read(move |conn| Ok(find(conn, id)?))
+        .await?
+        .ok_or_else(|| ApiError::not_found(what))?;
+    Ok(row)
+}
+
 /// Achievements that could solve the demand, best first.
 pub async fn for_demand(
     state: AppData,
@@ -88,31 +108,14 @@ pub async fn for_demand(
     query: web::Query<MatchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = limit(&query)?;
-    let id = path.into_inner();
-    let (row, _) = state
-        .db
-        .read(move |conn| Ok(dmodel::find(conn, id)?))
-        .await?
-        .ok_or_else(|| ApiError::not_found("Demand"))?;
+    let row = load(&state, path.into_inner(), "Demand", dmodel::find).await?;
     check_visible(
         &user,
         row.org_id,
         dmodel::effective_status(&row.status, row.valid_until, today()),
         "Demand",
     )?;
-    let profile = Profile {
-        id: row.id,
-        org_id: row.org_id,
-        title: row.title.clone(),
-        body: format!("{}\n{}", row.description, row.indicators),
-        keywords: from_json(&row.keywords),
-        chain: row.chain.clone(),
-        field: row.field.clone(),
-        region: row.region.clone(),
-        trl: row.trl_min,
-        range: row.budget_min_fen.zip(row.budget_max_fen),
-        modes: from_json(&row.cooperation_modes),
-    };
+    let profile = Profile::of_demand(&row);
     let now = chrono::Utc::now().timestamp();
     let matches = matching::find(&state.engine, &profile, true, vec![], limit, now).await?;
     Ok(answer("achievement", matches))
@@ -127,32 +130,11 @@ pub async fn for_achievement(
     query: web::Query<MatchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = limit(&query)?;
-    let id = path.into_inner();
-    let (row, _) = state
-        .db
-        .read(move |conn| Ok(amodel::find(conn, id)?))
-        .await?
-        .ok_or_else(|| ApiError::not_found("Achievement"))?;
+    let row = load(&state, path.into_inner(), "Achievement", amodel::find).await?;
     check_visible(&user, row.org_id, row.status(), "Achievement")?;
-    let profile = Profile {
-        id: row.id,
-        org_id: row.org_id,
-        title: row.title.clone(),
-        body: row.summary.clone(),
-        keywords: from_json(&row.keywords),
-        chain: row.chain.clone(),
-        field: row.field.clone(),
-        region: row.region.clone(),
-        trl: row.trl,
-        range: row.price_min_fen.zip(row.price_max_fen),
-        modes: from_json(&row.transfer_modes),
-    };
-    let unexpired = vec![Filter::Range {
-        field: "valid_until".into(),
-        min: Some(day_start(today())),
-        max: None,
-    }];
+    let profile = Profile::of_achievement(&row);
     let now = chrono::Utc::now().timestamp();
+    let unexpired = vec![unexpired()];
     let matches = matching::find(&state.engine, &profile, false, unexpired, limit, now).await?;
     let today_start = day_start(today());
     let items: Vec<Value> = matches

@@ -12,8 +12,8 @@ use crate::achievements::model::AchievementRow;
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, demands, orgs, pool_entries};
 use crate::demands::model::DemandRow;
-use crate::listings::fields::from_json;
-use crate::search::IndexKind;
+use crate::listings::fields::{from_json, today};
+use crate::search::{Filter, IndexKind};
 
 #[derive(Debug, Serialize)]
 pub struct AchievementDoc {
@@ -77,6 +77,16 @@ pub fn day_start(date: chrono::NaiveDate) -> i64 {
     date.and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc().timestamp())
         .unwrap_or(0)
+}
+
+/// Published demands up to their last day: expiry needs no index write, a demand past its
+/// `valid_until` day simply stops matching.
+pub fn unexpired() -> Filter {
+    Filter::Range {
+        field: "valid_until".into(),
+        min: Some(day_start(today())),
+        max: None,
+    }
 }
 
 pub fn build(conn: &mut AnyConnection, kind: IndexKind, ids: &[i64]) -> QueryResult<Batch> {

@@ -1,5 +1,8 @@
-//! Tests of the parent module.
+//! Tests of the parent module and its query-string parser.
+use super::params::*;
 use super::*;
+use crate::listings::fields;
+use crate::search::{Filter, FilterValue};
 
 #[test]
 fn highlights_escape_and_prefer_the_longest_term() {

@@ -1,0 +1,194 @@
+//! A [`SearchQuery`]'s words and typed filters as a tantivy query, with Meilisearch's
+//! `matchingStrategy: all`: every query word must match some searchable attribute,
+//! directly, through a synonym, or (for Latin words) with the typos the settings allow.
+
+use std::ops::Bound;
+
+use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
+    TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::tokenizer::{LowerCaser, TextAnalyzer};
+use tantivy_jieba::JiebaTokenizer;
+
+use super::internal;
+use super::schema::Fields;
+use crate::search::settings::{self, IndexSettings};
+use crate::search::{Filter, FilterValue, SearchResult};
+
+type Clauses = Vec<(Occur, Box<dyn Query>)>;
+
+/// The words of a query: jieba's plain segmentation, lower-cased, punctuation dropped,
+/// duplicates removed.
+pub fn query_words(q: &str) -> Vec<String> {
+    let mut analyzer = TextAnalyzer::builder(JiebaTokenizer::with_search_mode(false))
+        .filter(LowerCaser)
+        .build();
+    let mut stream = analyzer.token_stream(q);
+    let mut out: Vec<String> = Vec::new();
+    while let Some(token) = stream.next() {
+        let word = token.text.trim();
+        if word.chars().any(char::is_alphanumeric) && !out.iter().any(|w| w == word) {
+            out.push(word.to_owned());
+        }
+    }
+    out
+}
+
+/// Builds queries against one kind's fields, with its typo tolerance.
+pub(super) struct Queries<'a> {
+    pub(super) fields: &'a Fields,
+    pub(super) settings: &'a IndexSettings,
+}
+
+impl Queries<'_> {
+    /// The whole query: the words (or every document when there are none) and the filters,
+    /// which narrow without scoring. `true` when there were words to rank by.
+    pub(super) fn matcher(
+        &self,
+        q: &str,
+        filters: &[Filter],
+    ) -> SearchResult<(BooleanQuery, bool)> {
+        let text = self.text_query(q);
+        let has_text = text.is_some();
+        let mut clauses: Clauses = vec![(Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery)))];
+        for f in filters {
+            let filter = ConstScoreQuery::new(self.filter_query(f)?, 0.0);
+            clauses.push((Occur::Must, Box::new(filter)));
+        }
+        Ok((BooleanQuery::new(clauses), has_text))
+    }
+
+    fn word_query(&self, word: &str, typos: bool) -> Box<dyn Query> {
+        let typo = &self.settings.typo_tolerance;
+        let latin = word.chars().all(|c| c.is_ascii_alphanumeric());
+        let len = word.chars().count();
+        let distance = match () {
+            _ if !typos || !typo.enabled || !latin => 0,
+            _ if len >= typo.min_word_size_for_typos.two_typos => 2,
+            _ if len >= typo.min_word_size_for_typos.one_typo => 1,
+            _ => 0,
+        };
+        let mut clauses: Clauses = Vec::new();
+        for (_, field, boost) in &self.fields.text {
+            let term = Term::from_field_text(*field, word);
+            let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(exact), *boost)),
+            ));
+            if distance > 0 {
+                let fuzzy = FuzzyTermQuery::new(term, distance, true);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(fuzzy), *boost * 0.5)),
+                ));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// A synonym may be several words ("titanium alloy"): all of them must match.
+    fn phrase_query(&self, text: &str) -> Option<Box<dyn Query>> {
+        let words = query_words(text);
+        match words.len() {
+            0 => None,
+            1 => Some(self.word_query(&words[0], false)),
+            _ => Some(Box::new(BooleanQuery::new(
+                words
+                    .iter()
+                    .map(|w| (Occur::Must, self.word_query(w, false)))
+                    .collect(),
+            ))),
+        }
+    }
+
+    fn text_query(&self, q: &str) -> Option<Box<dyn Query>> {
+        let words = query_words(q);
+        if words.is_empty() {
+            return None;
+        }
+        let musts = words
+            .iter()
+            .map(|w| {
+                let mut alternatives: Clauses = vec![(Occur::Should, self.word_query(w, true))];
+                for synonym in settings::synonyms_of(w) {
+                    if let Some(q) = self.phrase_query(synonym) {
+                        alternatives.push((Occur::Should, q));
+                    }
+                }
+                (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Some(Box::new(BooleanQuery::new(musts)))
+    }
+
+    fn term(&self, field: &str, value: &FilterValue) -> SearchResult<Term> {
+        let unknown = || internal(format!("{field} is not filterable"));
+        Ok(match value {
+            FilterValue::Str(s) => {
+                Term::from_field_text(*self.fields.keyword.get(field).ok_or_else(unknown)?, s)
+            }
+            FilterValue::Bool(b) => Term::from_field_text(
+                *self.fields.keyword.get(field).ok_or_else(unknown)?,
+                if *b { "true" } else { "false" },
+            ),
+            FilterValue::Int(i) => {
+                Term::from_field_i64(*self.fields.number.get(field).ok_or_else(unknown)?, *i)
+            }
+        })
+    }
+
+    fn filter_query(&self, filter: &Filter) -> SearchResult<Box<dyn Query>> {
+        Ok(match filter {
+            Filter::Eq(field, v) => Box::new(TermQuery::new(
+                self.term(field, v)?,
+                IndexRecordOption::Basic,
+            )),
+            Filter::In(field, values) => {
+                let mut clauses: Clauses = Vec::new();
+                for v in values {
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            self.term(field, v)?,
+                            IndexRecordOption::Basic,
+                        )),
+                    ));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            }
+            Filter::Range { field, min, max } => self.range_query(field, *min, *max)?,
+        })
+    }
+
+    /// An inclusive range; with neither end it still asks that the field exists.
+    fn range_query(
+        &self,
+        field: &str,
+        min: Option<i64>,
+        max: Option<i64>,
+    ) -> SearchResult<Box<dyn Query>> {
+        let f = *self
+            .fields
+            .number
+            .get(field)
+            .ok_or_else(|| internal(format!("{field} is not filterable")))?;
+        let bound = |v: Option<i64>| match v {
+            Some(v) => Bound::Included(Term::from_field_i64(f, v)),
+            None => Bound::Unbounded,
+        };
+        Ok(match (min, max) {
+            (None, None) => Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_i64(f, i64::MIN)),
+                Bound::Included(Term::from_field_i64(f, i64::MAX)),
+            )),
+            _ => Box::new(RangeQuery::new(bound(min), bound(max))),
+        })
+    }
+}
