@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::accounts::invitations::{self, InvitationView, NewInvitation};
 use crate::accounts::model::{
-    self, EXCHANGE_ORG_ID, NewUser, OrgKind, OrgView, UserWithOrg, now, role_fits_org,
+    self, EXCHANGE_ORG_ID, NewUser, OrgKind, OrgView, UserWithOrg, role_fits_org,
 };
 use crate::accounts::registration::parse_role;
 use crate::audit::{self, Act, Change, snapshot};
@@ -14,6 +14,7 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::password;
 use crate::auth::policy::{self, Action};
 use crate::auth::tokens::random_hex;
+use crate::clock::now;
 use crate::error::{ApiError, ErrorCode};
 use crate::pagination::Pagination;
 use crate::state::AppData;

@@ -244,9 +244,6 @@ pub fn org_name_key(name: &str) -> String {
         .to_lowercase()
 }
 
-// Until the search slice imports it from there (merge in progress).
-pub use crate::clock::now;
-
 pub fn find_org(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<OrgRow>> {
     orgs::table
         .find(id)

@@ -4,9 +4,10 @@ use serde::Deserialize;
 
 use crate::accounts::invitations;
 use crate::accounts::model::{
-    self, NewOrg, NewUser, OrgKind, OrgRow, Role, UserWithOrg, now, org_name_key, role_fits_org,
+    self, NewOrg, NewUser, OrgKind, OrgRow, Role, UserWithOrg, org_name_key, role_fits_org,
 };
 use crate::audit::{self, Act};
+use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::error::{ApiError, ErrorCode};
 use crate::validate;

@@ -40,8 +40,8 @@ pub struct AchievementRow {
 }
 
 impl AchievementRow {
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Draft)
+    pub fn status(&self) -> QueryResult<Status> {
+        Status::read(&self.status)
     }
 }
 

@@ -3,6 +3,7 @@
 //! Each operation takes a connection inside the caller's transaction.
 
 use chrono::NaiveDate;
+use diesel::QueryResult;
 use serde::Deserialize;
 
 use crate::achievements::model as amodel;
@@ -19,9 +20,9 @@ use crate::listings::Status;
 use crate::listings::fields::{self, MAX_FEN};
 
 /// Whether `demand` takes applications on `today`.
-pub fn accepting_applications(demand: &DemandRow, today: NaiveDate) -> bool {
-    let status = crate::demands::model::effective_status(&demand.status, demand.valid_until, today);
-    status == Status::Published && demand.challenge_apply_by.is_some_and(|d| today <= d)
+pub fn accepting_applications(demand: &DemandRow, today: NaiveDate) -> QueryResult<bool> {
+    let status = dmodel::effective_status(&demand.status, demand.valid_until, today)?;
+    Ok(status == Status::Published && demand.challenge_apply_by.is_some_and(|d| today <= d))
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,7 +80,7 @@ pub fn visible_challenge(
     let (row, _) = dmodel::find(conn, id)?.ok_or_else(|| ApiError::not_found("Demand"))?;
     // Like `GET /demands/{id}`, plus applicants still see a challenge that closed or
     // expired.
-    let status = dmodel::effective_status(&row.status, row.valid_until, today());
+    let status = dmodel::effective_status(&row.status, row.valid_until, today())?;
     if status != Status::Published
         && !policy::sees_every_status(Some(user), row.org_id)
         && model::existing_application(conn, id, user.org_id)?.is_none()
@@ -137,7 +138,7 @@ fn insert_checked(
     data: &ApplicationData,
 ) -> Result<i64, ApiError> {
     let demand = visible_challenge(conn, demand_id, user)?;
-    if !accepting_applications(&demand, today()) {
+    if !accepting_applications(&demand, today())? {
         let apply_by = demand
             .challenge_apply_by
             .map(|d| d.to_string())

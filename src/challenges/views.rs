@@ -241,7 +241,7 @@ pub fn progress(
     }
     let mut board = ChallengeProgress {
         applications,
-        accepting_applications: accepting_applications(demand, today),
+        accepting_applications: accepting_applications(demand, today)?,
         winners: Vec::with_capacity(winners.len()),
         paid_fen: 0,
         remaining_fen: if winners.is_empty() { bounty } else { 0 },

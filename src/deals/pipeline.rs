@@ -139,8 +139,8 @@ pub fn published_pair(
     let (achievement, _) = achievement.ok_or_else(|| {
         ApiError::with_message(ErrorCode::ReferenceNotFound, "No such achievement.")
     })?;
-    if dmodel::effective_status(&demand.status, demand.valid_until, today()) != Status::Published
-        || achievement.status() != Status::Published
+    if dmodel::effective_status(&demand.status, demand.valid_until, today())? != Status::Published
+        || achievement.status()? != Status::Published
     {
         return Err(ApiError::with_message(
             ErrorCode::NotPublished,

@@ -43,11 +43,15 @@ pub struct DemandRow {
 }
 
 /// A published demand whose last valid day has passed reads as expired.
-pub fn effective_status(stored: &str, valid_until: NaiveDate, today: NaiveDate) -> Status {
-    match Status::parse(stored).unwrap_or(Status::Draft) {
+pub fn effective_status(
+    stored: &str,
+    valid_until: NaiveDate,
+    today: NaiveDate,
+) -> QueryResult<Status> {
+    Ok(match Status::read(stored)? {
         Status::Published if valid_until < today => Status::Expired,
         s => s,
-    }
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -299,10 +303,10 @@ pub struct DemandView {
 }
 
 impl DemandView {
-    pub fn summary(row: DemandRow, org_name: String, today: NaiveDate) -> Self {
-        let status = effective_status(&row.status, row.valid_until, today);
+    pub fn summary(row: DemandRow, org_name: String, today: NaiveDate) -> QueryResult<Self> {
+        let status = effective_status(&row.status, row.valid_until, today)?;
         let challenge = row.challenge();
-        DemandView {
+        Ok(DemandView {
             id: row.id,
             status: status.as_str().to_owned(),
             org_id: row.org_id,
@@ -330,7 +334,7 @@ impl DemandView {
             published_at: row.published_at.map(|t| t.and_utc()),
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
-        }
+        })
     }
 }
 
@@ -444,7 +448,7 @@ pub fn list(
     Ok((
         rows.into_iter()
             .map(|(r, n)| DemandView::summary(r, n, today))
-            .collect(),
+            .collect::<QueryResult<_>>()?,
         total,
     ))
 }

@@ -62,11 +62,14 @@ impl<B: Board> Store for DemandStore<B> {
             ))
             .first(conn)
             .optional()?;
-        Ok(row.map(|(org_id, status, valid_until, verified)| Facts {
-            org_id,
-            status: model::effective_status(&status, valid_until, today()),
-            org_verified: verified.is_some(),
-        }))
+        row.map(|(org_id, status, valid_until, verified)| {
+            Ok(Facts {
+                org_id,
+                status: model::effective_status(&status, valid_until, today())?,
+                org_verified: verified.is_some(),
+            })
+        })
+        .transpose()
     }
 
     store_writes!(demands);
@@ -83,7 +86,7 @@ impl<B: Board> Store for DemandStore<B> {
         let contact = row.contact.clone();
         let comment = row.review_comment.clone();
         let progress = B::board(conn, &row, viewer)?;
-        let mut view = DemandView::summary(row, org_name, today());
+        let mut view = DemandView::summary(row, org_name, today())?;
         view.challenge_progress = progress;
         if restricted {
             view.contact = Some(contact);

@@ -233,9 +233,6 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
 }
 
-// Until the search slice imports it from there (merge in progress).
-pub use crate::clock::today;
-
 /// JSON list columns are written only by this crate, so a parse failure means corruption:
 /// it is logged and read as empty rather than failing the whole page.
 pub fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Vec<T> {

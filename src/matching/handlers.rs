@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use crate::achievements::model as amodel;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::clock::today;
 use crate::db::AnyConnection;
 use crate::demands::model as dmodel;
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
-use crate::listings::fields::today;
 use crate::matching::{self, Profile, Scored};
 use crate::search::documents::{day_start, unexpired};
 use crate::state::AppData;
@@ -112,7 +112,7 @@ pub async fn for_demand(
     check_visible(
         &user,
         row.org_id,
-        dmodel::effective_status(&row.status, row.valid_until, today()),
+        dmodel::effective_status(&row.status, row.valid_until, today())?,
         "Demand",
     )?;
     let profile = Profile::of_demand(&row);
@@ -131,7 +131,7 @@ pub async fn for_achievement(
 ) -> Result<HttpResponse, ApiError> {
     let limit = limit(&query)?;
     let row = load(&state, path.into_inner(), "Achievement", amodel::find).await?;
-    check_visible(&user, row.org_id, row.status(), "Achievement")?;
+    check_visible(&user, row.org_id, row.status()?, "Achievement")?;
     let profile = Profile::of_achievement(&row);
     let now = chrono::Utc::now().timestamp();
     let unexpired = vec![unexpired()];

@@ -9,10 +9,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::achievements::model::AchievementRow;
+use crate::clock::today;
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, demands, orgs, pool_entries};
 use crate::demands::model::DemandRow;
-use crate::listings::fields::{from_json, today};
+use crate::listings::Status;
+use crate::listings::fields::from_json;
 use crate::search::{Filter, IndexKind};
 
 #[derive(Debug, Serialize)]
@@ -100,7 +102,7 @@ fn achievement_batch(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Batch
     let rows: Vec<(AchievementRow, String)> = achievements::table
         .inner_join(orgs::table)
         .filter(achievements::id.eq_any(ids))
-        .filter(achievements::status.eq("published"))
+        .filter(achievements::status.eq(Status::Published.as_str()))
         .select((AchievementRow::as_select(), orgs::name))
         .load(conn)?;
     let pool: Vec<(i64, i32, bool)> = pool_entries::table
@@ -154,7 +156,7 @@ fn demand_batch(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Batch> {
     let rows: Vec<(DemandRow, String)> = demands::table
         .inner_join(orgs::table)
         .filter(demands::id.eq_any(ids))
-        .filter(demands::status.eq("published"))
+        .filter(demands::status.eq(Status::Published.as_str()))
         .select((DemandRow::as_select(), orgs::name))
         .load(conn)?;
     let mut batch = Batch::default();
@@ -212,14 +214,14 @@ pub fn published_ids(
 ) -> QueryResult<Vec<i64>> {
     match kind {
         IndexKind::Achievements => achievements::table
-            .filter(achievements::status.eq("published"))
+            .filter(achievements::status.eq(Status::Published.as_str()))
             .filter(achievements::id.gt(after))
             .order(achievements::id.asc())
             .limit(limit)
             .select(achievements::id)
             .load(conn),
         IndexKind::Demands => demands::table
-            .filter(demands::status.eq("published"))
+            .filter(demands::status.eq(Status::Published.as_str()))
             .filter(demands::id.gt(after))
             .order(demands::id.asc())
             .limit(limit)
@@ -231,11 +233,11 @@ pub fn published_ids(
 pub fn published_count(conn: &mut AnyConnection, kind: IndexKind) -> QueryResult<i64> {
     match kind {
         IndexKind::Achievements => achievements::table
-            .filter(achievements::status.eq("published"))
+            .filter(achievements::status.eq(Status::Published.as_str()))
             .count()
             .get_result(conn),
         IndexKind::Demands => demands::table
-            .filter(demands::status.eq("published"))
+            .filter(demands::status.eq(Status::Published.as_str()))
             .count()
             .get_result(conn),
     }

@@ -18,7 +18,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 use serde::Serialize;
 
-use crate::accounts::model::now;
+use crate::clock::now;
 use crate::db::schema::search_outbox;
 use crate::db::{AnyConnection, Db};
 use crate::error::ApiError;

@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::accounts::model::now;
+use crate::clock::now;
 use crate::db::Db;
 use crate::db::schema::audit_log;
 use crate::error::ApiError;
