@@ -8,8 +8,8 @@ use actix_web::{Route, web};
 
 use crate::achievements::AchievementStore;
 use crate::{
-    accounts, achievements, audit, auth, challenges, contracts, deals, demands, listings, matching,
-    search, stats, system,
+    accounts, achievements, audit, auth, challenges, contracts, deals, listings, matching, search,
+    stats, system,
 };
 
 /// Demands with the challenge board on a single read: the challenges slice gives it, so
@@ -65,7 +65,7 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/achievements/{id}/submit" => listings::handlers::submit::<AchievementStore>,
         POST "/api/v1/achievements/{id}/review" => listings::handlers::review::<AchievementStore>,
         POST "/api/v1/achievements/{id}/withdraw" => listings::handlers::withdraw::<AchievementStore>,
-        GET "/api/v1/orgs/{id}/achievements" => achievements::handlers::list_for_org,
+        GET "/api/v1/orgs/{id}/achievements" => listings::handlers::list_for_org::<AchievementStore>,
         GET "/api/v1/review/achievements" => listings::handlers::review_queue::<AchievementStore>,
 
         GET "/api/v1/demands" => search::handlers::demands,
@@ -76,7 +76,7 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/demands/{id}/submit" => listings::handlers::submit::<DemandStore>,
         POST "/api/v1/demands/{id}/review" => listings::handlers::review::<DemandStore>,
         POST "/api/v1/demands/{id}/close" => listings::handlers::close::<DemandStore>,
-        GET "/api/v1/orgs/{id}/demands" => demands::handlers::list_for_org,
+        GET "/api/v1/orgs/{id}/demands" => listings::handlers::list_for_org::<DemandStore>,
         GET "/api/v1/review/demands" => listings::handlers::review_queue::<DemandStore>,
 
         POST "/api/v1/demands/{id}/applications" => challenges::handlers::apply,

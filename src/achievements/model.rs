@@ -301,16 +301,7 @@ pub struct AchievementListQuery {
     pub per_page: Option<i64>,
 }
 
-/// Which rows a list may show, decided by the caller from the policy.
-#[derive(Debug, Clone, Copy)]
-pub enum Scope {
-    /// Published items of every org, newest first.
-    Public,
-    /// One org's items; `all_statuses` for its members and admins.
-    Org { org_id: i64, all_statuses: bool },
-    /// Pending review, oldest submission first.
-    ReviewQueue,
-}
+pub use crate::listings::ListScope as Scope;
 
 pub fn list(
     conn: &mut AnyConnection,

@@ -217,7 +217,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let year = self::year(path.into_inner())?;
     let q = query.into_inner();
-    crate::achievements::handlers::check_filters(q.chain.as_deref(), None, None, None)?;
+    crate::listings::fields::list_filters(q.chain.as_deref(), None, None, None)?;
     let page = Pagination::new(q.page, q.per_page)?;
     let (items, total) = state
         .db

@@ -10,8 +10,9 @@ use crate::auth::policy;
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, orgs};
 use crate::error::ApiError;
+use crate::listings::fields::{self, list_filters};
 use crate::listings::store::{Editable, Facts, Store, content_writes, store_writes, values};
-use crate::listings::{ListingKind, Status, history};
+use crate::listings::{ListScope, ListingKind, Status, history};
 use crate::pagination::Pagination;
 use crate::search::IndexKind;
 
@@ -68,17 +69,31 @@ impl Store for AchievementStore {
         serde_json::to_value(view).map_err(ApiError::internal)
     }
 
-    fn review_queue(
+    type ListQuery = model::AchievementListQuery;
+
+    fn check_list(q: &Self::ListQuery) -> Result<Pagination, ApiError> {
+        list_filters(
+            q.chain.as_deref(),
+            q.field.as_deref(),
+            q.region.as_deref(),
+            q.status.as_deref(),
+        )?;
+        if let Some(s) = &q.stage {
+            fields::stage(s)?;
+        }
+        if let Some(t) = q.trl_min {
+            fields::trl(t, "trl_min")?;
+        }
+        Pagination::new(q.page, q.per_page)
+    }
+
+    fn list(
         conn: &mut AnyConnection,
+        scope: ListScope,
+        q: &Self::ListQuery,
         page: Pagination,
     ) -> Result<(Vec<Value>, i64), ApiError> {
-        let (items, total) = model::list(
-            conn,
-            model::Scope::ReviewQueue,
-            &Default::default(),
-            page.offset(),
-            page.limit(),
-        )?;
+        let (items, total) = model::list(conn, scope, q, page.offset(), page.limit())?;
         Ok((values(items)?, total))
     }
 }

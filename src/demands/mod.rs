@@ -2,7 +2,6 @@
 //! bounty; same review lifecycle as achievements, then `closed`, or `expired` once past
 //! `valid_until`.
 
-pub mod handlers;
 pub mod model;
 pub mod store;
 

@@ -374,7 +374,7 @@ pub struct DemandListQuery {
     pub per_page: Option<i64>,
 }
 
-pub use crate::achievements::model::Scope;
+pub use crate::listings::ListScope as Scope;
 
 pub fn list(
     conn: &mut AnyConnection,

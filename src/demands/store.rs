@@ -13,8 +13,9 @@ use crate::db::AnyConnection;
 use crate::db::schema::{demands, orgs};
 use crate::demands::model::{self, DemandRow, DemandView};
 use crate::error::ApiError;
+use crate::listings::fields::list_filters;
 use crate::listings::store::{Editable, Facts, Store, content_writes, store_writes, values};
-use crate::listings::{ListingKind, history};
+use crate::listings::{ListScope, ListingKind, history};
 use crate::pagination::Pagination;
 use crate::search::IndexKind;
 
@@ -98,18 +99,25 @@ impl<B: Board> Store for DemandStore<B> {
         serde_json::to_value(view).map_err(ApiError::internal)
     }
 
-    fn review_queue(
+    type ListQuery = model::DemandListQuery;
+
+    fn check_list(q: &Self::ListQuery) -> Result<Pagination, ApiError> {
+        list_filters(
+            q.chain.as_deref(),
+            q.field.as_deref(),
+            q.region.as_deref(),
+            q.status.as_deref(),
+        )?;
+        Pagination::new(q.page, q.per_page)
+    }
+
+    fn list(
         conn: &mut AnyConnection,
+        scope: ListScope,
+        q: &Self::ListQuery,
         page: Pagination,
     ) -> Result<(Vec<Value>, i64), ApiError> {
-        let (items, total) = model::list(
-            conn,
-            model::Scope::ReviewQueue,
-            &Default::default(),
-            today(),
-            page.offset(),
-            page.limit(),
-        )?;
+        let (items, total) = model::list(conn, scope, q, today(), page.offset(), page.limit())?;
         Ok((values(items)?, total))
     }
 }

@@ -242,6 +242,23 @@ pub fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Vec<T> {
     })
 }
 
+/// Rejects unknown codes in list filters with the same codes as the write path.
+pub fn list_filters(
+    chain: Option<&str>,
+    field: Option<&str>,
+    region: Option<&str>,
+    status: Option<&str>,
+) -> Result<(), ApiError> {
+    let check = |value: Option<&str>, vocab: Vocabulary, code: ErrorCode| match value {
+        Some(v) if !vocab.contains(v) => Err(ApiError::new(code)),
+        _ => Ok(()),
+    };
+    check(chain, taxonomy::CHAINS, ErrorCode::InvalidChain)?;
+    check(field, taxonomy::FIELDS, ErrorCode::InvalidField)?;
+    check(region, taxonomy::REGIONS, ErrorCode::InvalidRegion)?;
+    check(status, taxonomy::LISTING_STATUSES, ErrorCode::InvalidStatus)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

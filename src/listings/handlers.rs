@@ -5,12 +5,13 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use crate::accounts::model::find_org;
 use crate::auth::extract::{CurrentUser, MaybeUser};
 use crate::auth::policy::{self, Action};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::lifecycle;
 use crate::listings::store::{Editable, Store};
-use crate::listings::{Transition, fields};
+use crate::listings::{ListScope, Transition, fields};
 use crate::pagination::Pagination;
 use crate::state::AppData;
 
@@ -126,7 +127,33 @@ pub async fn review_queue<S: Store>(
     let page = Pagination::new(query.page, query.per_page)?;
     let (items, total) = state
         .db
-        .read(move |conn| S::review_queue(conn, page))
+        .read(move |conn| S::list(conn, ListScope::ReviewQueue, &Default::default(), page))
+        .await?;
+    Ok(HttpResponse::Ok().json(page.wrap(items, total)))
+}
+
+/// `GET /api/v1/orgs/{id}/{kind}`: members and admins see every status (filter with
+/// `status`); everyone else the org's published ones.
+pub async fn list_for_org<S: Store>(
+    state: AppData,
+    user: MaybeUser,
+    path: web::Path<i64>,
+    query: web::Query<S::ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let org_id = path.into_inner();
+    let all_statuses = policy::sees_every_status(user.0.as_ref(), org_id);
+    let q = query.into_inner();
+    let page = S::check_list(&q)?;
+    let scope = ListScope::Org {
+        org_id,
+        all_statuses,
+    };
+    let (items, total) = state
+        .db
+        .read(move |conn| {
+            find_org(conn, org_id)?.ok_or_else(|| ApiError::not_found("Org"))?;
+            S::list(conn, scope, &q, page)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(page.wrap(items, total)))
 }

@@ -45,6 +45,17 @@ impl Status {
     }
 }
 
+/// Which items of a listing type a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListScope {
+    /// Published items of every org, newest first.
+    Public,
+    /// One org's items; `all_statuses` for its members and admins.
+    Org { org_id: i64, all_statuses: bool },
+    /// Pending review, oldest submission first.
+    ReviewQueue,
+}
+
 /// Which of the two listing types a generic operation is working on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListingKind {

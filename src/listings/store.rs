@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::auth::extract::CurrentUser;
 use crate::db::AnyConnection;
 use crate::error::ApiError;
-use crate::listings::{ListingKind, Status};
+use crate::listings::{ListScope, ListingKind, Status};
 use crate::pagination::Pagination;
 use crate::search::IndexKind;
 
@@ -50,9 +50,17 @@ pub trait Store: Send + 'static {
         viewer: Option<&CurrentUser>,
     ) -> Result<Value, ApiError>;
 
-    /// Items waiting for review, oldest submission first.
-    fn review_queue(
+    /// The filters of a list of one org's items (`GET /orgs/{id}/<kind>`).
+    type ListQuery: serde::de::DeserializeOwned + Default + Send + 'static;
+
+    /// Checks a list query's filters at the edge; its page.
+    fn check_list(q: &Self::ListQuery) -> Result<Pagination, ApiError>;
+
+    /// A page of the items in `scope`, as views.
+    fn list(
         conn: &mut AnyConnection,
+        scope: ListScope,
+        q: &Self::ListQuery,
         page: Pagination,
     ) -> Result<(Vec<Value>, i64), ApiError>;
 }
@@ -88,7 +96,7 @@ pub trait Editable: Store {
     ) -> QueryResult<()>;
 }
 
-/// A page of views as JSON values, for the review queue.
+/// A page of views as JSON values, for the generic lists.
 pub fn values<T: Serialize>(items: Vec<T>) -> Result<Vec<Value>, ApiError> {
     items
         .into_iter()

@@ -212,6 +212,35 @@ fn member_role(kind: OrgKind) -> Role {
     }
 }
 
+/// A demo org, verified by `verified_by` (if any), with one member: the member as an
+/// [`Owner`], its role and its email.
+fn demo_org(
+    conn: &mut AnyConnection,
+    report: &mut SeedReport,
+    org: &DemoOrg,
+    verified_by: Option<i64>,
+    hash: &str,
+) -> Result<(Owner, Role, String), ApiError> {
+    let kind = OrgKind::parse(&org.kind).ok_or_else(|| fail(format!("org kind {}", org.kind)))?;
+    let spec = OrgSpec {
+        name: &org.name,
+        kind: kind.as_str(),
+        region: &org.region,
+    };
+    let (row, made) = ensure_org(conn, &spec, verified_by, now())?;
+    report.orgs += usize::from(made);
+    let role = member_role(kind);
+    let email = org_user_email(&org.key);
+    let name = format!("{}联系人", org.name);
+    let user = demo_user(conn, report, (role, &email, &name), row.id, hash)?;
+    let owner = Owner {
+        org: row.id,
+        user,
+        region: row.region,
+    };
+    Ok((owner, role, email))
+}
+
 /// Orgs, verified, each with one member who owns its listings.
 fn seed_orgs(
     conn: &mut AnyConnection,
@@ -222,27 +251,10 @@ fn seed_orgs(
 ) -> Result<Owners, ApiError> {
     let mut owners = Owners::new();
     for org in orgs {
-        let kind =
-            OrgKind::parse(&org.kind).ok_or_else(|| fail(format!("org kind {}", org.kind)))?;
-        let spec = OrgSpec {
-            name: &org.name,
-            kind: kind.as_str(),
-            region: &org.region,
-        };
-        let (row, made) = ensure_org(conn, &spec, Some(admin), now())?;
-        report.orgs += usize::from(made);
-        let role = member_role(kind);
-        let email = org_user_email(&org.key);
-        let name = format!("{}联系人", org.name);
-        let user = demo_user(conn, report, (role, &email, &name), row.id, hash)?;
+        let (owner, role, email) = demo_org(conn, report, org, Some(admin), hash)?;
         if !report.accounts.iter().any(|(r, _)| r == role.as_str()) {
             report.accounts.push((role.as_str().to_owned(), email));
         }
-        let owner = Owner {
-            org: row.id,
-            user,
-            region: row.region.clone(),
-        };
         owners.insert(org.key.clone(), owner);
     }
     Ok(owners)

@@ -8,19 +8,18 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::accounts::model::{NewUser, OrgKind, Role};
+use crate::accounts::model::Role;
 use crate::achievements::AchievementStore;
 use crate::auth::extract::CurrentUser;
-use crate::clock::{now, today};
+use crate::clock::today;
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, demands, stats_targets};
 use crate::demands::DemandStore;
 use crate::error::ApiError;
-use crate::listings::Transition;
 use crate::listings::lifecycle;
-use crate::listings::store::Editable;
+use crate::listings::store::{Editable, Store};
+use crate::listings::{ListingKind, Transition};
 use crate::stats::targets::{self, NewTarget};
-use crate::tools::accounts::{OrgSpec, ensure_org, ensure_user};
 
 use super::{DemoOrg, Owners, SeedReport, fail, owner};
 
@@ -44,20 +43,7 @@ pub(super) fn unverified_orgs(
     hash: &str,
 ) -> Result<(), ApiError> {
     for org in orgs {
-        let kind =
-            OrgKind::parse(&org.kind).ok_or_else(|| fail(format!("org kind {}", org.kind)))?;
-        let spec = OrgSpec {
-            name: &org.name,
-            kind: kind.as_str(),
-            region: &org.region,
-        };
-        let (row, made) = ensure_org(conn, &spec, None, now())?;
-        report.orgs += usize::from(made);
-        let email = super::org_user_email(&org.key);
-        let name = format!("{}联系人", org.name);
-        let role = super::member_role(kind);
-        let new = NewUser::active(row.id, (&email, &name), role, hash, now());
-        report.users += usize::from(ensure_user(conn, &new)?.1);
+        let (_, role, email) = super::demo_org(conn, report, org, None, hash)?;
         report
             .accounts
             .push((format!("{} (unverified)", role.as_str()), email));
@@ -75,41 +61,58 @@ fn acting(owner: &super::Owner, role: Role) -> CurrentUser {
     }
 }
 
-/// Drafts each listing through the listings slice's own operations and submits it.
+/// Whether `org` has a listing titled `title` already, so a rerun adds nothing.
+fn has_title<S: Store>(conn: &mut AnyConnection, org: i64, title: &str) -> QueryResult<bool> {
+    match S::KIND {
+        ListingKind::Achievement => diesel::select(diesel::dsl::exists(
+            achievements::table
+                .filter(achievements::org_id.eq(org))
+                .filter(achievements::title.eq(title)),
+        ))
+        .get_result(conn),
+        ListingKind::Demand => diesel::select(diesel::dsl::exists(
+            demands::table
+                .filter(demands::org_id.eq(org))
+                .filter(demands::title.eq(title)),
+        ))
+        .get_result(conn),
+    }
+}
+
+/// Drafts each listing of one type through the listings slice's own operations and
+/// submits it, as a member of `role`.
+fn submit_all<S: Editable>(
+    conn: &mut AnyConnection,
+    report: &mut SeedReport,
+    (raws, role): (Vec<Value>, Role),
+    owners: &Owners,
+) -> Result<(), ApiError> {
+    for mut raw in raws {
+        let owner = owner(owners, &mut raw)?;
+        if S::KIND == ListingKind::Demand {
+            super::date_demand(&mut raw, today())?;
+        }
+        let title = raw["title"].as_str().unwrap_or_default().to_owned();
+        if has_title::<S>(conn, owner.org, &title)? {
+            continue;
+        }
+        let input = serde_json::from_value(raw).map_err(|e| fail(format!("{title}: {e}")))?;
+        submit::<S>(conn, &acting(owner, role), input)?;
+        report.awaiting_review += 1;
+    }
+    Ok(())
+}
+
+/// The demo's listings waiting for the admin's review.
 pub(super) fn awaiting_review(
     conn: &mut AnyConnection,
     report: &mut SeedReport,
     waiting: AwaitingReview,
     owners: &Owners,
 ) -> Result<(), ApiError> {
-    for mut raw in waiting.achievements {
-        let owner = owner(owners, &mut raw)?;
-        let title = raw["title"].as_str().unwrap_or_default().to_owned();
-        let exists = achievements::table
-            .filter(achievements::org_id.eq(owner.org))
-            .filter(achievements::title.eq(&title));
-        if diesel::select(diesel::dsl::exists(exists)).get_result(conn)? {
-            continue;
-        }
-        let input = serde_json::from_value(raw).map_err(|e| fail(format!("{title}: {e}")))?;
-        submit::<AchievementStore>(conn, &acting(owner, Role::University), input)?;
-        report.awaiting_review += 1;
-    }
-    for mut raw in waiting.demands {
-        let owner = owner(owners, &mut raw)?;
-        super::date_demand(&mut raw, today())?;
-        let title = raw["title"].as_str().unwrap_or_default().to_owned();
-        let exists = demands::table
-            .filter(demands::org_id.eq(owner.org))
-            .filter(demands::title.eq(&title));
-        if diesel::select(diesel::dsl::exists(exists)).get_result(conn)? {
-            continue;
-        }
-        let input = serde_json::from_value(raw).map_err(|e| fail(format!("{title}: {e}")))?;
-        submit::<DemandStore>(conn, &acting(owner, Role::Enterprise), input)?;
-        report.awaiting_review += 1;
-    }
-    Ok(())
+    let achievements = (waiting.achievements, Role::University);
+    submit_all::<AchievementStore>(conn, report, achievements, owners)?;
+    submit_all::<DemandStore>(conn, report, (waiting.demands, Role::Enterprise), owners)
 }
 
 fn submit<S: Editable>(
