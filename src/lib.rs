@@ -32,6 +32,7 @@
 //! | [`metrics`] | request counters, latency histograms and the access log |
 //! | [`http`] | security headers, CORS, rate limits, request timeouts |
 //! | [`pagination`], [`validate`] | list paging and shared field rules |
+//! | [`format`] | money in 万元/元 and ratios in percent, as people read them |
 //! | [`states`] | `code_enum!`: typed states stored as codes, read strictly |
 //! | [`clock`] | `now()` for stored timestamps, `today()` for dates |
 //! | [`cli`] | the subcommands of the binary |
@@ -49,6 +50,7 @@ pub mod db;
 pub mod deals;
 pub mod demands;
 pub mod error;
+pub mod format;
 pub mod housekeeping;
 pub mod http;
 pub mod listings;

@@ -15,7 +15,7 @@ use crate::demands::model as dmodel;
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
 use crate::matching::{self, Profile, Scored};
-use crate::search::documents::{day_start, unexpired};
+use crate::search::documents::{day_start, present, unexpired};
 use crate::state::AppData;
 
 #[derive(Debug, Deserialize)]
@@ -37,7 +37,7 @@ fn limit(q: &MatchQuery) -> Result<usize, ApiError> {
 fn answer(side: &str, matches: Vec<Scored>) -> HttpResponse {
     let items: Vec<Value> = matches
         .into_iter()
-        .map(|m| json!({ side: m.doc, "score": m.score, "reasons": m.reasons }))
+        .map(|m| json!({ side: present(m.doc), "score": m.score, "reasons": m.reasons }))
         .collect();
     HttpResponse::Ok().json(json!({ "items": items }))
 }
@@ -59,11 +59,7 @@ fn mark_challenge(m: &mut Scored, today_start: i64) -> Option<Value> {
         .unwrap_or_default();
     m.reasons.push(matching::Reason {
         code: "open_challenge",
-        detail: format!(
-            "揭榜挂帅：悬赏 {}.{:02} 元{until}",
-            bounty / 100,
-            bounty % 100
-        ),
+        detail: format!("揭榜挂帅：悬赏{}{until}", crate::format::money(bounty)),
     });
     Some(json!({ "bounty_fen": bounty, "apply_by": apply_by, "accepting_applications": open }))
 }

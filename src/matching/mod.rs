@@ -86,11 +86,6 @@ fn strings(doc: &Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn yuan(fen: i64) -> String {
-    let wan = fen as f64 / 1_000_000.0;
-    format!("{wan:.0}万元")
-}
-
 /// The features and reasons of one candidate as they are found.
 struct Scoring<'a> {
     source: &'a Profile,
@@ -183,7 +178,11 @@ impl Scoring<'_> {
                 self.set(Feature::Price, 1.0);
                 self.reason(
                     "price_within_budget",
-                    format!("报价起点{}在预算{}以内", yuan(p_lo), yuan(b_hi)),
+                    format!(
+                        "报价起点{}在预算{}以内",
+                        crate::format::money(p_lo),
+                        crate::format::money(b_hi)
+                    ),
                 );
             }
             (Some(_), Some(_)) => {}

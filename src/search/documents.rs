@@ -242,3 +242,22 @@ pub fn published_count(conn: &mut AnyConnection, kind: IndexKind) -> QueryResult
             .get_result(conn),
     }
 }
+
+/// A document as the API shows it: the days it is indexed with as Unix seconds
+/// (`valid_until`, `apply_by`) become `YYYY-MM-DD`, `published_at` RFC 3339, like every
+/// other answer. The index keeps numbers, which its filters and sorts need.
+pub fn present(mut doc: Value) -> Value {
+    let at = |v: &Value| {
+        v.as_i64()
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+    };
+    for day in ["valid_until", "apply_by"] {
+        if let Some(t) = at(&doc[day]) {
+            doc[day] = Value::String(t.date_naive().to_string());
+        }
+    }
+    if let Some(t) = at(&doc["published_at"]) {
+        doc["published_at"] = Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    doc
+}

@@ -14,7 +14,7 @@ use self::params::{Param, Params, paging, query_text, sort_of};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::error::{ApiError, ErrorCode};
-use crate::search::documents::unexpired;
+use crate::search::documents::{self, unexpired};
 use crate::search::embedded::query_words;
 use crate::search::settings::synonyms_of;
 use crate::search::{IndexKind, Order, SearchEngine, SearchQuery, outbox};
@@ -173,7 +173,7 @@ async fn search(
     let items: Vec<Value> = hits
         .hits
         .into_iter()
-        .map(|doc| with_highlights(doc, board.highlighted, &terms))
+        .map(|doc| with_highlights(documents::present(doc), board.highlighted, &terms))
         .collect();
     Ok(HttpResponse::Ok().json(json!({
         "items": items,

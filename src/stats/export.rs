@@ -4,6 +4,7 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
+use crate::format::wan_yuan;
 use crate::stats::query::Dim;
 use crate::stats::turnover::{Row, Totals};
 
@@ -47,13 +48,6 @@ pub fn to_json(dims: &[Dim], rows: Vec<Row>, totals: &Totals) -> Value {
     json!({ "rows": rows, "total": totals })
 }
 
-/// Exact 万元 from fen: 1 万元 = 1,000,000 fen, six decimals, no float.
-pub fn wan_yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let abs = fen.unsigned_abs();
-    format!("{sign}{}.{:06}", abs / 1_000_000, abs % 1_000_000)
-}
-
 /// Quotes a CSV field when it needs it (RFC 4180).
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -70,7 +64,7 @@ const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// A text cell (codes, labels, headers): one that starts like a formula gets a leading
 /// `'` (OWASP's advice), which spreadsheets show as text. Only text cells go through
 /// this; the count and amount columns are integers or exact decimals we format ourselves
-/// (`-100`, `-0.500000`), which must stay numbers.
+/// (`-100`, `-0.50`), which must stay numbers.
 fn csv_text(s: &str) -> String {
     if s.starts_with(FORMULA_START) {
         csv_field(&format!("'{s}"))
@@ -142,7 +136,7 @@ pub fn to_xlsx(dims: &[Dim], rows: &[Row], totals: &Totals) -> Result<Vec<u8>, A
 fn write_xlsx(dims: &[Dim], rows: &[Row], totals: &Totals) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
-    let wan = Format::new().set_num_format("#,##0.000000");
+    let wan = Format::new().set_num_format("#,##0.00");
     let sheet = book.add_worksheet();
     sheet.set_name("技术合同成交额")?;
     for (col, h) in headers(dims).iter().enumerate() {
@@ -231,10 +225,10 @@ mod tests {
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(
             lines[1],
-            r#"1,"'=HYPERLINK(""http://x"",""y"")",1,-100,0,-0.000100,0.000000"#
+            r#"1,"'=HYPERLINK(""http://x"",""y"")",1,-100,0,0.00,0.00"#
         );
-        assert_eq!(lines[2], "2,'=1+1,1,-100,0,-0.000100,0.000000");
-        assert_eq!(lines[5], "5,'@SUM(A1),1,-100,0,-0.000100,0.000000");
+        assert_eq!(lines[2], "2,'=1+1,1,-100,0,0.00,0.00");
+        assert_eq!(lines[5], "5,'@SUM(A1),1,-100,0,0.00,0.00");
         // Every label cell starts with the quote; the numbers, negative ones too, do not.
         for (i, line) in lines[1..=HOSTILE.len()].iter().enumerate() {
             let label = line.split(',').nth(1).unwrap_or_default();
@@ -243,7 +237,7 @@ mod tests {
                 "row {i}: {line:?}"
             );
         }
-        assert_eq!(lines[8], "合计,,7,-700,0,-0.000700,0.000000");
+        assert_eq!(lines[8], "合计,,7,-700,0,0.00,0.00");
     }
 
     #[test]
@@ -272,12 +266,5 @@ mod tests {
         assert!(strings.contains("<t>=1+1</t>"), "{strings}");
         assert!(strings.contains("<t>@SUM(A1)</t>"), "{strings}");
         assert!(strings.contains("=HYPERLINK("), "{strings}");
-    }
-
-    #[test]
-    fn wan_yuan_is_exact() {
-        assert_eq!(wan_yuan(1_234_567_891), "1234.567891");
-        assert_eq!(wan_yuan(5), "0.000005");
-        assert_eq!(wan_yuan(-1_000_000), "-1.000000");
     }
 }

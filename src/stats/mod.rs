@@ -22,7 +22,7 @@ pub mod query;
 pub mod targets;
 pub mod turnover;
 
-pub use export::{to_csv, to_xlsx, wan_yuan};
+pub use export::{to_csv, to_xlsx};
 pub use query::{Basis, Dim, Format, TurnoverQuery};
 pub use targets::{NewTarget, TargetProgress};
 pub use turnover::{Row, Totals, turnover};

@@ -13,6 +13,7 @@ use crate::contracts::StatStatus;
 use crate::db::AnyConnection;
 use crate::db::schema::{contracts, stats_targets};
 use crate::error::{ApiError, ErrorCode};
+use crate::format::percent;
 
 #[derive(Debug, Serialize)]
 pub struct TargetProgress {
@@ -22,10 +23,14 @@ pub struct TargetProgress {
     pub turnover_fen: i64,
     /// turnover / target in basis points (10000 = 100 %), rounded down.
     pub share_bp: i64,
+    /// `share_bp` as a percentage with one decimal, for people.
+    pub share_percent: f64,
     /// The same period of the previous year.
     pub last_year_same_period_fen: i64,
     /// Growth over that period in basis points; null when last year had none.
     pub growth_bp: Option<i64>,
+    /// `growth_bp` as a percentage with one decimal.
+    pub growth_percent: Option<f64>,
     pub through: NaiveDate,
 }
 
@@ -101,13 +106,17 @@ fn year_progress(
         .or_else(|| NaiveDate::from_ymd_opt(year - 1, through.month(), 28))
         .unwrap_or(last_start);
     let last = registered_sum(conn, last_start, last_through)?;
+    let share_bp = ratio_bp(turnover, target).unwrap_or(0);
+    let growth_bp = ratio_bp(turnover - last, last);
     Ok(TargetProgress {
         year,
         target_fen: target,
         turnover_fen: turnover,
-        share_bp: ratio_bp(turnover, target).unwrap_or(0),
+        share_bp,
+        share_percent: percent(share_bp),
         last_year_same_period_fen: last,
-        growth_bp: ratio_bp(turnover - last, last),
+        growth_bp,
+        growth_percent: growth_bp.map(percent),
         through,
     })
 }
