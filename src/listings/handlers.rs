@@ -103,8 +103,18 @@ pub fn apply<S: Store>(
     };
     policy::authorize(user, action)?;
     let to = step.target(kind, facts.status).ok_or_else(|| {
-        ApiError::with_message(
+        ApiError::with_detail(
             ErrorCode::InvalidTransition,
+            format!(
+                "不能对状态为 {} 的{}执行 {}。",
+                facts.status.as_str(),
+                if kind.entity() == "achievement" {
+                    "成果"
+                } else {
+                    "需求"
+                },
+                step.name()
+            ),
             format!(
                 "Cannot {} a {} {}.",
                 step.name(),
@@ -209,7 +219,11 @@ pub async fn review<S: Store>(
         "approve" => Transition::Approve,
         "return" => Transition::Return,
         "reject" => Transition::Reject,
-        _ => return Err(ApiError::new(ErrorCode::InvalidDecision)),
+        _ => {
+            let accepted = ["approve", "return", "reject"];
+            let code = ErrorCode::InvalidDecision;
+            return Err(ApiError::one_of(code, "decision", &decision, &accepted));
+        }
     };
     let comment = comment
         .as_deref()
@@ -241,8 +255,9 @@ pub async fn delete<S: Store>(
                 },
             )?;
             if facts.status != Status::Draft {
-                return Err(ApiError::with_message(
+                return Err(ApiError::with_detail(
                     ErrorCode::InvalidTransition,
+                    format!("只有草稿可以删除，此条目为 {}。", facts.status.as_str()),
                     format!(
                         "Only drafts can be deleted; this one is {}.",
                         facts.status.as_str()
