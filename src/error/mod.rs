@@ -134,9 +134,11 @@ impl ApiError {
         .field(field.to_owned())
     }
 
-    /// Names the offending field or query parameter.
+    /// Names the offending field or query parameter (an empty name, as in `?=1`, names
+    /// nothing).
     pub fn field(mut self, name: impl Into<Cow<'static, str>>) -> Self {
-        self.parts.field = Some(name.into());
+        let name = name.into();
+        self.parts.field = (!name.is_empty()).then_some(name);
         self
     }
 
