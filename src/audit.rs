@@ -218,10 +218,12 @@ pub async fn list_handler(
         if let Some(v) = value
             && !is_code(v)
         {
-            return Err(ApiError::with_message(
+            return Err(ApiError::with_detail(
                 ErrorCode::InvalidQuery,
+                format!("查询参数 {name} 应为 contract 或 deal.create 这样的代码。"),
                 format!("`{name}` is a code like `contract` or `deal.create`."),
-            ));
+            )
+            .field(name));
         }
     }
     let page = Pagination::new(q.page, q.per_page)?;

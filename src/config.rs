@@ -147,6 +147,8 @@ pub struct Settings {
     /// `X-Forwarded-For`, rightmost entry used). Unset: the TCP peer address, since a
     /// client can forge any header.
     pub client_ip_header: Option<String>,
+    /// Language of error messages when `Accept-Language` names none we speak: `zh` or `en`.
+    pub default_language: crate::error::Language,
 }
 
 impl Default for Settings {
@@ -185,6 +187,7 @@ impl Default for Settings {
             rate_limit_register_per_hour: 20,
             rate_limit_writes_per_min: 120,
             client_ip_header: None,
+            default_language: crate::error::Language::Zh,
         }
     }
 }
@@ -269,6 +272,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("rate_limit_register_per_hour", Kind::Int),
     ("rate_limit_writes_per_min", Kind::Int),
     ("client_ip_header", Kind::Str),
+    ("default_language", Kind::Str),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -545,6 +549,7 @@ impl fmt::Debug for Settings {
             )
             .field("rate_limit_writes_per_min", &self.rate_limit_writes_per_min)
             .field("client_ip_header", &self.client_ip_header)
+            .field("default_language", &self.default_language)
             .finish()
     }
 }

@@ -11,7 +11,7 @@
 //! | [`config`] | typed settings: defaults < `tt.toml` < `TT_*` env vars, secrets masked |
 //! | [`startup`] | builds the server: data-dir lock, database + migrations, middleware |
 //! | [`routes`] | every route in one table (the OpenAPI test reads it too) |
-//! | [`error`] | the one API error type and its code table; infrastructure errors mapped |
+//! | [`error`] | the one API error type, its bilingual code table, rendering in the request's language, human messages for extractor errors |
 //! | [`db`] | SQLite/PostgreSQL connection enum, pool, migrations, `read`/`write` helpers |
 //! | [`auth`] | passwords, JWT and refresh tokens, current-user extractor, policy, throttle |
 //! | [`accounts`] | orgs, users, invitations |

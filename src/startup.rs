@@ -149,12 +149,15 @@ fn app(
         .app_data(web::PathConfig::default().error_handler(extractors::path))
         // Outermost last: every answer, refusals included, is logged and counted and
         // carries the security and CORS headers.
+        .wrap(from_fn(extractors::keep_json_body))
         .wrap(Compress::default())
         .wrap(from_fn(hardening::timeout))
         .wrap(from_fn(hardening::rate_limit))
         .wrap(from_fn(hardening::cors))
         .wrap(from_fn(hardening::security_headers))
         .wrap(from_fn(observe))
+        // Outside everything that may answer an error, so each is in the client's language.
+        .wrap(from_fn(crate::error::i18n::negotiate))
         .configure(routes::configure)
         .default_service(web::to(system::route_not_found))
 }

@@ -12,6 +12,8 @@ macro_rules! code_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            /// The codes, in order: what a field of this type accepts.
+            pub const CODES: &'static [&'static str] = &[$($code),*];
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $code),* }
@@ -39,9 +41,8 @@ macro_rules! code_enum {
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let raw = <String as ::serde::Deserialize>::deserialize(d)?;
-                Self::parse(&raw).ok_or_else(|| {
-                    ::serde::de::Error::custom(format!("unknown {} {raw:?}", $what))
-                })
+                Self::parse(&raw)
+                    .ok_or_else(|| ::serde::de::Error::unknown_variant(&raw, Self::CODES))
             }
         }
     };

@@ -23,15 +23,18 @@ pub async fn ready(state: AppData) -> Result<HttpResponse, ApiError> {
     let search = state.engine.health().await;
     let mut down = Vec::new();
     if database.is_err() {
-        down.push("the database");
+        down.push(("数据库", "the database"));
     }
     if !search.available {
-        down.push("the search engine");
+        down.push(("搜索引擎", "the search engine"));
     }
     if !down.is_empty() {
-        return Err(ApiError::with_message(
+        let zh: Vec<&str> = down.iter().map(|d| d.0).collect();
+        let en: Vec<&str> = down.iter().map(|d| d.1).collect();
+        return Err(ApiError::with_detail(
             ErrorCode::NotReady,
-            format!("Not ready: {} is unavailable.", down.join(" and ")),
+            format!("服务尚未就绪：{}不可用。", zh.join("和")),
+            format!("Not ready: {} is unavailable.", en.join(" and ")),
         )
         .retry_after(5)
         .with_cause(anyhow::anyhow!(
@@ -60,8 +63,12 @@ pub async fn taxonomy() -> HttpResponse {
         .json(taxonomy::taxonomy_json())
 }
 
+/// Every code with its messages in both languages; `message` is in the request's.
 pub async fn errors() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "items": code_table() }))
+    let lang = crate::error::i18n::current();
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CONTENT_LANGUAGE, lang.tag()))
+        .json(json!({ "items": code_table(lang) }))
 }
 
 /// Unknown routes get the same JSON error shape as everything else.

@@ -50,10 +50,12 @@ pub fn validate_new_user(req: UserInput) -> Result<ValidUser, ApiError> {
         (true, None) => EXCHANGE_ORG_ID,
         (_, Some(id)) => id,
         (false, None) => {
-            return Err(ApiError::with_message(
+            return Err(ApiError::with_detail(
                 ErrorCode::ReferenceNotFound,
+                "此角色必须给出 org_id（所属机构）。",
                 "`org_id` is required for this role.",
-            ));
+            )
+            .field("org_id"));
         }
     };
     let password_hash = password::hash_blocking(&req.password)?;
@@ -73,7 +75,12 @@ pub fn create_user_tx(
     actor: Option<i64>,
 ) -> Result<UserWithOrg, ApiError> {
     let org = model::find_org(conn, user.org_id)?.ok_or_else(|| {
-        ApiError::with_message(ErrorCode::ReferenceNotFound, "No org with this `org_id`.")
+        ApiError::with_detail(
+            ErrorCode::ReferenceNotFound,
+            "没有这个 org_id 的机构。",
+            "No org with this `org_id`.",
+        )
+        .field("org_id")
     })?;
     let kind = OrgKind::parse(&org.kind).ok_or_else(|| {
         ApiError::internal(anyhow::anyhow!("org {} has kind {}", org.id, org.kind))
@@ -147,7 +154,10 @@ pub async fn list_orgs(
     policy::authorize(&user, Action::ListOrgs)?;
     let q = query.into_inner();
     if let Some(kind) = &q.kind {
-        OrgKind::parse(kind).ok_or_else(|| ApiError::new(ErrorCode::InvalidOrgKind))?;
+        OrgKind::parse(kind).ok_or_else(|| {
+            let kinds = crate::taxonomy::ORG_KINDS;
+            ApiError::unknown_code(ErrorCode::InvalidOrgKind, "kind", kind, kinds)
+        })?;
     }
     let page = Pagination::new(q.page, q.per_page)?;
     let filter = model::OrgFilter {

@@ -46,7 +46,9 @@ pub enum Membership {
 }
 
 pub fn parse_role(raw: &str) -> Result<Role, ApiError> {
-    Role::parse(raw).ok_or_else(|| ApiError::new(ErrorCode::InvalidRole))
+    Role::parse(raw).ok_or_else(|| {
+        ApiError::unknown_code(ErrorCode::InvalidRole, "role", raw, crate::taxonomy::ROLES)
+    })
 }
 
 pub fn membership(req: &RegisterRequest) -> Result<Membership, ApiError> {
@@ -54,13 +56,20 @@ pub fn membership(req: &RegisterRequest) -> Result<Membership, ApiError> {
     match (&req.org, &req.invitation_token) {
         (Some(org), None) => {
             let role = role.ok_or_else(|| {
-                ApiError::with_message(ErrorCode::InvalidRole, "`role` is required.")
+                ApiError::with_detail(
+                    ErrorCode::InvalidRole,
+                    "缺少 role（角色）。",
+                    "`role` is required.",
+                )
+                .field("role")
             })?;
             if role.is_exchange_staff() {
                 return Err(ApiError::new(ErrorCode::RoleNotSelfRegistrable));
             }
-            let kind = OrgKind::parse(&org.kind)
-                .ok_or_else(|| ApiError::new(ErrorCode::InvalidOrgKind))?;
+            let kind = OrgKind::parse(&org.kind).ok_or_else(|| {
+                let kinds = crate::taxonomy::ORG_KINDS;
+                ApiError::unknown_code(ErrorCode::InvalidOrgKind, "org.kind", &org.kind, kinds)
+            })?;
             if !role_fits_org(role, kind, false) {
                 return Err(ApiError::new(ErrorCode::RoleOrgKindMismatch));
             }
@@ -119,10 +128,12 @@ fn org_of(
             }
             let invited_role = parse_role(&inv.role)?;
             if role.is_some_and(|r| r != invited_role) {
-                return Err(ApiError::with_message(
+                return Err(ApiError::with_detail(
                     ErrorCode::RoleOrgKindMismatch,
+                    "该邀请是给另一个角色的。",
                     "The invitation is for another role.",
-                ));
+                )
+                .field("role"));
             }
             let org = model::find_org(conn, inv.org_id)?
                 .ok_or_else(|| ApiError::new(ErrorCode::InvalidInvitation))?;

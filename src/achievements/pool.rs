@@ -126,8 +126,9 @@ pub async fn put_entry(
             let existing = find_entry(conn, year, achievement_id)?;
             // A transferred achievement keeps its entry; only new entries need `published`.
             if existing.is_none() && status != Status::Published.as_str() {
-                return Err(ApiError::with_message(
+                return Err(ApiError::with_detail(
                     ErrorCode::NotPublished,
+                    "只有已发布的成果可以入库。",
                     "Only published achievements can enter the pool.",
                 ));
             }

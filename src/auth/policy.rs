@@ -132,7 +132,11 @@ pub fn deal_reach(user: &CurrentUser) -> Result<Reach, ApiError> {
         Role::Admin => Ok(Reach::All),
         Role::Broker => Ok(broker_reach(user)),
         Role::University | Role::Enterprise => Ok(Reach::Org(user.org_id)),
-        Role::Statistician => Err(ApiError::forbidden()),
+        Role::Statistician => Err(ApiError::with_detail(
+            ErrorCode::Forbidden,
+            "只有技术经纪人（broker）、管理员（admin）和相关机构的用户可以查看对接。",
+            "Only brokers, admins and users of the orgs involved may see deals.",
+        )),
     }
 }
 
@@ -258,7 +262,7 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
 }
 
 /// `Ok`, a 403 `org_not_verified` when only the org's verification is missing (the user
-/// learns what to do), or a 403 `forbidden`.
+/// learns what to do), or a 403 `forbidden` saying who may act instead.
 pub fn authorize(user: &CurrentUser, action: Action) -> Result<(), ApiError> {
     if allows(user, action) {
         return Ok(());
@@ -270,7 +274,108 @@ pub fn authorize(user: &CurrentUser, action: Action) -> Result<(), ApiError> {
     if !user.org_verified && allows(&verified, action) {
         Err(ApiError::new(ErrorCode::OrgNotVerified))
     } else {
-        Err(ApiError::forbidden())
+        let (zh, en) = who_may(action);
+        let role = user.role.as_str();
+        Err(ApiError::with_detail(
+            ErrorCode::Forbidden,
+            format!("只有{zh}可以执行此操作（您的角色：{role}）。"),
+            format!("Only {en} may do this (your role: {role})."),
+        ))
+    }
+}
+
+/// Who may take `action`, in Chinese and English, for the 403 message; kept next to
+/// [`allows`] so the two change together.
+fn who_may(action: Action) -> (&'static str, &'static str) {
+    const ADMINS: (&str, &str) = ("交易所管理员（admin）", "exchange admins (admin)");
+    match action {
+        Action::CreateUser
+        | Action::ListOrgs
+        | Action::VerifyOrg
+        | Action::ReadAudit
+        | Action::ReviewListings
+        | Action::ManagePool
+        | Action::ReadSearchStatus
+        | Action::RegisterContract
+        | Action::SetTargets => ADMINS,
+        Action::ManageInvitations { .. } => (
+            "该机构的高校、企业或技术经纪人用户，以及管理员",
+            "members of that organisation (not exchange staff) and admins",
+        ),
+        Action::CreateListing(kind)
+        | Action::EditListing { kind, .. }
+        | Action::RetireListing { kind, .. } => listing_roles(action, kind),
+        Action::SeeMatches { .. } => (
+            "条目所属机构的用户、技术经纪人（broker）或管理员（admin）",
+            "users of the owning organisation, brokers (broker) and admins",
+        ),
+        Action::CreateDeal => ("技术经纪人（broker）", "brokers (broker)"),
+        Action::EditDeal { .. } => (
+            "该对接的技术经纪人（broker）或管理员（admin）",
+            "the deal's broker and admins",
+        ),
+        Action::RecordContract { .. } | Action::AmendContract { .. } => (
+            "合同双方机构的用户、该合同的技术经纪人或管理员（admin）",
+            "users of the two parties, the contract's broker and admins",
+        ),
+        Action::ConfirmContract { .. } => (
+            "该方机构的高校或企业用户",
+            "users of that party's organisation",
+        ),
+        Action::RequestRegistration { .. } => (
+            "卖方机构的用户、该合同的技术经纪人或管理员（admin）",
+            "users of the seller's organisation, the contract's broker and admins",
+        ),
+        Action::ReadStats => (
+            "统计人员（statistician）或管理员（admin）",
+            "statisticians (statistician) and admins (admin)",
+        ),
+        Action::ApplyToChallenge => (
+            "高校或科研院所用户（university）",
+            "university users (university)",
+        ),
+        Action::ManageChallenge { .. } => (
+            "发榜企业的用户（enterprise）或管理员（admin）",
+            "enterprise users of the challenge's organisation and admins",
+        ),
+        Action::ReportMilestone { .. } => (
+            "中选揭榜方机构的高校用户（university）",
+            "university users of the winning organisation",
+        ),
+    }
+}
+
+/// [`who_may`] for the listing actions.
+fn listing_roles(action: Action, kind: ListingKind) -> (&'static str, &'static str) {
+    let owners = |kind: ListingKind| match kind {
+        ListingKind::Achievement => (
+            "所属机构的高校或科研院所用户（university）",
+            "university users of the owning organisation",
+        ),
+        ListingKind::Demand => (
+            "所属机构的企业用户（enterprise）",
+            "enterprise users of the owning organisation",
+        ),
+    };
+    match action {
+        Action::CreateListing(ListingKind::Achievement) => (
+            "高校或科研院所用户（university）",
+            "university users (university)",
+        ),
+        Action::CreateListing(ListingKind::Demand) => {
+            ("企业用户（enterprise）", "enterprise users (enterprise)")
+        }
+        Action::EditListing { .. } => owners(kind),
+        _ => match kind {
+            ListingKind::Achievement => (
+                "所属机构的高校用户（university）或管理员（admin）",
+                "university users of the owning organisation and admins",
+            ),
+            ListingKind::Demand => (
+                "所属机构的企业用户（enterprise）或管理员（admin）",
+                "enterprise users of the owning organisation and admins",
+            ),
+        },
     }
 }
 
@@ -321,6 +426,19 @@ mod tests {
             &unverified(Role::University, 7),
             Action::ApplyToChallenge
         ));
+    }
+
+    #[test]
+    fn a_refusal_names_who_may_act() {
+        let e = authorize(&user(Role::Broker, 9), Action::ReadStats).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Forbidden);
+        let zh = e.message_in(crate::error::Language::Zh);
+        assert!(zh.contains("统计人员") && zh.contains("broker"), "{zh}");
+        let en = e.message_in(crate::error::Language::En);
+        assert!(
+            en.contains("statisticians") && en.contains("your role: broker"),
+            "{en}"
+        );
     }
 
     #[test]

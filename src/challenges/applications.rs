@@ -143,8 +143,9 @@ fn insert_checked(
             .challenge_apply_by
             .map(|d| d.to_string())
             .unwrap_or_default();
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::ApplicationsClosed,
+            format!("此揭榜项目现在不接受申请（仅在已发布期间、{apply_by} 当天及以前接受）。"),
             format!(
                 "This challenge takes no applications now (published, up to and including {apply_by})."
             ),
@@ -153,15 +154,18 @@ fn insert_checked(
     if let Some(a) = data.achievement_id {
         let owner = amodel::find(conn, a)?.map(|(row, _)| row.org_id);
         if owner != Some(user.org_id) {
-            return Err(ApiError::with_message(
+            return Err(ApiError::with_detail(
                 ErrorCode::ReferenceNotFound,
+                "achievement_id 必须是贵机构自己的成果。",
                 "`achievement_id` must be one of your organisation's achievements.",
-            ));
+            )
+            .field("achievement_id"));
         }
     }
     if let Some(existing) = model::existing_application(conn, demand_id, user.org_id)? {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::ApplicationExists,
+            format!("贵机构已经申请过此揭榜项目：申请 {existing}。"),
             format!(
                 "Your organisation has applied to this challenge already: application {existing}."
             ),
@@ -186,8 +190,9 @@ fn check_decision(
     to: ApplicationStatus,
 ) -> Result<(), ApiError> {
     if !from.can_become(to) {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::InvalidTransition,
+            format!("状态为 {} 的申请不能改为 {}。", from.as_str(), to.as_str()),
             format!(
                 "An application that is {} cannot be moved to {}.",
                 from.as_str(),
@@ -199,8 +204,9 @@ fn check_decision(
         let max = demand.challenge_max_winners.unwrap_or(1);
         let selected = model::selected_ids(conn, demand.id)?.len();
         if i64::try_from(selected).unwrap_or(i64::MAX) >= i64::from(max) {
-            return Err(ApiError::with_message(
+            return Err(ApiError::with_detail(
                 ErrorCode::WinnerLimitReached,
+                format!("此揭榜项目已选定 {max} 个揭榜方，达到 max_winners 上限。"),
                 format!("This challenge has its {max} winner(s) already (max_winners)."),
             ));
         }

@@ -51,10 +51,8 @@ pub async fn list(
         .as_deref()
         .map(|s| {
             ApplicationStatus::parse(s).ok_or_else(|| {
-                ApiError::with_message(
-                    ErrorCode::InvalidStatus,
-                    "`status` must be submitted, shortlisted, selected or rejected.",
-                )
+                let accepted = ApplicationStatus::CODES;
+                ApiError::one_of(ErrorCode::InvalidStatus, "status", s, accepted)
             })
         })
         .transpose()?;
@@ -104,9 +102,11 @@ impl DecisionRequest {
             .map(|(_, outcome)| *outcome)
             .ok_or_else(|| {
                 let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-                ApiError::with_message(
+                ApiError::one_of(
                     ErrorCode::InvalidDecision,
-                    format!("`decision` must be one of {}.", names.join(", ")),
+                    "decision",
+                    &self.decision,
+                    &names,
                 )
             })?;
         let comment = optional_text(
@@ -115,10 +115,12 @@ impl DecisionRequest {
             ErrorCode::InvalidComment,
         )?;
         if to == rejected && comment.is_none() {
-            return Err(ApiError::with_message(
+            return Err(ApiError::with_detail(
                 ErrorCode::CommentRequired,
+                "驳回时需要填写 comment 说明理由。",
                 format!("Rejecting {what} needs a `comment` saying why."),
-            ));
+            )
+            .field("comment"));
         }
         Ok((to, comment))
     }

@@ -31,16 +31,19 @@ fn winner_of(
             None => false,
         };
         if !selected {
-            return Err(ApiError::with_message(
+            return Err(ApiError::with_detail(
                 ErrorCode::NotAWinner,
+                format!("申请 {a} 不是此揭榜项目已选定的申请。"),
                 format!("Application {a} is not a selected application of this challenge."),
-            ));
+            )
+            .field("application_id"));
         }
         return Ok(a);
     }
     match model::selected_ids(conn, demand_id)?.as_slice() {
-        [] => Err(ApiError::with_message(
+        [] => Err(ApiError::with_detail(
             ErrorCode::NotAWinner,
+            "请先选定揭榜方，再安排里程碑。",
             "Select a winner before planning milestones.",
         )),
         [only] => Ok(*only),
@@ -68,8 +71,12 @@ pub fn plan(
     let application_id = winner_of(conn, demand_id, input.application_id)?;
     let prior = model::planned_bp(conn, application_id)?;
     if prior + input.share_bp > FULL_SHARE_BP {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::ShareLimitExceeded,
+            format!(
+                "该揭榜方的里程碑已安排 {prior} 个基点，最多还能安排 {}。",
+                FULL_SHARE_BP - prior
+            ),
             format!(
                 "This winner's milestones plan {prior} basis points already; at most {} more.",
                 FULL_SHARE_BP - prior
@@ -142,8 +149,9 @@ pub fn submit(
     }
     let from = row.status()?;
     if !from.can_submit() || !model::submit_milestone(conn, id, from, report, now())? {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::InvalidTransition,
+            format!("状态为 {} 的里程碑不能提交。", from.as_str()),
             format!("A milestone that is {} cannot be submitted.", from.as_str()),
         ));
     }
@@ -165,12 +173,11 @@ pub fn review(
         return Err(refused(user, action, owner, winner_org, "Milestone"));
     }
     if !model::review_milestone(conn, id, to, comment, now())? {
-        return Err(ApiError::with_message(
+        let status = row.status()?.as_str();
+        return Err(ApiError::with_detail(
             ErrorCode::InvalidTransition,
-            format!(
-                "Only a submitted milestone can be reviewed; this one is {}.",
-                row.status()?.as_str()
-            ),
+            format!("只有已提交（submitted）的里程碑可以验收，此里程碑为 {status}。"),
+            format!("Only a submitted milestone can be reviewed; this one is {status}."),
         ));
     }
     audited(conn, user, row, "milestone.review")

@@ -95,14 +95,22 @@ pub struct MilestoneInput {
 impl MilestoneInput {
     /// The title, trimmed; the rest is checked against `today` and the share bounds.
     pub fn validate(&self, today: NaiveDate) -> Result<String, ApiError> {
-        let bad = |m: &str| ApiError::with_message(ErrorCode::InvalidMilestone, m.to_owned());
+        let bad = |field: &'static str, zh: &'static str, en: &'static str| {
+            ApiError::with_detail(ErrorCode::InvalidMilestone, zh, en).field(field)
+        };
         if !(1..=FULL_SHARE_BP).contains(&self.share_bp) {
             return Err(bad(
+                "share_bp",
+                "share_bp（占悬赏比例）应为 1 到 10,000 个基点。",
                 "`share_bp` must be from 1 to 10,000 basis points of the bounty.",
             ));
         }
         if self.due_on < today {
-            return Err(bad("`due_on` cannot be in the past."));
+            return Err(bad(
+                "due_on",
+                "due_on（到期日）不能早于今天。",
+                "`due_on` cannot be in the past.",
+            ));
         }
         fields::text(&self.title, "title", 1, 120, ErrorCode::InvalidMilestone)
     }

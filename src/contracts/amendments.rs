@@ -34,8 +34,11 @@ fn amended_totals(row: &ContractRow, amount: i64, tech: i64) -> Result<(i64, i64
         (Some(t), Some(tt)) if (0..=MAX_CONTRACT_FEN).contains(&t) && (0..=t).contains(&tt) => {
             Ok((t, tt))
         }
-        (Some(t), Some(tt)) => Err(ApiError::with_message(
+        (Some(t), Some(tt)) => Err(ApiError::with_detail(
             ErrorCode::InvalidAmendment,
+            format!(
+                "变更后成交额为 {t} 分、技术交易额为 {tt} 分，须满足 0 ≤ 技术交易额 ≤ 成交额 ≤ {MAX_CONTRACT_FEN}。"
+            ),
             format!(
                 "The totals would become {t} and {tt} fen; they must stay 0 ≤ tech ≤ total ≤ {MAX_CONTRACT_FEN}."
             ),

@@ -25,19 +25,23 @@ use crate::state::AppData;
 use crate::taxonomy;
 
 fn check_kind(req: &NewContract) -> Result<(), ApiError> {
-    let subs = taxonomy::contract_sub_kinds(&req.kind)
-        .ok_or_else(|| ApiError::new(ErrorCode::InvalidContractKind))?;
+    let subs = taxonomy::contract_sub_kinds(&req.kind).ok_or_else(|| {
+        let kinds = taxonomy::CONTRACT_KINDS;
+        ApiError::unknown_code(ErrorCode::InvalidContractKind, "kind", &req.kind, kinds)
+    })?;
     match &req.sub_kind {
         Some(s) if subs.contains(s) => Ok(()),
         None if subs.terms.is_empty() => Ok(()),
-        _ => Err(ApiError::with_message(
-            ErrorCode::InvalidContractKind,
-            format!(
-                "`sub_kind` must be one of {:?} for a {} contract.",
-                subs.codes().collect::<Vec<_>>(),
-                req.kind
-            ),
-        )),
+        _ => {
+            let codes: Vec<&str> = subs.codes().collect();
+            let got = req.sub_kind.as_deref().unwrap_or("null");
+            Err(ApiError::one_of(
+                ErrorCode::InvalidContractKind,
+                "sub_kind",
+                got,
+                &codes,
+            ))
+        }
     }
 }
 
@@ -79,10 +83,12 @@ fn idempotency_key(req: &HttpRequest, body: &NewContract) -> Result<Option<Key>,
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .ok_or_else(|| {
-            ApiError::with_message(
+            ApiError::with_detail(
                 ErrorCode::InvalidRequestBody,
+                "Idempotency-Key 应为 1 到 200 个可见字符。",
                 "Idempotency-Key must be 1 to 200 visible characters.",
             )
+            .field("Idempotency-Key")
         })?;
     let hash = token_hash(&serde_json::to_string(body).map_err(ApiError::internal)?);
     Ok(Some(Key {
@@ -165,12 +171,13 @@ fn consent_filter(
     match q.consent.as_deref() {
         None => Ok(None),
         Some("awaiting_me") => Ok(Some(ConsentFilter::AwaitingOrg(user.org_id))),
-        Some(c) => Consent::parse(c).map(|c| Some(ConsentFilter::Is(c))).ok_or_else(|| {
-            ApiError::with_message(
-                ErrorCode::InvalidQuery,
-                "`consent` must be awaiting_me, awaiting_seller, awaiting_buyer, awaiting_both, confirmed or declined.",
-            )
-        }),
+        Some(c) => Consent::parse(c)
+            .map(|c| Some(ConsentFilter::Is(c)))
+            .ok_or_else(|| {
+                let mut accepted = vec!["awaiting_me"];
+                accepted.extend(Consent::CODES);
+                ApiError::one_of(ErrorCode::InvalidQuery, "consent", c, &accepted)
+            }),
     }
 }
 
@@ -178,14 +185,24 @@ fn check_query(q: &ContractQuery) -> Result<(), ApiError> {
     if let Some(k) = &q.kind
         && !taxonomy::CONTRACT_KINDS.contains(k)
     {
-        return Err(ApiError::new(ErrorCode::InvalidContractKind));
+        let kinds = taxonomy::CONTRACT_KINDS;
+        return Err(ApiError::unknown_code(
+            ErrorCode::InvalidContractKind,
+            "kind",
+            k,
+            kinds,
+        ));
     }
     if let Some(s) = &q.registration_status
         && RegistrationStatus::parse(s).is_none()
     {
-        return Err(ApiError::with_message(
+        let accepted = RegistrationStatus::CODES;
+        let field = "registration_status";
+        return Err(ApiError::one_of(
             ErrorCode::InvalidQuery,
-            "`registration_status` must be not_submitted, submitted, registered or not_registered.",
+            field,
+            s,
+            accepted,
         ));
     }
     if let Some(r) = &q.region {
@@ -408,10 +425,9 @@ fn decision(req: RegistrationDecision) -> Result<Decision, ApiError> {
         "registered" => true,
         "not_registered" => false,
         _ => {
-            return Err(ApiError::with_message(
-                ErrorCode::InvalidRequestBody,
-                "`status` must be registered or not_registered.",
-            ));
+            let accepted = ["registered", "not_registered"];
+            let code = ErrorCode::InvalidRequestBody;
+            return Err(ApiError::one_of(code, "status", &req.status, &accepted));
         }
     };
     let comment = req
@@ -422,10 +438,12 @@ fn decision(req: RegistrationDecision) -> Result<Decision, ApiError> {
         .filter(|c| !c.is_empty());
     let on = req.registered_on.unwrap_or_else(today);
     if on > today() {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::InvalidRequestBody,
+            "registered_on（登记日期）不能晚于今天。",
             "`registered_on` cannot be in the future.",
-        ));
+        )
+        .field("registered_on"));
     }
     Ok(Decision {
         register,

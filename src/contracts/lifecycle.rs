@@ -4,6 +4,8 @@
 //! [`super::registration`] (认定登记). Each takes a connection inside the caller's
 //! transaction and typed input.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -43,12 +45,21 @@ pub struct NewContract {
     pub field: Option<String>,
 }
 
-fn not_linkable(message: &str) -> ApiError {
-    ApiError::with_message(ErrorCode::NotLinkable, message.to_owned())
+fn not_linkable(zh: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> ApiError {
+    ApiError::with_detail(ErrorCode::NotLinkable, zh, en)
 }
 
-fn reference(message: &str) -> ApiError {
-    ApiError::with_message(ErrorCode::ReferenceNotFound, message.to_owned())
+fn reference(zh: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> ApiError {
+    ApiError::with_detail(ErrorCode::ReferenceNotFound, zh, en)
+}
+
+/// The Chinese of a linked table's name.
+fn table_zh(table: &str) -> &'static str {
+    if table == "achievement" {
+        "成果"
+    } else {
+        "需求"
+    }
 }
 
 /// The links a contract takes from its deal, checked: the deal open, its pair the
@@ -57,18 +68,26 @@ fn link_deal(conn: &mut AnyConnection, req: &mut NewContract) -> Result<Option<i
     let Some(id) = req.deal_id else {
         return Ok(None);
     };
-    let deal = crate::deals::find(conn, id)?.ok_or_else(|| reference("No such deal."))?;
+    let deal = crate::deals::find(conn, id)?
+        .ok_or_else(|| reference("没有这个对接。", "No such deal."))?;
     if !deal.stage()?.is_open() {
-        return Err(not_linkable("The deal is closed already (signed or lost)."));
+        return Err(not_linkable(
+            "该对接已经结束（已签约或失败）。",
+            "The deal is closed already (signed or lost).",
+        ));
     }
     let same = |given: Option<i64>, own: i64| given.is_none_or(|g| g == own);
     if !same(req.achievement_id, deal.achievement_id) || !same(req.demand_id, deal.demand_id) {
         return Err(not_linkable(
+            "achievement_id 和 demand_id 必须是该对接自己的成果和需求。",
             "`achievement_id` and `demand_id` must be the deal's own.",
         ));
     }
     if !same(req.broker_id, deal.broker_id) {
-        return Err(not_linkable("`broker_id` must be the deal's broker."));
+        return Err(not_linkable(
+            "broker_id 必须是该对接的技术经纪人。",
+            "`broker_id` must be the deal's broker.",
+        ));
     }
     req.achievement_id = Some(deal.achievement_id);
     req.demand_id = Some(deal.demand_id);
@@ -82,20 +101,38 @@ fn linked_listing(
     found: Option<(i64, String, String, String)>,
     org: i64,
 ) -> Result<(String, String), ApiError> {
-    let (owner, status, chain, field) =
-        found.ok_or_else(|| reference(&format!("No such {table}.")))?;
+    let (owner, status, chain, field) = found.ok_or_else(|| {
+        reference(
+            format!("没有这个{}。", table_zh(table)),
+            format!("No such {table}."),
+        )
+    })?;
     if owner != org {
-        return Err(not_linkable(&format!(
-            "The {table} must be the {} org's own.",
-            if table == "achievement" {
-                "seller"
-            } else {
-                "buyer"
-            }
-        )));
+        return Err(not_linkable(
+            format!(
+                "关联的{}必须属于{}机构。",
+                table_zh(table),
+                if table == "achievement" {
+                    "卖方"
+                } else {
+                    "买方"
+                }
+            ),
+            format!(
+                "The {table} must be the {} org's own.",
+                if table == "achievement" {
+                    "seller"
+                } else {
+                    "buyer"
+                }
+            ),
+        ));
     }
     if status != Status::Published.as_str() {
-        return Err(not_linkable(&format!("The {table} must be published.")));
+        return Err(not_linkable(
+            format!("关联的{}必须已发布。", table_zh(table)),
+            format!("The {table} must be published."),
+        ));
     }
     Ok((chain, field))
 }
@@ -138,16 +175,20 @@ fn link_listings(
     let chain = req.chain.clone().or(derived.as_ref().map(|d| d.0.clone()));
     let field = req.field.clone().or(derived.map(|d| d.1));
     let chain = chain.ok_or_else(|| {
-        ApiError::with_message(
+        ApiError::with_detail(
             ErrorCode::InvalidChain,
+            "未关联成果或需求时必须给出 chain（产业链）。",
             "`chain` is required when no achievement or demand is linked.",
         )
+        .field("chain")
     })?;
     let field = field.ok_or_else(|| {
-        ApiError::with_message(
+        ApiError::with_detail(
             ErrorCode::InvalidField,
+            "未关联成果或需求时必须给出 field（技术领域）。",
             "`field` is required when no achievement or demand is linked.",
         )
+        .field("field")
     })?;
     Ok((chain, field))
 }
@@ -165,6 +206,7 @@ fn check_broker(
     if user.role == Role::Broker {
         if req.broker_id.is_some_and(|b| b != user.id) {
             return Err(not_linkable(
+                "技术经纪人只能登记自己促成的合同。",
                 "A broker records contracts it brokered itself.",
             ));
         }
@@ -178,16 +220,20 @@ fn check_broker(
             .first(conn)
             .optional()?;
         if role.as_deref() != Some(Role::Broker.as_str()) {
-            return Err(reference("`broker_id` must be a broker's user id."));
+            return Err(reference(
+                "broker_id 必须是一名技术经纪人的用户 id。",
+                "`broker_id` must be a broker's user id.",
+            ));
         }
     }
     Ok(())
 }
 
 fn party_orgs(conn: &mut AnyConnection, req: &NewContract) -> Result<(OrgRow, OrgRow), ApiError> {
-    let seller =
-        find_org(conn, req.seller_org_id)?.ok_or_else(|| reference("No such seller org."))?;
-    let buyer = find_org(conn, req.buyer_org_id)?.ok_or_else(|| reference("No such buyer org."))?;
+    let seller = find_org(conn, req.seller_org_id)?
+        .ok_or_else(|| reference("没有这个卖方机构。", "No such seller org."))?;
+    let buyer = find_org(conn, req.buyer_org_id)?
+        .ok_or_else(|| reference("没有这个买方机构。", "No such buyer org."))?;
     Ok((seller, buyer))
 }
 

@@ -41,8 +41,9 @@ pub fn request_registration(
         status,
         RegistrationStatus::NotSubmitted | RegistrationStatus::NotRegistered
     ) {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::InvalidTransition,
+            format!("登记状态已经是 {}。", status.as_str()),
             format!("Registration is {} already.", status.as_str()),
         ));
     }
@@ -79,8 +80,12 @@ pub fn decide_registration(
     let row = model::find_locked(conn, id)?.ok_or_else(|| ApiError::not_found("Contract"))?;
     let status = row.registration()?;
     if status != RegistrationStatus::Submitted {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::InvalidTransition,
+            format!(
+                "只有已提交（submitted）的合同可以作出登记决定，此合同为 {}。",
+                status.as_str()
+            ),
             format!(
                 "Only a submitted contract can be decided; this one is {}.",
                 status.as_str()
@@ -88,10 +93,12 @@ pub fn decide_registration(
         ));
     }
     if d.on < row.signed_on {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::InvalidRequestBody,
+            "registered_on（登记日期）不能早于 signed_on（签订日期）。",
             "`registered_on` cannot be before `signed_on`.",
-        ));
+        )
+        .field("registered_on"));
     }
     if d.register {
         register(conn, user, reg, &row, d)?;
@@ -139,10 +146,12 @@ fn refuse(
     d: &Decision,
 ) -> Result<(), ApiError> {
     if d.comment.is_none() {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::CommentRequired,
+            "不予登记时需要给合同双方填写 comment（意见）。",
             "Refusing registration needs a `comment` for the parties.",
-        ));
+        )
+        .field("comment"));
     }
     diesel::update(contracts::table.find(row.id))
         .set((

@@ -84,9 +84,8 @@ pub async fn list(
     let scope = policy::deal_reach(&user)?;
     let q = query.into_inner();
     if let Some(s) = &q.stage {
-        Stage::parse(s).ok_or_else(|| {
-            ApiError::with_message(ErrorCode::InvalidQuery, format!("Unknown stage {s:?}."))
-        })?;
+        Stage::parse(s)
+            .ok_or_else(|| ApiError::one_of(ErrorCode::InvalidQuery, "stage", s, Stage::CODES))?;
     }
     if let Some(c) = &q.chain {
         fields::code(c, taxonomy::CHAINS, "chain", ErrorCode::InvalidChain)?;

@@ -84,8 +84,9 @@ impl DealPatch {
     pub fn validate(self) -> Result<Change, ApiError> {
         let note = note(self.note.as_deref())?;
         if self.stage.is_none() && self.note.is_none() && self.next_follow_up.is_none() {
-            return Err(ApiError::with_message(
+            return Err(ApiError::with_detail(
                 ErrorCode::InvalidRequestBody,
+                "没有要修改的内容：请随 version 一起发送 stage、note 或 next_follow_up。",
                 "Nothing to change: send `stage`, `note` or `next_follow_up` with the `version`.",
             ));
         }
@@ -94,26 +95,29 @@ impl DealPatch {
             .as_deref()
             .map(|s| {
                 Stage::parse(s).ok_or_else(|| {
-                    ApiError::with_message(
-                        ErrorCode::InvalidRequestBody,
-                        format!("Unknown stage {s:?}."),
-                    )
+                    ApiError::one_of(ErrorCode::InvalidRequestBody, "stage", s, Stage::CODES)
                 })
             })
             .transpose()?;
         if stage == Some(Stage::Lost) {
             match self.lost_reason.as_deref() {
                 Some(r) if taxonomy::LOSS_REASONS.contains(r) => {}
-                _ => return Err(ApiError::new(ErrorCode::InvalidLostReason)),
+                _ => {
+                    return Err(ApiError::new(ErrorCode::InvalidLostReason)
+                        .field("lost_reason")
+                        .accepted(taxonomy::LOSS_REASONS.codes()));
+                }
             }
             if note.is_none() {
                 return Err(ApiError::new(ErrorCode::NoteRequired));
             }
         } else if self.lost_reason.is_some() {
-            return Err(ApiError::with_message(
+            return Err(ApiError::with_detail(
                 ErrorCode::InvalidLostReason,
+                "lost_reason 只能与 stage: lost 一起使用。",
                 "`lost_reason` goes with `stage: lost` only.",
-            ));
+            )
+            .field("lost_reason"));
         }
         Ok(Change {
             version: self.version,
@@ -134,16 +138,26 @@ pub fn published_pair(
 ) -> Result<DemandRow, ApiError> {
     let demand = dmodel::find(conn, demand_id)?;
     let achievement = amodel::find(conn, achievement_id)?;
-    let (demand, _) = demand
-        .ok_or_else(|| ApiError::with_message(ErrorCode::ReferenceNotFound, "No such demand."))?;
+    let (demand, _) = demand.ok_or_else(|| {
+        ApiError::with_detail(
+            ErrorCode::ReferenceNotFound,
+            "没有这个需求。",
+            "No such demand.",
+        )
+    })?;
     let (achievement, _) = achievement.ok_or_else(|| {
-        ApiError::with_message(ErrorCode::ReferenceNotFound, "No such achievement.")
+        ApiError::with_detail(
+            ErrorCode::ReferenceNotFound,
+            "没有这个成果。",
+            "No such achievement.",
+        )
     })?;
     if dmodel::effective_status(&demand.status, demand.valid_until, today())? != Status::Published
         || achievement.status()? != Status::Published
     {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::NotPublished,
+            "需求和成果都必须已发布（且需求未过期）。",
             "Both the demand and the achievement must be published (and the demand unexpired).",
         ));
     }
@@ -153,8 +167,11 @@ pub fn published_pair(
 /// Opens a deal of `broker_id` on the pair, at `recommended`; one open deal a pair.
 pub fn open(conn: &mut AnyConnection, broker_id: i64, new: &NewDeal) -> Result<DealRow, ApiError> {
     if let Some(existing) = model::open_deal_for(conn, new.demand_id, new.achievement_id)? {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::DealExists,
+            format!(
+                "该需求与成果之间已有进行中的对接：对接 {existing}（GET /api/v1/deals/{existing}）。"
+            ),
             format!(
                 "An open deal for this pair exists already: deal {existing} (GET /api/v1/deals/{existing})."
             ),
@@ -262,8 +279,13 @@ pub fn advance(
     if let Some(to) = change.stage
         && !from.can_move_to(to)
     {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::InvalidStageChange,
+            format!(
+                "处于 {} 阶段的对接不能转到 {}。",
+                from.as_str(),
+                to.as_str()
+            ),
             format!("A {} deal cannot move to {}.", from.as_str(), to.as_str()),
         ));
     }
@@ -274,8 +296,12 @@ pub fn advance(
         next_follow_up: change.next_follow_up.unwrap_or(row.next_follow_up),
     };
     if !model::update_at_version(conn, row.id, change.version, &state, at)? {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::VersionConflict,
+            format!(
+                "对接当前版本为 {}，您提交的是 {}，请重新加载。",
+                row.version, change.version
+            ),
             format!(
                 "The deal is at version {}, you sent {}; reload it.",
                 row.version, change.version

@@ -185,19 +185,29 @@ fn challenge(
     today: NaiveDate,
 ) -> Result<Option<Challenge>, ApiError> {
     let Some(c) = c else { return Ok(None) };
-    let bad = |m: &str| ApiError::with_message(ErrorCode::InvalidChallenge, m.to_owned());
+    let bad = |field: &'static str, zh: &'static str, en: &'static str| {
+        ApiError::with_detail(ErrorCode::InvalidChallenge, zh, en).field(field)
+    };
     if !(1..=MAX_FEN).contains(&c.bounty_fen) {
         return Err(bad(
+            "challenge.bounty_fen",
+            "challenge.bounty_fen（悬赏金额）应为以分计的正整数。",
             "`challenge.bounty_fen` must be a positive integer number of fen.",
         ));
     }
     if c.apply_by <= today || c.apply_by > valid_until {
         return Err(bad(
+            "challenge.apply_by",
+            "challenge.apply_by（申请截止日期）应为将来的日期，且不晚于 valid_until。",
             "`challenge.apply_by` must be in the future and not after `valid_until`.",
         ));
     }
     if !(1..=20).contains(&c.max_winners) {
-        return Err(bad("`challenge.max_winners` must be from 1 to 20."));
+        return Err(bad(
+            "challenge.max_winners",
+            "challenge.max_winners（揭榜方名额）应为 1 到 20。",
+            "`challenge.max_winners` must be from 1 to 20.",
+        ));
     }
     let criteria = fields::text(
         &c.criteria,

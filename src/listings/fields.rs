@@ -19,8 +19,9 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-fn bad(code: ErrorCode, message: String) -> ApiError {
-    ApiError::with_message(code, message)
+/// The field is named in the error, so a client can point at it.
+fn bad(code: ErrorCode, field: &str, zh: String, en: String) -> ApiError {
+    ApiError::with_detail(code, zh, en).field(field.to_owned())
 }
 
 /// Trimmed text of `min..=max` characters; newlines and tabs allowed, other controls not.
@@ -34,21 +35,31 @@ pub fn text(
     let value = raw.trim();
     let len = value.chars().count();
     if len < min || len > max {
-        let range = if min == 0 {
-            format!("at most {max}")
+        let (zh, en) = if min == 0 {
+            (format!("最多 {max} 个字符"), format!("at most {max}"))
         } else {
-            format!("{min} to {max}")
+            (
+                format!("应为 {min} 到 {max} 个字符"),
+                format!("{min} to {max}"),
+            )
         };
         return Err(bad(
             code,
-            format!("`{field}` must be {range} characters long."),
+            field,
+            format!("{field} 的长度{zh}（现为 {len} 个）。"),
+            format!("`{field}` must be {en} characters long (it has {len})."),
         ));
     }
     if value
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
     {
-        return Err(bad(code, format!("`{field}` contains control characters.")));
+        return Err(bad(
+            code,
+            field,
+            format!("{field} 含有控制字符。"),
+            format!("`{field}` contains control characters."),
+        ));
     }
     Ok(value.to_owned())
 }
@@ -62,13 +73,7 @@ pub fn code(
     if vocab.contains(raw) {
         Ok(raw.to_owned())
     } else {
-        Err(bad(
-            code,
-            format!(
-                "Unknown `{field}` code {raw:?}; see GET /api/v1/taxonomy ({}).",
-                vocab.name
-            ),
-        ))
+        Err(ApiError::unknown_code(code, field, raw, vocab))
     }
 }
 
@@ -94,6 +99,8 @@ pub fn trl(value: i32, field: &str) -> Result<i32, ApiError> {
     } else {
         Err(bad(
             ErrorCode::InvalidTrl,
+            field,
+            format!("{field} 应为 1 到 9 的技术成熟度（TRL）。"),
             format!("`{field}` must be a TRL from 1 to 9."),
         ))
     }
@@ -104,6 +111,8 @@ pub fn keywords(raw: &[String]) -> Result<Vec<String>, ApiError> {
     if raw.len() > 30 {
         return Err(bad(
             ErrorCode::InvalidKeywords,
+            "keywords",
+            "keywords（关键词）最多 30 个。".into(),
             "At most 30 `keywords`.".into(),
         ));
     }
@@ -120,12 +129,18 @@ pub fn keywords(raw: &[String]) -> Result<Vec<String>, ApiError> {
 /// 1..=5 distinct transfer / cooperation mode codes.
 pub fn modes(raw: &[String], field: &str, code: ErrorCode) -> Result<Vec<String>, ApiError> {
     if raw.is_empty() || raw.len() > 5 {
-        return Err(bad(code, format!("`{field}` needs 1 to 5 mode codes.")));
+        return Err(bad(
+            code,
+            field,
+            format!("{field} 需要 1 到 5 个方式代码。"),
+            format!("`{field}` needs 1 to 5 mode codes."),
+        ));
     }
     let mut out: Vec<String> = Vec::new();
     for m in raw {
         if !taxonomy::TRANSFER_MODES.contains(m) {
-            return Err(bad(code, format!("Unknown mode {m:?} in `{field}`.")));
+            let modes: Vec<&str> = taxonomy::TRANSFER_MODES.codes().collect();
+            return Err(ApiError::one_of(code, field, m, &modes));
         }
         if !out.contains(m) {
             out.push(m.clone());
@@ -150,10 +165,16 @@ pub fn fen_range(
         }
         (Some(_), Some(_)) => Err(bad(
             code,
+            &format!("{what}_min_fen"),
+            format!(
+                "{what}_min_fen 和 {what}_max_fen 须满足 0 ≤ 下限 ≤ 上限 ≤ {MAX_FEN}（以分计的整数）。"
+            ),
             format!("The {what} range must satisfy 0 ≤ min ≤ max ≤ {MAX_FEN} (integer fen)."),
         )),
         _ => Err(bad(
             code,
+            &format!("{what}_min_fen"),
+            format!("{what}_min_fen 和 {what}_max_fen 要么都给，要么都不给（面议）。"),
             format!("Give both ends of the {what} range, or neither (negotiable)."),
         )),
     }
@@ -171,22 +192,27 @@ pub fn ip_items(raw: &[IpItem]) -> Result<Vec<IpItem>, ApiError> {
     if raw.len() > 50 {
         return Err(bad(
             ErrorCode::InvalidIpItems,
+            "ip_items",
+            "ip_items（知识产权）最多 50 项。".into(),
             "At most 50 `ip_items`.".into(),
         ));
     }
     raw.iter()
         .map(|item| {
             if !taxonomy::IP_KINDS.contains(&item.kind) {
-                return Err(bad(
-                    ErrorCode::InvalidIpItems,
-                    format!("Unknown IP kind {:?}.", item.kind),
+                let kinds: Vec<&str> = taxonomy::IP_KINDS.codes().collect();
+                let code = ErrorCode::InvalidIpItems;
+                return Err(ApiError::one_of(
+                    code,
+                    "ip_items[].kind",
+                    &item.kind,
+                    &kinds,
                 ));
             }
             if !taxonomy::IP_STATUSES.contains(&item.status) {
-                return Err(bad(
-                    ErrorCode::InvalidIpItems,
-                    format!("Unknown IP status {:?}.", item.status),
-                ));
+                let statuses: Vec<&str> = taxonomy::IP_STATUSES.codes().collect();
+                let (code, field) = (ErrorCode::InvalidIpItems, "ip_items[].status");
+                return Err(ApiError::one_of(code, field, &item.status, &statuses));
             }
             let number = text(
                 &item.number,
@@ -207,7 +233,12 @@ pub fn ip_items(raw: &[IpItem]) -> Result<Vec<IpItem>, ApiError> {
 /// 0..=50 names of 1..=50 characters.
 pub fn names(raw: &[String], field: &str, code: ErrorCode) -> Result<Vec<String>, ApiError> {
     if raw.len() > 50 {
-        return Err(bad(code, format!("At most 50 `{field}`.")));
+        return Err(bad(
+            code,
+            field,
+            format!("{field} 最多 50 项。"),
+            format!("At most 50 `{field}`."),
+        ));
     }
     raw.iter().map(|n| text(n, field, 1, 50, code)).collect()
 }
@@ -224,6 +255,8 @@ pub fn future_date(
     } else {
         Err(bad(
             code,
+            field,
+            format!("{field} 应为将来的日期。"),
             format!("`{field}` must be a date in the future."),
         ))
     }

@@ -70,7 +70,16 @@ impl ReviewRequest {
             "approve" => Transition::Approve,
             "return" => Transition::Return,
             "reject" => Transition::Reject,
-            _ => return Err(ApiError::new(ErrorCode::InvalidDecision)),
+            _ => {
+                let accepted = ["approve", "return", "reject"];
+                let code = ErrorCode::InvalidDecision;
+                return Err(ApiError::one_of(
+                    code,
+                    "decision",
+                    &self.decision,
+                    &accepted,
+                ));
+            }
         };
         let comment = self
             .comment

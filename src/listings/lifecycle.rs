@@ -68,8 +68,14 @@ pub fn apply<S: Store>(
     let kind = S::KIND;
     policy::authorize(user, step_action(step, kind, facts.org_id))?;
     let to = step.target(kind, facts.status).ok_or_else(|| {
-        ApiError::with_message(
+        ApiError::with_detail(
             ErrorCode::InvalidTransition,
+            format!(
+                "不能对状态为 {} 的{}执行 {}。",
+                facts.status.as_str(),
+                kind.zh(),
+                step.name()
+            ),
             format!(
                 "Cannot {} a {} {}.",
                 step.name(),
@@ -121,8 +127,9 @@ pub fn delete<S: Store>(
     let kind = S::KIND;
     policy::authorize(user, step_action(Transition::Submit, kind, facts.org_id))?;
     if facts.status != Status::Draft {
-        return Err(ApiError::with_message(
+        return Err(ApiError::with_detail(
             ErrorCode::InvalidTransition,
+            format!("只有草稿可以删除，此条目为 {}。", facts.status.as_str()),
             format!(
                 "Only drafts can be deleted; this one is {}.",
                 facts.status.as_str()

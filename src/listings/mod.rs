@@ -72,6 +72,14 @@ impl ListingKind {
         }
     }
 
+    /// The entity's name in Chinese messages.
+    pub fn zh(self) -> &'static str {
+        match self {
+            ListingKind::Achievement => "成果",
+            ListingKind::Demand => "需求",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             ListingKind::Achievement => "Achievement",

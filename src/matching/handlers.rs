@@ -27,10 +27,12 @@ pub struct MatchQuery {
 fn limit(q: &MatchQuery) -> Result<usize, ApiError> {
     match q.limit.unwrap_or(10) {
         n @ 1..=50 => Ok(n),
-        _ => Err(ApiError::with_message(
+        _ => Err(ApiError::with_detail(
             ErrorCode::InvalidQuery,
+            "查询参数 limit 应为 1 到 50。",
             "`limit` must be from 1 to 50.",
-        )),
+        )
+        .field("limit")),
     }
 }
 

@@ -146,22 +146,67 @@ pub struct TurnoverQuery {
     pub include_unregistered: bool,
 }
 
-fn bad(message: String) -> ApiError {
-    ApiError::with_message(ErrorCode::InvalidQuery, message)
+fn bad(field: &str, zh: String, en: String) -> ApiError {
+    ApiError::with_detail(ErrorCode::InvalidQuery, zh, en).field(field.to_owned())
 }
+
+/// The query parameters of this endpoint.
+const PARAMS: [&str; 6] = [
+    "group_by",
+    "from",
+    "to",
+    "date_basis",
+    "include_unregistered",
+    "format",
+];
 
 /// `group_by`: known dimensions, comma-separated, each at most once.
 fn parse_group_by(v: &str) -> Result<Vec<Dim>, ApiError> {
     let mut dims = Vec::new();
     for name in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let d = Dim::parse(name)
-            .ok_or_else(|| bad(format!("Unknown `group_by` dimension {name:?}.")))?;
+        let d = Dim::parse(name).ok_or_else(|| {
+            let names = Dim::ALL.map(Dim::name);
+            ApiError::one_of(ErrorCode::InvalidQuery, "group_by", name, &names)
+        })?;
         if dims.contains(&d) {
-            return Err(bad(format!("`{name}` is repeated in `group_by`.")));
+            return Err(bad(
+                "group_by",
+                format!("group_by 中的 {name} 重复了。"),
+                format!("`{name}` is repeated in `group_by`."),
+            ));
         }
         dims.push(d);
     }
     Ok(dims)
+}
+
+/// `parsed`, or an error naming `field` and listing its values.
+fn pick<T>(parsed: Option<T>, field: &str, v: &str, accepted: &[&str]) -> Result<T, ApiError> {
+    parsed.ok_or_else(|| ApiError::one_of(ErrorCode::InvalidQuery, field, v, accepted))
+}
+
+fn unknown_param(k: &str) -> ApiError {
+    bad(
+        k,
+        format!("未知的查询参数 {k}，可用参数：{}。", PARAMS.join("、")),
+        format!(
+            "Unknown query parameter `{k}`; accepted: {}.",
+            PARAMS.join(", ")
+        ),
+    )
+    .accepted(PARAMS)
+}
+
+/// Four-digit years only: chrono also reads `-2026-01-05` and `+10000-01-01`, which
+/// PostgreSQL refuses as date literals (a 500) and SQLite compares as text.
+fn date(k: &str, v: &str) -> Result<NaiveDate, ApiError> {
+    crate::validate::parse_date(v).ok_or_else(|| {
+        bad(
+            k,
+            format!("查询参数 {k} 应为日期（YYYY-MM-DD）。"),
+            format!("`{k}` must be a date (YYYY-MM-DD)."),
+        )
+    })
 }
 
 /// The query string of `GET /api/v1/stats/turnover`: every parameter at most once, none
@@ -178,43 +223,35 @@ pub fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, Forma
     let mut seen = HashSet::new();
     for (k, v) in pairs {
         if !seen.insert(k.clone()) {
-            return Err(bad(format!("`{k}` may be given once.")));
+            return Err(bad(
+                &k,
+                format!("查询参数 {k} 只能出现一次。"),
+                format!("`{k}` may be given once."),
+            ));
         }
         match k.as_str() {
             "group_by" => q.group_by = parse_group_by(&v)?,
-            "from" | "to" => {
-                // Four-digit years only: chrono also reads `-2026-01-05` and `+10000-01-01`,
-                // which PostgreSQL refuses as date literals (a 500) and SQLite compares as text.
-                let d = crate::validate::parse_date(&v)
-                    .ok_or_else(|| bad(format!("`{k}` must be a date (YYYY-MM-DD).")))?;
-                if k == "from" {
-                    q.from = Some(d)
-                } else {
-                    q.to = Some(d)
-                }
-            }
+            "from" => q.from = Some(date(&k, &v)?),
+            "to" => q.to = Some(date(&k, &v)?),
             "date_basis" => {
-                q.basis = Basis::parse(&v)
-                    .ok_or_else(|| bad("`date_basis` must be signed or registered.".into()))?
+                q.basis = pick(Basis::parse(&v), &k, &v, &["signed", "registered"])?;
             }
             "include_unregistered" => {
-                q.include_unregistered = match v.as_str() {
-                    "true" => true,
-                    "false" => false,
-                    _ => return Err(bad("`include_unregistered` must be true or false.".into())),
-                }
+                let parsed = v.parse::<bool>().ok();
+                q.include_unregistered = pick(parsed, &k, &v, &["true", "false"])?;
             }
-            "format" => {
-                format = Format::parse(&v)
-                    .ok_or_else(|| bad("`format` must be json, csv or xlsx.".into()))?
-            }
-            _ => return Err(bad(format!("Unknown query parameter `{k}`."))),
+            "format" => format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx"])?,
+            _ => return Err(unknown_param(&k)),
         }
     }
     if let (Some(f), Some(t)) = (q.from, q.to)
         && f > t
     {
-        return Err(bad("`from` is after `to`.".into()));
+        return Err(bad(
+            "from",
+            "from 不能晚于 to。".into(),
+            "`from` is after `to`.".into(),
+        ));
     }
     Ok((q, format))
 }

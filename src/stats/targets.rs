@@ -55,10 +55,12 @@ impl NewTarget {
         }
         let amount_fen = req.amount_fen;
         if !(1..=crate::listings::fields::MAX_FEN).contains(&amount_fen) {
-            return Err(ApiError::with_message(
+            return Err(ApiError::with_detail(
                 ErrorCode::InvalidAmounts,
+                "amount_fen 应为以分计的正整数。",
                 "`amount_fen` must be a positive integer number of fen.",
-            ));
+            )
+            .field("amount_fen"));
         }
         Ok(NewTarget { year, amount_fen })
     }

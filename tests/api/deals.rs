@@ -161,7 +161,7 @@ async fn brokers_open_deals_on_published_pairs_once() {
         again.body["message"]
             .as_str()
             .unwrap()
-            .contains(&format!("deal {id}"))
+            .contains(&format!("/api/v1/deals/{id}"))
     );
 
     // Unpublished listings cannot be dealt.

@@ -42,7 +42,8 @@ async fn wrong_types_and_unknown_fields_are_400s() {
         )
         .await;
     r.assert_error(400, "invalid_request_body");
-    assert!(r.body["message"].as_str().unwrap().contains("invalid type"));
+    assert_eq!(r.body["field"], "email");
+    assert_eq!(r.body["message"], "字段 email 应为字符串，收到整数 5。");
     let r = app
         .post(
             "/api/v1/auth/login",
@@ -51,11 +52,15 @@ async fn wrong_types_and_unknown_fields_are_400s() {
         )
         .await;
     r.assert_error(400, "invalid_request_body");
+    assert_eq!(r.body["field"], "admin");
+    assert_eq!(r.body["accepted"], json!(["email", "password"]));
     assert!(
         r.body["message"]
             .as_str()
             .unwrap()
-            .contains("unknown field")
+            .contains("未知的字段 admin"),
+        "{}",
+        r.text
     );
 }
 

@@ -113,16 +113,34 @@ impl Resp {
             self.text
         );
         assert_eq!(self.body["link"], format!("/api/v1/errors#{code}"));
+        // Four members always; `field` (a name) and `accepted` (a non-empty list of
+        // values) only when known, and nothing else.
         let keys: Vec<&String> = self
             .body
             .as_object()
             .map(|o| o.keys().collect())
             .unwrap_or_default();
+        let optional = keys
+            .iter()
+            .filter(|k| ["field", "accepted"].contains(&k.as_str()))
+            .count();
         assert_eq!(
-            keys.len(),
+            keys.len() - optional,
             4,
-            "error body has exactly four keys: {}",
+            "error body has the four keys and maybe field and accepted: {}",
             self.text
+        );
+        if let Some(f) = self.body.get("field") {
+            assert!(f.as_str().is_some_and(|f| !f.is_empty()), "{}", self.text);
+        }
+        if let Some(a) = self.body.get("accepted") {
+            let values = a.as_array().expect("accepted is a list");
+            assert!(!values.is_empty() && values.iter().all(Value::is_string));
+        }
+        let language = self.header("content-language").unwrap_or_default();
+        assert!(
+            ["zh-CN", "en"].contains(&language.as_str()),
+            "Content-Language: {language:?}"
         );
     }
 }

@@ -116,7 +116,8 @@ fn runner(cases: u32) -> TestRunner {
     })
 }
 
-/// The one error shape: exactly `message`, `code`, `type`, `link`, with a 4xx status.
+/// The one error shape: `message`, `code`, `type`, `link`, and only `field` (a name) and
+/// `accepted` (a non-empty list of strings) besides, with a 4xx status.
 fn check_refusal(a: &Answer, what: &str) -> Result<(), TestCaseError> {
     prop_assert!(
         (400..500).contains(&a.status),
@@ -127,9 +128,37 @@ fn check_refusal(a: &Answer, what: &str) -> Result<(), TestCaseError> {
     let obj = a.body.as_object();
     prop_assert!(obj.is_some(), "{what}: not a JSON object: {}", a.text);
     let obj = obj.unwrap();
-    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = obj
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !["field", "accepted"].contains(k))
+        .collect();
     keys.sort_unstable();
     prop_assert_eq!(keys, ["code", "link", "message", "type"], "{}", what);
+    if let Some(field) = obj.get("field") {
+        prop_assert!(
+            field.as_str().is_some_and(|f| !f.is_empty()),
+            "{what}: {}",
+            a.text
+        );
+    }
+    if let Some(accepted) = obj.get("accepted") {
+        let values = accepted.as_array();
+        prop_assert!(
+            values.is_some_and(|v| !v.is_empty() && v.iter().all(Value::is_string)),
+            "{what}: {}",
+            a.text
+        );
+    }
+    let language = a
+        .headers
+        .get("content-language")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    prop_assert!(
+        ["zh-CN", "en"].contains(&language),
+        "{what}: Content-Language {language:?}"
+    );
     let code = a.body["code"].as_str().unwrap_or_default();
     prop_assert!(!code.is_empty(), "{what}: {}", a.text);
     prop_assert!(

@@ -14,6 +14,7 @@ mod faults;
 mod helpers;
 mod hostile;
 mod housekeeping;
+mod i18n;
 mod listings;
 mod loadgen;
 mod match_quality;

@@ -324,12 +324,7 @@ async fn writes_made_while_the_engine_is_down_are_indexed_once_it_is_back() {
     assert!(r.header("retry-after").is_some());
     let ready = app.get("/ready", None).await;
     ready.assert_error(503, "not_ready");
-    assert!(
-        ready.body["message"]
-            .as_str()
-            .unwrap()
-            .contains("search engine")
-    );
+    assert!(ready.body["message"].as_str().unwrap().contains("搜索引擎"));
     let status = app.get("/api/v1/admin/search", Some(&admin)).await;
     assert_eq!(status.body["engine"]["available"], false, "{}", status.text);
     assert!(

@@ -77,6 +77,7 @@ impl Spec {
             ));
         }
         let response = self.resolve(documented);
+        self.check_headers(method, template, response, r)?;
         let Some(content) = response.get("content").and_then(Value::as_object) else {
             return Ok(());
         };
@@ -108,6 +109,41 @@ impl Spec {
                 r.text
             )),
         }
+    }
+
+    /// Every header the response documents as required is sent, with a value of its
+    /// `enum` if it has one (`Content-Language` of errors, `Retry-After` of 429s).
+    fn check_headers(
+        &self,
+        method: &str,
+        template: &str,
+        response: &Value,
+        r: &Resp,
+    ) -> Result<(), String> {
+        let Some(headers) = response.get("headers").and_then(Value::as_object) else {
+            return Ok(());
+        };
+        for (name, header) in headers {
+            let header = self.resolve(header);
+            if header.get("required") != Some(&Value::Bool(true)) {
+                continue;
+            }
+            let Some(value) = r.header(name) else {
+                return Err(format!(
+                    "{method} {template} {}: required header {name} is missing",
+                    r.status
+                ));
+            };
+            if let Some(allowed) = header["schema"].get("enum").and_then(Value::as_array)
+                && !allowed.contains(&Value::String(value.clone()))
+            {
+                return Err(format!(
+                    "{method} {template} {}: {name}: {value} is not one of {allowed:?}",
+                    r.status
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A JSON Schema (the subset openapi.yaml uses) check of `v`; `composed` is set under
@@ -1117,6 +1153,18 @@ fn the_checker_rejects_answers_that_break_the_spec() {
         spec.check("GET", "/api/v1/me", &answer(200, json!({"id": "x"})))
             .is_err()
     );
+    // An error without its documented Content-Language, or with one not documented.
+    let unsigned = json!({"message": "m", "code": "missing_authorization", "type": "auth",
+                          "link": "/api/v1/errors#missing_authorization"});
+    let mut r = answer(401, unsigned);
+    assert!(spec.check("GET", "/api/v1/me", &r).is_err());
+    let language = awc::http::header::CONTENT_LANGUAGE;
+    r.headers
+        .insert(language.clone(), "fr".parse().expect("header value"));
+    assert!(spec.check("GET", "/api/v1/me", &r).is_err());
+    r.headers
+        .insert(language, "zh-CN".parse().expect("header value"));
+    assert_eq!(spec.check("GET", "/api/v1/me", &r), Ok(()));
 }
 
 /// Writes over the configured rate are refused as the spec documents for every write.

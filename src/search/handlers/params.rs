@@ -12,8 +12,8 @@ use crate::taxonomy::Vocabulary;
 /// Meilisearch's `pagination.maxTotalHits`: deeper pages are refused on both engines.
 pub const MAX_HITS: usize = 10_000;
 
-fn bad(code: ErrorCode, message: String) -> ApiError {
-    ApiError::with_message(code, message)
+fn bad(code: ErrorCode, zh: String, en: String) -> ApiError {
+    ApiError::with_detail(code, zh, en)
 }
 
 /// The raw pairs, grouped by name, checked against the names this endpoint knows.
@@ -26,8 +26,14 @@ impl Params {
             if !known.contains(&k.as_str()) {
                 return Err(bad(
                     ErrorCode::InvalidQuery,
-                    format!("Unknown query parameter `{k}`."),
-                ));
+                    format!("未知的查询参数 {k}，可用参数：{}。", known.join("、")),
+                    format!(
+                        "Unknown query parameter `{k}`; accepted: {}.",
+                        known.join(", ")
+                    ),
+                )
+                .field(k)
+                .accepted(known.iter().copied()));
             }
             map.entry(k).or_default().push(v);
         }
@@ -40,8 +46,10 @@ impl Params {
             Some([v]) => Ok(Some(v.as_str())),
             Some(_) => Err(bad(
                 ErrorCode::InvalidQuery,
+                format!("查询参数 {name} 只能出现一次。"),
                 format!("`{name}` may be given once."),
-            )),
+            )
+            .field(name.to_owned())),
         }
     }
 
@@ -51,8 +59,10 @@ impl Params {
                 v.parse::<i64>().map_err(|_| {
                     bad(
                         ErrorCode::InvalidQuery,
+                        format!("查询参数 {name} 应为整数，收到 {v:?}。"),
                         format!("`{name}` must be an integer, got {v:?}."),
                     )
+                    .field(name.to_owned())
                 })
             })
             .transpose()
@@ -65,8 +75,11 @@ impl Params {
                 "false" => Ok(false),
                 _ => Err(bad(
                     ErrorCode::InvalidQuery,
+                    format!("查询参数 {name} 应为 true 或 false。"),
                     format!("`{name}` must be true or false."),
-                )),
+                )
+                .field(name.to_owned())
+                .accepted(["true", "false"])),
             })
             .transpose()
     }
@@ -95,10 +108,7 @@ impl Params {
         };
         for v in values {
             if !vocab.contains(v) {
-                return Err(bad(
-                    code,
-                    format!("Unknown `{name}` code {v:?}; see GET /api/v1/taxonomy."),
-                ));
+                return Err(ApiError::unknown_code(code, name, v, vocab));
             }
         }
         let values = values.iter().map(|v| FilterValue::Str(v.clone())).collect();
@@ -113,8 +123,10 @@ pub(super) fn query_text(p: &Params) -> Result<String, ApiError> {
     if q.chars().count() > 200 {
         return Err(bad(
             ErrorCode::InvalidQuery,
+            "查询参数 q 最多 200 个字符。".into(),
             "`q` must be at most 200 characters.".into(),
-        ));
+        )
+        .field("q"));
     }
     Ok(q.to_owned())
 }
@@ -153,8 +165,10 @@ pub(super) fn fen(p: &Params, name: &str) -> Result<Option<i64>, ApiError> {
     match p.int(name)? {
         Some(v) if !(0..=fields::MAX_FEN).contains(&v) => Err(bad(
             ErrorCode::InvalidQuery,
+            format!("查询参数 {name} 应为 0 到 {} 分。", fields::MAX_FEN),
             format!("`{name}` must be 0 to {} fen.", fields::MAX_FEN),
-        )),
+        )
+        .field(name.to_owned())),
         v => Ok(v),
     }
 }
@@ -165,6 +179,7 @@ pub(super) fn paging(p: &Params) -> Result<(usize, usize, i64, i64), ApiError> {
     if offset + limit > MAX_HITS {
         return Err(bad(
             ErrorCode::InvalidPagination,
+            format!("只能翻阅前 {MAX_HITS} 条结果，请缩小搜索范围。"),
             format!("Only the first {MAX_HITS} hits can be paged through; narrow the search."),
         ));
     }
@@ -190,14 +205,9 @@ pub(super) fn sort_of(
                 ("id".to_owned(), Order::Desc),
             ]),
             None => {
-                let names: Vec<&str> = allowed.iter().map(|a| a.0).collect();
-                Err(bad(
-                    ErrorCode::InvalidSort,
-                    format!(
-                        "`sort` must be relevance, newest or one of {}.",
-                        names.join(", ")
-                    ),
-                ))
+                let mut names = vec!["relevance", "newest"];
+                names.extend(allowed.iter().map(|a| a.0));
+                Err(ApiError::one_of(ErrorCode::InvalidSort, "sort", s, &names))
             }
         },
     }
