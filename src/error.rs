@@ -157,6 +157,9 @@ error_codes! {
     InvitationEmailMismatch => ("invitation_email_mismatch", UNPROCESSABLE_ENTITY, InvalidRequest, "The invitation was made for another email address."),
     OrgOrInvitationRequired => ("org_or_invitation_required", BAD_REQUEST, InvalidRequest, "Give either `org` (a new organisation) or `invitation_token`, not both."),
     ReferenceNotFound => ("reference_not_found", UNPROCESSABLE_ENTITY, InvalidRequest, "A referenced record does not exist."),
+    // People: a user's own account, the admins' user management.
+    WrongCurrentPassword => ("wrong_current_password", FORBIDDEN, Auth, "The current password is wrong."),
+    OwnAccountChange => ("own_account_change", UNPROCESSABLE_ENTITY, InvalidRequest, "Admins cannot disable their own account or change their own role; another admin can."),
     // Infrastructure.
     InvalidSort => ("invalid_sort", BAD_REQUEST, InvalidRequest, "Unknown `sort`."),
     SearchUnavailable => ("search_unavailable", SERVICE_UNAVAILABLE, System, "Search is unavailable right now; retry shortly. Changes are kept and indexed when it is back."),
