@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::names::{self, UserRef};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::clock::now;
@@ -140,6 +141,8 @@ pub struct AuditRow {
 pub struct AuditView {
     pub id: i64,
     pub actor_id: Option<i64>,
+    /// Who acted, by name; null for the command line.
+    pub actor: Option<UserRef>,
     pub action: String,
     pub entity: String,
     pub entity_id: Option<i64>,
@@ -154,6 +157,7 @@ impl From<AuditRow> for AuditView {
         AuditView {
             id: r.id,
             actor_id: r.actor_id,
+            actor: None,
             action: r.action,
             entity: r.entity,
             entity_id: r.entity_id,
@@ -206,6 +210,27 @@ pub fn list(
     Ok((rows, total))
 }
 
+/// One page of records with their actors' names (one more query for the whole page).
+pub fn named_list(
+    conn: &mut AnyConnection,
+    q: &AuditQuery,
+    page: Pagination,
+) -> QueryResult<(Vec<AuditView>, i64)> {
+    let (rows, total) = list(conn, q, page)?;
+    let names = names::load(conn, rows.iter().filter_map(|r| r.actor_id), [])?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let actor = r.actor_id.and_then(|id| names.user(id));
+            AuditView {
+                actor,
+                ..AuditView::from(r)
+            }
+        })
+        .collect();
+    Ok((items, total))
+}
+
 /// `GET /api/v1/audit` (admin): newest first.
 pub async fn list_handler(
     state: AppData,
@@ -227,8 +252,10 @@ pub async fn list_handler(
         }
     }
     let page = Pagination::new(q.page, q.per_page)?;
-    let (rows, total) = state.db.read(move |conn| Ok(list(conn, &q, page)?)).await?;
-    let items = rows.into_iter().map(AuditView::from).collect();
+    let (items, total) = state
+        .db
+        .read(move |conn| Ok(named_list(conn, &q, page)?))
+        .await?;
     Ok(HttpResponse::Ok().json(page.wrap(items, total)))
 }
 

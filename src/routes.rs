@@ -47,8 +47,13 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/auth/refresh" => auth::handlers::refresh,
         POST "/api/v1/auth/logout" => auth::handlers::logout,
         GET "/api/v1/me" => auth::handlers::me,
+        PATCH "/api/v1/me" => auth::handlers::update_me,
+        POST "/api/v1/me/password" => auth::handlers::change_password,
+        GET "/api/v1/me/applications" => challenges::handlers::mine,
 
         POST "/api/v1/users" => accounts::handlers::create_user,
+        GET "/api/v1/users" => accounts::handlers::list_users,
+        PATCH "/api/v1/users/{id}" => accounts::handlers::update_user,
         GET "/api/v1/orgs" => accounts::handlers::list_orgs,
         GET "/api/v1/orgs/{id}" => accounts::handlers::get_org,
         POST "/api/v1/orgs/{id}/verify" => accounts::handlers::verify_org,
@@ -66,6 +71,7 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/achievements/{id}/review" => listings::handlers::review::<AchievementStore>,
         POST "/api/v1/achievements/{id}/withdraw" => listings::handlers::withdraw::<AchievementStore>,
         GET "/api/v1/orgs/{id}/achievements" => listings::handlers::list_for_org::<AchievementStore>,
+        GET "/api/v1/achievements/{id}/engagements" => achievements::handlers::engagements,
         GET "/api/v1/review/achievements" => listings::handlers::review_queue::<AchievementStore>,
 
         GET "/api/v1/demands" => search::handlers::demands,

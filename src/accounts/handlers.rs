@@ -1,4 +1,5 @@
 //! `/api/v1/users`, `/api/v1/orgs/*`: admin account management and invitations.
+//! Extract, authorize, call one operation, answer.
 
 use actix_web::{HttpResponse, web};
 use chrono::Duration;
@@ -9,6 +10,7 @@ use crate::accounts::model::{
     self, EXCHANGE_ORG_ID, NewUser, OrgKind, OrgView, UserWithOrg, role_fits_org,
 };
 use crate::accounts::registration::parse_role;
+use crate::accounts::users;
 use crate::audit::{self, Act, Change, snapshot};
 use crate::auth::extract::CurrentUser;
 use crate::auth::password;
@@ -314,4 +316,39 @@ pub async fn list_invitations(
         .await?;
     let items: Vec<InvitationView> = rows.iter().map(InvitationView::from).collect();
     Ok(HttpResponse::Ok().json(page.wrap(items, total)))
+}
+
+/// `GET /api/v1/users` (admin): filters `role`, `org_id`, `active`; in id order.
+pub async fn list_users(
+    state: AppData,
+    user: CurrentUser,
+    query: web::Query<users::UserQuery>,
+) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ManageUsers)?;
+    let q = query.into_inner();
+    let page = Pagination::new(q.page, q.per_page)?;
+    let filter = q.filter();
+    let (items, total) = state
+        .db
+        .read(move |conn| users::list(conn, filter, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(page.wrap(items, total)))
+}
+
+/// `PATCH /api/v1/users/{id}` (admin): `is_active` disables or enables the account
+/// (disabling ends its sessions), `role` changes it within what the org's kind allows.
+pub async fn update_user(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    body: web::Json<users::UserPatch>,
+) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ManageUsers)?;
+    let id = path.into_inner();
+    let change = body.into_inner().validate()?;
+    let item = state
+        .db
+        .write(move |conn| users::update(conn, &user, id, change))
+        .await?;
+    Ok(HttpResponse::Ok().json(item))
 }

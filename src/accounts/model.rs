@@ -359,3 +359,90 @@ pub fn user_with_org(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Opti
         org: (&o).into(),
     }))
 }
+
+/// Filters of the admin's user list.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub org_id: Option<i64>,
+    pub active: Option<bool>,
+}
+
+/// One page of users with their orgs, in id order, and the total.
+pub fn list_users(
+    conn: &mut AnyConnection,
+    filter: UserFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<(UserRow, OrgRow)>, i64)> {
+    let query = || {
+        let mut q = users::table.inner_join(orgs::table).into_boxed();
+        if let Some(role) = filter.role {
+            q = q.filter(users::role.eq(role.as_str()));
+        }
+        if let Some(org_id) = filter.org_id {
+            q = q.filter(users::org_id.eq(org_id));
+        }
+        if let Some(active) = filter.active {
+            q = q.filter(users::is_active.eq(active));
+        }
+        q
+    };
+    let total = query().count().get_result(conn)?;
+    let rows = query()
+        .order(users::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select((UserRow::as_select(), OrgRow::as_select()))
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Sets a user's role and whether the account is active.
+pub fn set_role_and_active(
+    conn: &mut AnyConnection,
+    id: i64,
+    role: Role,
+    active: bool,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::role.eq(role.as_str()),
+            users::is_active.eq(active),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_name(
+    conn: &mut AnyConnection,
+    id: i64,
+    name: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::name.eq(name), users::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces the password hash only if it is still `old` (a concurrent change wins once);
+/// `false` when it was not.
+pub fn replace_password_hash(
+    conn: &mut AnyConnection,
+    id: i64,
+    old: &str,
+    new: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::password_hash.eq(old)),
+    )
+    .set((users::password_hash.eq(new), users::updated_at.eq(at)))
+    .execute(conn)?;
+    Ok(n == 1)
+}

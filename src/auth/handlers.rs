@@ -1,4 +1,4 @@
-//! `/api/v1/auth/*` and `/api/v1/me`.
+//! `/api/v1/auth/*` and `/api/v1/me` (with the user's own profile and password).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::model::{self, Role};
 use crate::accounts::registration::{self, RegisterRequest, parse_role};
+use crate::accounts::users::{self, ProfilePatch};
 use crate::audit::{self, Act};
+use crate::auth::account::{self, PasswordChangeRequest};
 use crate::auth::extract::CurrentUser;
 use crate::auth::{password, throttle, tokens};
 use crate::clock::now;
@@ -243,4 +245,67 @@ pub async fn me(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiEr
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
     Ok(HttpResponse::Ok().json(me))
+}
+
+/// `PATCH /api/v1/me`: the user's own profile (`name`).
+pub async fn update_me(
+    state: AppData,
+    user: CurrentUser,
+    body: web::Json<ProfilePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let name = body.into_inner().validate()?;
+    let me = state
+        .db
+        .write(move |conn| users::update_profile(conn, user.id, name.as_deref()))
+        .await?;
+    Ok(HttpResponse::Ok().json(me))
+}
+
+/// `POST /api/v1/me/password`: checks the current password (counted like a sign-in, so it
+/// cannot be guessed faster than at login), stores the new one, ends every session of the
+/// user and answers a token pair for a new one.
+pub async fn change_password(
+    state: AppData,
+    req: HttpRequest,
+    user: CurrentUser,
+    body: web::Json<PasswordChangeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let PasswordChangeRequest {
+        current_password,
+        new_password,
+    } = body.into_inner();
+    let client = crate::http::request_client_key(&req);
+    let s = &state.settings;
+    let window = Duration::seconds(s.login_failure_window_secs as i64);
+    let (per_email, per_client) = (s.login_max_failures_per_email, s.login_max_failures_per_ip);
+    let checked = new_password.clone();
+    let (row, attempt, pair) = state
+        .db
+        .write(move |conn| {
+            let row = model::find_user(conn, user.id)?
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?;
+            password::check_strength(&checked, &row.email)?;
+            let pair = throttle::pair_subject(&row.email, &client);
+            let limits = [
+                (pair.clone(), per_email),
+                (throttle::client_subject(&client), per_client),
+            ];
+            let attempt = throttle::begin(conn, &limits, window, now())?;
+            Ok((row, attempt, pair))
+        })
+        .await?;
+    if !password::verify(current_password, Some(row.password_hash.clone())).await? {
+        return Err(ApiError::new(ErrorCode::WrongCurrentPassword));
+    }
+    let new_hash = password::hash(new_password).await?;
+    let ttl = state.keys.refresh_ttl;
+    let refresh = state
+        .db
+        .write(move |conn| {
+            throttle::forgive(conn, &attempt, &pair)?;
+            account::change_password(conn, user.id, &row.password_hash, &new_hash, ttl)
+        })
+        .await?;
+    let pair = token_pair(&state, user.id, user.role, user.org_id, refresh)?;
+    Ok(HttpResponse::Ok().json(pair))
 }

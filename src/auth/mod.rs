@@ -1,6 +1,7 @@
 //! Passwords, tokens, the current-user extractor, sign-in throttling, and the policy
 //! module where every permission decision is made.
 
+pub mod account;
 pub mod extract;
 pub mod handlers;
 pub mod password;

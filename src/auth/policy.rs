@@ -83,6 +83,15 @@ pub enum Action {
     ReportMilestone {
         winner_org: i64,
     },
+    /// List users, disable or enable them, change their roles.
+    ManageUsers,
+    /// Read the challenge applications of one's own org.
+    ReadOwnApplications,
+    /// See who is working on an achievement of `org_id`: its deals and the challenge
+    /// applications that name it.
+    SeeEngagements {
+        org_id: i64,
+    },
 }
 
 /// Which rows of a list a user reaches; each slice turns it into its own filter, so the
@@ -258,6 +267,10 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
         Action::ReviewListings | Action::ManagePool | Action::ReadSearchStatus => {
             user.role == Role::Admin
         }
+        Action::ManageUsers => user.role == Role::Admin,
+        // Reading is not speaking for the org: unverified members read their own too.
+        Action::ReadOwnApplications => !user.role.is_exchange_staff(),
+        Action::SeeEngagements { org_id } => user.role == Role::Admin || user.org_id == org_id,
     }
 }
 
@@ -297,7 +310,16 @@ fn who_may(action: Action) -> (&'static str, &'static str) {
         | Action::ManagePool
         | Action::ReadSearchStatus
         | Action::RegisterContract
+        | Action::ManageUsers
         | Action::SetTargets => ADMINS,
+        Action::ReadOwnApplications => (
+            "高校、企业或技术经纪人用户（交易所工作人员除外）",
+            "users of member organisations (not exchange staff)",
+        ),
+        Action::SeeEngagements { .. } => (
+            "成果所属机构的用户或管理员（admin）",
+            "users of the achievement's organisation and admins (admin)",
+        ),
         Action::ManageInvitations { .. } => (
             "该机构的高校、企业或技术经纪人用户，以及管理员",
             "members of that organisation (not exchange staff) and admins",
@@ -448,6 +470,7 @@ mod tests {
             Action::ListOrgs,
             Action::VerifyOrg,
             Action::ReadAudit,
+            Action::ManageUsers,
         ] {
             assert!(allows(&user(Role::Admin, 1), action));
             for role in [
@@ -524,6 +547,21 @@ mod tests {
         assert!(!sees_application(Some(&user(Role::University, 8)), 5, 7));
         assert!(sees_application(Some(&user(Role::Enterprise, 5)), 5, 7));
         assert!(!sees_application(None, 5, 7));
+    }
+
+    #[test]
+    fn engagements_are_for_the_owning_org_and_admins() {
+        let see = Action::SeeEngagements { org_id: 5 };
+        assert!(allows(&user(Role::University, 5), see));
+        assert!(allows(&unverified(Role::University, 5), see));
+        assert!(allows(&user(Role::Admin, 1), see));
+        assert!(!allows(&user(Role::University, 6), see));
+        assert!(!allows(&user(Role::Broker, 9), see));
+        assert!(allows(
+            &user(Role::University, 5),
+            Action::ReadOwnApplications
+        ));
+        assert!(!allows(&user(Role::Admin, 1), Action::ReadOwnApplications));
     }
 
     #[test]

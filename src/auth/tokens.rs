@@ -243,6 +243,17 @@ pub fn revoke_family(conn: &mut AnyConnection, family: &str) -> QueryResult<usiz
     .execute(conn)
 }
 
+/// Revokes every live refresh token of a user: all their sessions end at the next refresh.
+pub fn revoke_user(conn: &mut AnyConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Some(now())))
+    .execute(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::challenges::applications::{self, ApplicationInput, visible_challenge};
+use crate::challenges::involvement::{self, OwnApplicationQuery};
 use crate::challenges::milestones;
 use crate::challenges::model::{ApplicationStatus, MilestoneInput, MilestoneStatus};
 use crate::challenges::views::{self, ApplicationQuery, ApplicationScope};
@@ -214,4 +215,22 @@ pub async fn review_milestone(
         .write(move |conn| milestones::review(conn, &user, id, to, comment.as_deref()))
         .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// `GET /api/v1/me/applications`: the applications of the user's org, newest first, each
+/// with its challenge; `status` filters.
+pub async fn mine(
+    state: AppData,
+    user: CurrentUser,
+    query: web::Query<OwnApplicationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ReadOwnApplications)?;
+    let q = query.into_inner();
+    let page = Pagination::new(q.page, q.per_page)?;
+    let (status, org_id) = (q.status, user.org_id);
+    let (items, total) = state
+        .db
+        .read(move |conn| Ok(involvement::of_org(conn, org_id, status, page)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(page.wrap(items, total)))
 }

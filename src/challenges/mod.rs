@@ -14,11 +14,15 @@
 //!   demand's view carries (the demands slice is given it and does not import this one).
 //! - The operations: [`applications`] `apply` → `decide`; [`milestones`] `plan` →
 //!   `submit` → `review`.
+//! - [`involvement`] reads who works on what: an org's own applications with their
+//!   challenges, and the applications that name an achievement.
 //! - [`handlers`] answer `/api/v1/demands/{id}/applications|milestones`,
-//!   `/applications/{id}/decision` and `/milestones/{id}/submit|review`.
+//!   `/applications/{id}/decision`, `/milestones/{id}/submit|review` and
+//!   `/me/applications`.
 
 pub mod applications;
 pub mod handlers;
+pub mod involvement;
 pub mod milestones;
 pub mod model;
 pub mod views;

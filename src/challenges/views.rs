@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::names::{self, Names, OrgRef, UserRef};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy;
 use crate::challenges::applications::accepting_applications;
@@ -16,7 +17,7 @@ use crate::challenges::model::{
 };
 use crate::clock::today;
 use crate::db::AnyConnection;
-use crate::db::schema::{challenge_applications, orgs};
+use crate::db::schema::challenge_applications;
 use crate::demands::model::DemandRow;
 use crate::error::ApiError;
 use crate::listings::fields::from_json;
@@ -27,26 +28,34 @@ pub struct ApplicationView {
     pub demand_id: i64,
     pub org_id: i64,
     pub org_name: String,
+    pub org: OrgRef,
     pub applicant_id: i64,
+    pub applicant: UserRef,
     pub status: String,
     pub proposal: String,
     pub achievement_id: Option<i64>,
     pub team: Vec<TeamMember>,
     pub budget_fen: Option<i64>,
     pub decision_comment: Option<String>,
+    /// Who made the last decision; null before one.
+    pub decided_by: Option<UserRef>,
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl ApplicationView {
-    fn new(row: ApplicationRow, org_name: String) -> QueryResult<Self> {
+    fn new(row: ApplicationRow, names: &Names) -> QueryResult<Self> {
+        let org = names.org_of(row.org_id)?;
         Ok(ApplicationView {
             id: row.id,
             demand_id: row.demand_id,
             org_id: row.org_id,
-            org_name,
+            org_name: org.name.clone(),
+            org,
             applicant_id: row.applicant_id,
+            applicant: names.user_of(row.applicant_id)?,
+            decided_by: row.decided_by.and_then(|id| names.user(id)),
             team: from_json(&row.team),
             status: row.status()?.as_str().to_owned(),
             proposal: row.proposal,
@@ -135,13 +144,30 @@ pub struct ChallengeProgress {
     pub remaining_fen: i64,
 }
 
+/// The views of several applications, with the names of their orgs and people loaded in
+/// one query for all of them.
+pub fn application_views(
+    conn: &mut AnyConnection,
+    rows: Vec<ApplicationRow>,
+) -> QueryResult<Vec<ApplicationView>> {
+    let people = rows
+        .iter()
+        .flat_map(|r| [Some(r.applicant_id), r.decided_by])
+        .flatten();
+    let names = names::load(conn, people, rows.iter().map(|r| r.org_id))?;
+    rows.into_iter()
+        .map(|r| ApplicationView::new(r, &names))
+        .collect()
+}
+
 pub fn application_view(conn: &mut AnyConnection, id: i64) -> QueryResult<ApplicationView> {
-    challenge_applications::table
-        .inner_join(orgs::table)
+    let row = challenge_applications::table
         .filter(challenge_applications::id.eq(id))
-        .select((ApplicationRow::as_select(), orgs::name))
-        .first(conn)
-        .and_then(|(row, name)| ApplicationView::new(row, name))
+        .select(ApplicationRow::as_select())
+        .first(conn)?;
+    application_views(conn, vec![row])?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 /// Whose applications a list shows.
@@ -169,7 +195,6 @@ pub fn list_applications(
 ) -> QueryResult<(Vec<ApplicationView>, i64)> {
     let query = || {
         let mut b = challenge_applications::table
-            .inner_join(orgs::table)
             .filter(challenge_applications::demand_id.eq(demand_id))
             .into_boxed();
         if let ApplicationScope::Org(org_id) = scope {
@@ -181,17 +206,13 @@ pub fn list_applications(
         b
     };
     let total = query().count().get_result(conn)?;
-    let rows: Vec<(ApplicationRow, String)> = query()
+    let rows: Vec<ApplicationRow> = query()
         .order(challenge_applications::id.asc())
         .offset(offset)
         .limit(limit)
-        .select((ApplicationRow::as_select(), orgs::name))
+        .select(ApplicationRow::as_select())
         .load(conn)?;
-    let items = rows
-        .into_iter()
-        .map(|(r, n)| ApplicationView::new(r, n))
-        .collect::<QueryResult<_>>()?;
-    Ok((items, total))
+    Ok((application_views(conn, rows)?, total))
 }
 
 /// One winner's line of the board: its milestones and what they paid of `bounty`.

@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 
-use crate::contracts::views::ContractView;
+use crate::contracts::views::{self, ContractView};
 use crate::db::AnyConnection;
 use crate::db::schema::idempotency_keys;
 use crate::error::{ApiError, ErrorCode};
@@ -34,9 +34,12 @@ pub fn answer(
     match stored {
         None => Ok(None),
         Some((h, _)) if h != k.hash => Err(ApiError::new(ErrorCode::IdempotencyKeyReused)),
-        Some((_, json)) => Ok(Some(
-            serde_json::from_str(&json).map_err(ApiError::internal)?,
-        )),
+        Some((_, json)) => {
+            let mut view: ContractView = serde_json::from_str(&json).map_err(ApiError::internal)?;
+            // Names as they are now (older stored answers have none).
+            views::name(conn, std::slice::from_mut(&mut view))?;
+            Ok(Some(view))
+        }
     }
 }
 

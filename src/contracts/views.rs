@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::names::{self, MemberRef, Names, OrgRef, UserRef};
 use crate::auth::policy::Reach;
 use crate::contracts::model::{
     AmendmentRow, Consent, ContractRow, Jurisdiction, RegistrationStatus, Registry, StatStatus,
@@ -18,6 +19,9 @@ use crate::pagination::Pagination;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Confirmation {
     pub user_id: i64,
+    /// Filled in by [`name`].
+    #[serde(default)]
+    pub user: Option<UserRef>,
     pub at: DateTime<chrono::Utc>,
 }
 
@@ -25,6 +29,9 @@ pub struct Confirmation {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Decline {
     pub user_id: i64,
+    /// Filled in by [`name`].
+    #[serde(default)]
+    pub user: Option<UserRef>,
     pub at: DateTime<chrono::Utc>,
     pub reason: String,
 }
@@ -40,6 +47,7 @@ pub struct ConsentView {
 fn confirmation(by: Option<i64>, at: Option<NaiveDateTime>) -> Option<Confirmation> {
     Some(Confirmation {
         user_id: by?,
+        user: None,
         at: at?.and_utc(),
     })
 }
@@ -55,6 +63,7 @@ fn consent_view(
         declined: match declined {
             (Some(user_id), Some(at), reason) => Some(Decline {
                 user_id,
+                user: None,
                 at: at.and_utc(),
                 reason: reason.unwrap_or_default(),
             }),
@@ -73,6 +82,9 @@ pub struct AmendmentView {
     #[serde(flatten)]
     pub consent_detail: ConsentView,
     pub created_by: i64,
+    /// Who proposed it; filled in by [`name`].
+    #[serde(default)]
+    pub proposed_by: Option<UserRef>,
     pub created_at: DateTime<chrono::Utc>,
 }
 
@@ -90,6 +102,7 @@ fn amendment_view(a: AmendmentRow) -> QueryResult<AmendmentView> {
         ),
         reason: a.reason,
         created_by: a.created_by,
+        proposed_by: None,
         created_at: a.created_at.and_utc(),
     })
 }
@@ -113,6 +126,14 @@ pub struct ContractView {
     pub sub_kind: Option<String>,
     pub seller_org_id: i64,
     pub buyer_org_id: i64,
+    /// The parties and the broker by name; filled in by [`name`] (absent from answers
+    /// stored for an `Idempotency-Key` before names were shown).
+    #[serde(default)]
+    pub seller_org: Option<OrgRef>,
+    #[serde(default)]
+    pub buyer_org: Option<OrgRef>,
+    #[serde(default)]
+    pub broker: Option<MemberRef>,
     pub seller_region: String,
     pub buyer_region: String,
     pub seller_kind: String,
@@ -141,6 +162,9 @@ pub struct ContractView {
     pub counted: CountedView,
     pub amendments: Vec<AmendmentView>,
     pub created_by: i64,
+    /// Who recorded the contract; filled in by [`name`].
+    #[serde(default)]
+    pub recorded_by: Option<UserRef>,
     pub created_at: DateTime<chrono::Utc>,
     pub updated_at: DateTime<chrono::Utc>,
 }
@@ -151,7 +175,8 @@ pub fn view(conn: &mut AnyConnection, reg: &Registry, r: ContractRow) -> QueryRe
         .ok_or(diesel::result::Error::NotFound)
 }
 
-/// The views of several contracts in two queries, whatever their number.
+/// The views of several contracts in four queries, whatever their number: the contracts,
+/// their amendments, and the names of the people and orgs involved.
 pub fn views(
     conn: &mut AnyConnection,
     reg: &Registry,
@@ -173,12 +198,67 @@ pub fn views(
             .or_default()
             .push(amendment_view(a)?);
     }
-    rows.into_iter()
+    let mut views = rows
+        .into_iter()
         .map(|r| {
             let amendments = amendments.remove(&r.id).unwrap_or_default();
             view_of(r, reg, amendments)
         })
-        .collect()
+        .collect::<QueryResult<Vec<_>>>()?;
+    name(conn, &mut views)?;
+    Ok(views)
+}
+
+/// The users who confirmed or declined.
+fn consent_people(c: &ConsentView) -> impl Iterator<Item = i64> + use<> {
+    [
+        c.seller_confirmation.as_ref().map(|x| x.user_id),
+        c.buyer_confirmation.as_ref().map(|x| x.user_id),
+        c.declined.as_ref().map(|x| x.user_id),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+fn name_consent(c: &mut ConsentView, names: &Names) -> QueryResult<()> {
+    for x in [&mut c.seller_confirmation, &mut c.buyer_confirmation]
+        .into_iter()
+        .flatten()
+    {
+        x.user = Some(names.user_of(x.user_id)?);
+    }
+    if let Some(x) = &mut c.declined {
+        x.user = Some(names.user_of(x.user_id)?);
+    }
+    Ok(())
+}
+
+/// Fills in the names of the orgs and people of several contracts (parties, broker,
+/// recorder, who confirmed or declined, who proposed amendments), in two queries.
+pub fn name(conn: &mut AnyConnection, views: &mut [ContractView]) -> QueryResult<()> {
+    let (mut people, mut orgs) = (Vec::new(), Vec::new());
+    for v in views.iter() {
+        orgs.extend([v.seller_org_id, v.buyer_org_id]);
+        people.extend(v.broker_id.into_iter().chain([v.created_by]));
+        people.extend(consent_people(&v.consent_detail));
+        for a in &v.amendments {
+            people.push(a.created_by);
+            people.extend(consent_people(&a.consent_detail));
+        }
+    }
+    let names = names::load(conn, people, orgs)?;
+    for v in views.iter_mut() {
+        v.seller_org = Some(names.org_of(v.seller_org_id)?);
+        v.buyer_org = Some(names.org_of(v.buyer_org_id)?);
+        v.broker = v.broker_id.map(|id| names.member_of(id)).transpose()?;
+        v.recorded_by = Some(names.user_of(v.created_by)?);
+        name_consent(&mut v.consent_detail, &names)?;
+        for a in &mut v.amendments {
+            a.proposed_by = Some(names.user_of(a.created_by)?);
+            name_consent(&mut a.consent_detail, &names)?;
+        }
+    }
+    Ok(())
 }
 
 fn view_of(
@@ -207,6 +287,9 @@ fn view_of(
         sub_kind: r.sub_kind,
         seller_org_id: r.seller_org_id,
         buyer_org_id: r.buyer_org_id,
+        seller_org: None,
+        buyer_org: None,
+        broker: None,
         seller_region: r.seller_region,
         buyer_region: r.buyer_region,
         seller_kind: r.seller_kind,
@@ -228,6 +311,7 @@ fn view_of(
         verified_tech_amount_fen: r.verified_tech_amount_fen,
         amendments,
         created_by: r.created_by,
+        recorded_by: None,
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
     })

@@ -9,8 +9,11 @@
 //! - [`pipeline`] holds the operations: `open` a deal on a published pair, `advance` it
 //!   (stage, note, follow-up date), `sign` it when its contract is confirmed (called by
 //!   the contracts slice in its own transaction).
+//! - [`engagements`] lists the deals on one achievement for its owners (a read the
+//!   achievements slice composes into `GET /api/v1/achievements/{id}/engagements`).
 //! - [`handlers`] answer `/api/v1/deals`.
 
+pub mod engagements;
 pub mod handlers;
 pub mod model;
 pub mod pipeline;

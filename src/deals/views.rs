@@ -7,16 +7,18 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::names::{self, MemberRef, Names, UserRef};
 use crate::auth::policy::Reach;
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, deals, demands, orgs};
-use crate::deals::model::{self, DealRow, Stage};
+use crate::deals::model::{self, DealRow, EventRow, Stage};
 use crate::pagination::Pagination;
 
 #[derive(Debug, Serialize)]
 pub struct EventView {
     pub id: i64,
     pub actor_id: i64,
+    pub actor: UserRef,
     /// `created`, `stage`, `note` or `follow_up`.
     pub kind: String,
     pub from: Option<String>,
@@ -40,6 +42,8 @@ pub struct DealView {
     pub stage: String,
     pub version: i32,
     pub broker_id: i64,
+    /// The broker with their agency.
+    pub broker: MemberRef,
     pub demand_id: i64,
     pub achievement_id: i64,
     pub demand: Party,
@@ -102,19 +106,20 @@ fn demand_parties(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Parties>
     Ok(to_parties(rows))
 }
 
-/// The timelines of several deals by deal id; a stored kind or stage that does not parse
-/// is an error.
-fn timelines(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<EventView>>> {
+/// The timelines of several deals by deal id, from their event rows; a stored kind or
+/// stage that does not parse is an error.
+fn timelines(rows: Vec<EventRow>, names: &Names) -> QueryResult<HashMap<i64, Vec<EventView>>> {
     let mut events: HashMap<i64, Vec<EventView>> = HashMap::new();
     let stage = |s: Option<String>| -> QueryResult<Option<String>> {
         s.map(|s| Stage::read(&s).map(|s| s.as_str().to_owned()))
             .transpose()
     };
-    for e in model::events_of(conn, ids)? {
+    for e in rows {
         let kind = e.kind()?;
         events.entry(e.deal_id).or_default().push(EventView {
             id: e.id,
             actor_id: e.actor_id,
+            actor: names.user_of(e.actor_id)?,
             kind: kind.as_str().to_owned(),
             from: stage(e.from_stage)?,
             to: stage(e.to_stage)?,
@@ -131,14 +136,21 @@ pub fn view(conn: &mut AnyConnection, row: DealRow) -> QueryResult<DealView> {
         .ok_or(diesel::result::Error::NotFound)
 }
 
-/// The views of several deals in four queries, whatever their number.
+/// The views of several deals in five queries, whatever their number: the two sides, the
+/// timelines, and the names of the brokers and of everyone on the timelines.
 pub fn views(conn: &mut AnyConnection, rows: Vec<DealRow>) -> QueryResult<Vec<DealView>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let demand_ids: Vec<i64> = rows.iter().map(|r| r.demand_id).collect();
     let achievement_ids: Vec<i64> = rows.iter().map(|r| r.achievement_id).collect();
     let demands = demand_parties(conn, &demand_ids)?;
     let achievements = achievement_parties(conn, &achievement_ids)?;
-    let mut events = timelines(conn, &ids)?;
+    let event_rows = model::events_of(conn, &ids)?;
+    let people = rows
+        .iter()
+        .map(|r| r.broker_id)
+        .chain(event_rows.iter().map(|e| e.actor_id));
+    let names = names::load(conn, people, [])?;
+    let mut events = timelines(event_rows, &names)?;
     rows.into_iter()
         .map(|row| {
             // Both listings are foreign keys of the deal; a missing one is a broken row.
@@ -155,6 +167,7 @@ pub fn views(conn: &mut AnyConnection, rows: Vec<DealRow>) -> QueryResult<Vec<De
                 stage: row.stage()?.as_str().to_owned(),
                 version: row.version,
                 broker_id: row.broker_id,
+                broker: names.member_of(row.broker_id)?,
                 demand_id: row.demand_id,
                 achievement_id: row.achievement_id,
                 demand,

@@ -357,6 +357,50 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(DemandRow,
         .optional()
 }
 
+/// What a record that points at a demand shows of it: its title, its org, and for a
+/// challenge its application deadline.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemandHead {
+    pub demand_id: i64,
+    pub title: String,
+    pub org: crate::accounts::names::OrgRef,
+    pub apply_by: Option<NaiveDate>,
+}
+
+/// The heads of several demands by id, in one query.
+pub fn heads(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, DemandHead>> {
+    let rows: Vec<(i64, String, i64, String, Option<NaiveDate>)> = demands::table
+        .inner_join(orgs::table)
+        .filter(demands::id.eq_any(ids))
+        .select((
+            demands::id,
+            demands::title,
+            orgs::id,
+            orgs::name,
+            demands::challenge_apply_by,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, org_id, org_name, apply_by)| {
+            let org = crate::accounts::names::OrgRef {
+                id: org_id,
+                name: org_name,
+            };
+            let head = DemandHead {
+                demand_id: id,
+                title,
+                org,
+                apply_by,
+            };
+            (id, head)
+        })
+        .collect())
+}
+
 /// Takes the demand's row lock on PostgreSQL for the rest of the transaction, so that
 /// writes about one demand by other slices (a challenge's selections and milestone plans)
 /// run one after the other (SQLite writers are serialised already).

@@ -154,6 +154,9 @@ error_codes! {
     InvitationEmailMismatch => ("invitation_email_mismatch", UNPROCESSABLE_ENTITY, InvalidRequest, "该邀请是发给另一个邮箱地址的。", "The invitation was made for another email address."),
     OrgOrInvitationRequired => ("org_or_invitation_required", BAD_REQUEST, InvalidRequest, "请在 org（新机构）和 invitation_token（邀请）中二选一，不能都给。", "Give either `org` (a new organisation) or `invitation_token`, not both."),
     ReferenceNotFound => ("reference_not_found", UNPROCESSABLE_ENTITY, InvalidRequest, "引用的记录不存在。", "A referenced record does not exist."),
+    // People: a user's own account, the admins' user management.
+    WrongCurrentPassword => ("wrong_current_password", FORBIDDEN, Auth, "当前密码不正确。", "The current password is wrong."),
+    OwnAccountChange => ("own_account_change", UNPROCESSABLE_ENTITY, InvalidRequest, "管理员不能停用自己的账号或更改自己的角色，请由另一位管理员操作。", "Admins cannot disable their own account or change their own role; another admin can."),
     // Infrastructure.
     InvalidSort => ("invalid_sort", BAD_REQUEST, InvalidRequest, "未知的 sort（排序方式）。", "Unknown `sort`."),
     SearchUnavailable => ("search_unavailable", SERVICE_UNAVAILABLE, System, "搜索暂不可用，请稍后重试。修改已保存，恢复后会编入索引。", "Search is unavailable right now; retry shortly. Changes are kept and indexed when it is back."),

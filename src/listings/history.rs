@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::accounts::names::{self, UserRef};
 use crate::db::AnyConnection;
 use crate::db::schema::status_changes;
 use crate::listings::{ListingKind, Status};
@@ -26,6 +27,8 @@ pub struct StatusChangeView {
     pub from: Option<String>,
     pub to: String,
     pub actor_id: Option<i64>,
+    /// Who took the step, by name.
+    pub actor: Option<UserRef>,
     pub comment: Option<String>,
     pub at: DateTime<Utc>,
 }
@@ -36,6 +39,7 @@ impl From<StatusChangeRow> for StatusChangeView {
             from: r.from_status,
             to: r.to_status,
             actor_id: r.actor_id,
+            actor: None,
             comment: r.comment,
             at: r.created_at.and_utc(),
         }
@@ -80,7 +84,17 @@ pub fn history(
         .order(status_changes::id.asc())
         .select(StatusChangeRow::as_select())
         .load(conn)?;
-    Ok(rows.into_iter().map(StatusChangeView::from).collect())
+    let names = names::load(conn, rows.iter().filter_map(|r| r.actor_id), [])?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let actor = r.actor_id.and_then(|id| names.user(id));
+            StatusChangeView {
+                actor,
+                ..StatusChangeView::from(r)
+            }
+        })
+        .collect())
 }
 
 pub fn delete_history(conn: &mut AnyConnection, kind: ListingKind, id: i64) -> QueryResult<usize> {

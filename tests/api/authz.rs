@@ -56,6 +56,8 @@ enum Fx {
     OrgOfRole,
     /// A newly registered, unverified org.
     NewOrg,
+    /// A newly registered user (of a new org).
+    NewUser,
     AchDraft,
     AchPending,
     AchPublished,
@@ -235,12 +237,24 @@ fn table() -> Vec<Row> {
         row(post.clone(), "/api/v1/auth/logout", None, no_body,
             [204, 204, 204, 204, 204, 204, 204, 204, 204]),
         row(get.clone(), "/api/v1/me", None, no_body, SIGNED_IN_200),
+        row(patch.clone(), "/api/v1/me", None, |_, _, _| Some(json!({"name": "王晓明"})),
+            SIGNED_IN_200),
+        // The same password again, so later logins of the matrix still work.
+        row(post.clone(), "/api/v1/me/password", None,
+            |_, _, _| Some(json!({"current_password": PASSWORD, "new_password": PASSWORD})),
+            SIGNED_IN_200),
+        // The org's own applications: staff have none to read.
+        row(get.clone(), "/api/v1/me/applications", None, no_body,
+            [401, 200, 200, 200, 200, 200, 200, 403, 403]),
 
         // Accounts and orgs.
         row(post.clone(), "/api/v1/users", None,
             |_, _, _| Some(json!({"email": format!("tj-{}@qcy.example.cn", tag()),
                 "password": PASSWORD, "name": "统计员", "role": "statistician"})),
             [401, 403, 403, 403, 403, 403, 403, 403, 201]),
+        row(get.clone(), "/api/v1/users", None, no_body, ADMIN_200),
+        row(patch.clone(), "/api/v1/users/{id}", NewUser,
+            |_, _, _| Some(json!({"is_active": false})), ADMIN_200),
         row(get.clone(), "/api/v1/orgs", None, no_body, ADMIN_200),
         row(get.clone(), "/api/v1/orgs/{id}", OrgOfRole, no_body, ALL_200),
         row(post.clone(), "/api/v1/orgs/{id}/verify", NewOrg, empty, ADMIN_200),
@@ -281,6 +295,11 @@ fn table() -> Vec<Row> {
         row(post.clone(), "/api/v1/achievements/{id}/withdraw", AchPublished, empty,
             [401, 200, 403, 403, 403, 403, 403, 403, 200]),
         row(get.clone(), "/api/v1/orgs/{id}/achievements", OrgOfRole, no_body, ALL_200),
+        // Who works on an achievement: its org and admins; others who see it get 403.
+        variant(get.clone(), "/api/v1/achievements/{id}/engagements", "published", AchPublished,
+            no_body, [401, 200, 403, 403, 403, 403, 403, 403, 200]),
+        variant(get.clone(), "/api/v1/achievements/{id}/engagements", "draft", AchDraft,
+            no_body, [401, 200, 404, 404, 404, 404, 404, 404, 200]),
         row(get.clone(), "/api/v1/review/achievements", None, no_body, ADMIN_200),
 
         // Demands (owned by `Ent`'s org).
@@ -521,6 +540,10 @@ async fn build(app: &TestApp, w: &World, fx: Fx, who: Who) -> Ids {
         Fx::NewOrg => {
             let (_, org) = app.registered(&Account::enterprise()).await;
             id(org)
+        }
+        Fx::NewUser => {
+            let (user, _) = app.registered(&Account::broker()).await;
+            id(user)
         }
         Fx::AchDraft => id(create(app, "achievements", &w.uni, &achievement_body()).await),
         Fx::AchPending => id(pending(app, "achievements", &w.uni, &achievement_body()).await),

@@ -19,6 +19,7 @@ mod listings;
 mod loadgen;
 mod match_quality;
 mod openapi;
+mod people;
 mod pool;
 mod schema;
 mod search_api;

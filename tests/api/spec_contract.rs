@@ -484,6 +484,68 @@ async fn refuse_generated(d: &mut Driver<'_>, method: &str, template: &str) {
     }
 }
 
+/// The people operations: the admins' user list and changes, a user's own profile and
+/// password, an org's applications, an achievement's engagements (`a1` has a deal and an
+/// application naming it, `uni` owns it).
+async fn people_operations(d: &mut Driver<'_>, admin: &str, uni: &str, a1: i64) {
+    use Method as M;
+    let app = d.app;
+    d.ok(
+        M::GET,
+        "/api/v1/users",
+        "/api/v1/users?role=university&active=true",
+        Some(admin),
+        None,
+    )
+    .await;
+    let (leaver, _) = app.registered(&Account::broker()).await;
+    d.ok(
+        M::PATCH,
+        "/api/v1/users/{id}",
+        &format!("/api/v1/users/{leaver}"),
+        Some(admin),
+        Some(json!({"is_active": false})),
+    )
+    .await;
+    let (me, _) = crate::listings::member(app, Account::enterprise(), true, admin).await;
+    d.ok(
+        M::PATCH,
+        "/api/v1/me",
+        "/api/v1/me",
+        Some(&me),
+        Some(json!({"name": "李晓东"})),
+    )
+    .await;
+    let change = json!({"current_password": crate::helpers::PASSWORD, "new_password": "渭河北岸-量子通信-2027"});
+    d.ok(
+        M::POST,
+        "/api/v1/me/password",
+        "/api/v1/me/password",
+        Some(&me),
+        Some(change),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/me/applications",
+        "/api/v1/me/applications",
+        Some(uni),
+        None,
+    )
+    .await;
+    let r = d
+        .ok(
+            M::GET,
+            "/api/v1/achievements/{id}/engagements",
+            &format!("/api/v1/achievements/{a1}/engagements"),
+            Some(uni),
+            None,
+        )
+        .await;
+    assert_eq!(r.body["deals"]["total"], 1, "{}", r.text);
+    assert_eq!(r.body["applications"]["total"], 1, "{}", r.text);
+}
+
 #[actix_rt::test]
 async fn every_operation_answers_as_the_spec_says() {
     let app = spawn_app().await;
@@ -1004,6 +1066,8 @@ async fn every_operation_answers_as_the_spec_says() {
         Some(json!({"status": "registered", "verified_tech_amount_fen": 800_000_000i64, "comment": "符合技术合同认定规则"})),
     )
     .await;
+
+    people_operations(&mut d, &admin, &uni, a1).await;
 
     // Statistics and the audit trail.
     d.ok(
