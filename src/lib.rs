@@ -11,6 +11,7 @@
 //! | [`config`] | typed settings: defaults < `tt.toml` < `TT_*` env vars, secrets masked |
 //! | [`startup`] | builds the server: data-dir lock, database + migrations, middleware |
 //! | [`routes`] | every route in one table (the OpenAPI test reads it too) |
+//! | [`body`] | JSON bodies parsed by the handler after authorization and existence checks |
 //! | [`error`] | the one API error type, its bilingual code table, rendering in the request's language, human messages for extractor errors |
 //! | [`db`] | SQLite/PostgreSQL connection enum, pool, migrations, `read`/`write` helpers |
 //! | [`auth`] | passwords, JWT and refresh tokens, current-user extractor, policy, throttle |
@@ -41,6 +42,7 @@ pub mod accounts;
 pub mod achievements;
 pub mod audit;
 pub mod auth;
+pub mod body;
 pub mod challenges;
 pub mod cli;
 pub mod clock;

@@ -16,6 +16,7 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::password;
 use crate::auth::policy::{self, Action};
 use crate::auth::tokens::random_hex;
+use crate::body::Body;
 use crate::clock::now;
 use crate::error::{ApiError, ErrorCode};
 use crate::pagination::Pagination;
@@ -126,10 +127,10 @@ pub fn create_user_tx(
 pub async fn create_user(
     state: AppData,
     user: CurrentUser,
-    body: web::Json<UserInput>,
+    body: Body<UserInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::CreateUser)?;
-    let req = body.into_inner();
+    let req = body.parse()?;
     let valid = web::block(move || validate_new_user(req)).await??;
     let created = state
         .db
@@ -235,11 +236,11 @@ pub async fn create_invitation(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<InvitationInput>,
+    body: Body<InvitationInput>,
 ) -> Result<HttpResponse, ApiError> {
     let org_id = path.into_inner();
     policy::authorize(&user, Action::ManageInvitations { org_id })?;
-    let req = body.into_inner();
+    let req = body.parse()?;
     let email = validate::email(&req.email)?;
     let role = parse_role(&req.role)?;
     let ttl = Duration::days(state.settings.invitation_ttl_days as i64);
@@ -341,14 +342,17 @@ pub async fn update_user(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<users::UserPatch>,
+    body: Body<users::UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ManageUsers)?;
     let id = path.into_inner();
-    let change = body.into_inner().validate()?;
     let item = state
         .db
-        .write(move |conn| users::update(conn, &user, id, change))
+        .write(move |conn| {
+            model::find_user(conn, id)?.ok_or_else(|| ApiError::not_found("User"))?;
+            let change = body.parse()?.validate()?;
+            users::update(conn, &user, id, change)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(item))
 }

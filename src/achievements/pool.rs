@@ -13,6 +13,7 @@ use crate::achievements::model::{AchievementRow, AchievementView};
 use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::body::Body;
 use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, orgs, pool_entries};
@@ -102,18 +103,11 @@ pub async fn put_entry(
     state: AppData,
     user: CurrentUser,
     path: web::Path<(i32, i64)>,
-    body: web::Json<PoolEntryInput>,
+    body: Body<PoolEntryInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ManagePool)?;
     let (year, achievement_id) = path.into_inner();
     let year = self::year(year)?;
-    let req = body.into_inner();
-    let note = req
-        .note
-        .as_deref()
-        .map(|n| fields::text(n, "note", 0, 1000, ErrorCode::InvalidRequestBody))
-        .transpose()?
-        .filter(|n| !n.is_empty());
     let (created, view) = state
         .db
         .write(move |conn| {
@@ -123,6 +117,13 @@ pub async fn put_entry(
                 .first(conn)
                 .optional()?;
             let status = status.ok_or_else(|| ApiError::not_found("Achievement"))?;
+            let req = body.parse()?;
+            let note = req
+                .note
+                .as_deref()
+                .map(|n| fields::text(n, "note", 0, 1000, ErrorCode::InvalidRequestBody))
+                .transpose()?
+                .filter(|n| !n.is_empty());
             let existing = find_entry(conn, year, achievement_id)?;
             // A transferred achievement keeps its entry; only new entries need `published`.
             if existing.is_none() && status != Status::Published.as_str() {

@@ -11,6 +11,7 @@ use crate::audit::{self, Act};
 use crate::auth::account::{self, PasswordChangeRequest};
 use crate::auth::extract::CurrentUser;
 use crate::auth::{password, throttle, tokens};
+use crate::body::Body;
 use crate::clock::now;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppData;
@@ -251,9 +252,9 @@ pub async fn me(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiEr
 pub async fn update_me(
     state: AppData,
     user: CurrentUser,
-    body: web::Json<ProfilePatch>,
+    body: Body<ProfilePatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = body.into_inner().validate()?;
+    let name = body.parse()?.validate()?;
     let me = state
         .db
         .write(move |conn| users::update_profile(conn, user.id, name.as_deref()))
@@ -268,12 +269,12 @@ pub async fn change_password(
     state: AppData,
     req: HttpRequest,
     user: CurrentUser,
-    body: web::Json<PasswordChangeRequest>,
+    body: Body<PasswordChangeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let PasswordChangeRequest {
         current_password,
         new_password,
-    } = body.into_inner();
+    } = body.parse()?;
     let client = crate::http::request_client_key(&req);
     let s = &state.settings;
     let window = Duration::seconds(s.login_failure_window_secs as i64);

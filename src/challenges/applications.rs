@@ -214,6 +214,27 @@ fn check_decision(
     Ok(())
 }
 
+/// The challenge of application `id` if `user` may decide on it: 404 for those who may not
+/// see the application, 403 for others.
+pub fn decidable(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<DemandRow, ApiError> {
+    let (app, _) =
+        model::find_application(conn, id)?.ok_or_else(|| ApiError::not_found("Application"))?;
+    let (demand, _) =
+        dmodel::find(conn, app.demand_id)?.ok_or_else(|| ApiError::not_found("Application"))?;
+    let action = Action::ManageChallenge {
+        org_id: demand.org_id,
+    };
+    if !policy::allows(user, action) {
+        let owner = demand.org_id;
+        return Err(refused(user, action, owner, app.org_id, "Application"));
+    }
+    Ok(demand)
+}
+
 /// The challenge's enterprise (or an admin) moves application `id` to `to`, under the
 /// challenge's lock. The application after, the step audited.
 pub fn decide(
@@ -223,22 +244,7 @@ pub fn decide(
     to: ApplicationStatus,
     comment: Option<&str>,
 ) -> Result<ApplicationView, ApiError> {
-    let (app, _) =
-        model::find_application(conn, id)?.ok_or_else(|| ApiError::not_found("Application"))?;
-    let (demand, _) =
-        dmodel::find(conn, app.demand_id)?.ok_or_else(|| ApiError::not_found("Application"))?;
-    let action = Action::ManageChallenge {
-        org_id: demand.org_id,
-    };
-    if !policy::allows(user, action) {
-        return Err(refused(
-            user,
-            action,
-            demand.org_id,
-            app.org_id,
-            "Application",
-        ));
-    }
+    let demand = decidable(conn, user, id)?;
     dmodel::lock(conn, demand.id)?;
     // Read again under the lock: a concurrent decision may have moved it.
     let before = views::application_view(conn, id)?;

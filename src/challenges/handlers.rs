@@ -7,9 +7,10 @@ use serde::Deserialize;
 
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::body::Body;
 use crate::challenges::applications::{self, ApplicationInput, visible_challenge};
 use crate::challenges::involvement::{self, OwnApplicationQuery};
-use crate::challenges::milestones;
+use crate::challenges::milestones::{self, MilestoneRole};
 use crate::challenges::model::{ApplicationStatus, MilestoneInput, MilestoneStatus};
 use crate::challenges::views::{self, ApplicationQuery, ApplicationScope};
 use crate::clock::today;
@@ -26,14 +27,17 @@ pub async fn apply(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<ApplicationInput>,
+    body: Body<ApplicationInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ApplyToChallenge)?;
-    let data = body.into_inner().validate()?;
     let demand_id = path.into_inner();
     let view = state
         .db
-        .write(move |conn| applications::apply(conn, &user, demand_id, &data))
+        .write(move |conn| {
+            visible_challenge(conn, demand_id, &user)?;
+            let data = body.parse()?.validate()?;
+            applications::apply(conn, &user, demand_id, &data)
+        })
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -133,21 +137,24 @@ pub async fn decide(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<DecisionRequest>,
+    body: Body<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (to, comment) = body.parse(
-        &[
-            ("shortlist", ApplicationStatus::Shortlisted),
-            ("select", ApplicationStatus::Selected),
-            ("reject", ApplicationStatus::Rejected),
-        ],
-        ApplicationStatus::Rejected,
-        "an application",
-    )?;
     let id = path.into_inner();
     let view = state
         .db
-        .write(move |conn| applications::decide(conn, &user, id, to, comment.as_deref()))
+        .write(move |conn| {
+            applications::decidable(conn, &user, id)?;
+            let (to, comment) = body.parse()?.parse(
+                &[
+                    ("shortlist", ApplicationStatus::Shortlisted),
+                    ("select", ApplicationStatus::Selected),
+                    ("reject", ApplicationStatus::Rejected),
+                ],
+                ApplicationStatus::Rejected,
+                "an application",
+            )?;
+            applications::decide(conn, &user, id, to, comment.as_deref())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -158,14 +165,17 @@ pub async fn create_milestone(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<MilestoneInput>,
+    body: Body<MilestoneInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner();
-    let title = input.validate(today())?;
     let demand_id = path.into_inner();
     let view = state
         .db
-        .write(move |conn| milestones::plan(conn, &user, demand_id, &input, &title))
+        .write(move |conn| {
+            milestones::plannable(conn, &user, demand_id)?;
+            let input = body.parse()?;
+            let title = input.validate(today())?;
+            milestones::plan(conn, &user, demand_id, &input, &title)
+        })
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -182,13 +192,17 @@ pub async fn submit_milestone(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<SubmitRequest>,
+    body: Body<SubmitRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = fields::text(&body.report, "report", 1, 20_000, ErrorCode::InvalidReport)?;
     let id = path.into_inner();
     let view = state
         .db
-        .write(move |conn| milestones::submit(conn, &user, id, &report))
+        .write(move |conn| {
+            milestones::actionable(conn, &user, id, MilestoneRole::Reporter)?;
+            let report = body.parse()?.report;
+            let report = fields::text(&report, "report", 1, 20_000, ErrorCode::InvalidReport)?;
+            milestones::submit(conn, &user, id, &report)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -199,20 +213,23 @@ pub async fn review_milestone(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<DecisionRequest>,
+    body: Body<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (to, comment) = body.parse(
-        &[
-            ("accept", MilestoneStatus::Accepted),
-            ("reject", MilestoneStatus::Rejected),
-        ],
-        MilestoneStatus::Rejected,
-        "a milestone",
-    )?;
     let id = path.into_inner();
     let view = state
         .db
-        .write(move |conn| milestones::review(conn, &user, id, to, comment.as_deref()))
+        .write(move |conn| {
+            milestones::actionable(conn, &user, id, MilestoneRole::Reviewer)?;
+            let (to, comment) = body.parse()?.parse(
+                &[
+                    ("accept", MilestoneStatus::Accepted),
+                    ("reject", MilestoneStatus::Rejected),
+                ],
+                MilestoneStatus::Rejected,
+                "a milestone",
+            )?;
+            milestones::review(conn, &user, id, to, comment.as_deref())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -14,7 +14,7 @@ use crate::challenges::model::{
 use crate::challenges::views::MilestoneView;
 use crate::clock::{now, today};
 use crate::db::AnyConnection;
-use crate::demands::model as dmodel;
+use crate::demands::model::{self as dmodel, DemandRow};
 use crate::error::{ApiError, ErrorCode};
 
 /// The winner a new milestone is for: the given application if it is a selected one of
@@ -51,6 +51,19 @@ fn winner_of(
     }
 }
 
+/// The challenge `demand_id` if `user` may plan its milestones: 404 for those who may not
+/// see it, 403 for others.
+pub fn plannable(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    demand_id: i64,
+) -> Result<DemandRow, ApiError> {
+    let demand = visible_challenge(conn, demand_id, user)?;
+    let org_id = demand.org_id;
+    policy::authorize(user, Action::ManageChallenge { org_id })?;
+    Ok(demand)
+}
+
 /// The challenge's enterprise (or an admin) plans a milestone titled `title` under the
 /// challenge's lock; its amount is the tranche of its share. The new milestone, audited.
 pub fn plan(
@@ -60,13 +73,7 @@ pub fn plan(
     input: &MilestoneInput,
     title: &str,
 ) -> Result<MilestoneView, ApiError> {
-    let demand = visible_challenge(conn, demand_id, user)?;
-    policy::authorize(
-        user,
-        Action::ManageChallenge {
-            org_id: demand.org_id,
-        },
-    )?;
+    let demand = plannable(conn, user, demand_id)?;
     dmodel::lock(conn, demand_id)?;
     let application_id = winner_of(conn, demand_id, input.application_id)?;
     let prior = model::planned_bp(conn, application_id)?;
@@ -121,17 +128,35 @@ fn found(conn: &mut AnyConnection, id: i64) -> Result<MilestoneRow, ApiError> {
     model::find_milestone(conn, id)?.ok_or_else(|| ApiError::not_found("Milestone"))
 }
 
-/// A milestone with its application's org and its challenge's org.
-fn milestone_parties(
+/// Who acts on a milestone: its winner reports, the challenge's org reviews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MilestoneRole {
+    Reporter,
+    Reviewer,
+}
+
+/// Milestone `id` if `user` may act on it as `role`: 404 for those who may not see it,
+/// 403 for others.
+pub fn actionable(
     conn: &mut AnyConnection,
+    user: &CurrentUser,
     id: i64,
-) -> Result<(MilestoneRow, i64, i64), ApiError> {
+    role: MilestoneRole,
+) -> Result<MilestoneRow, ApiError> {
     let row = found(conn, id)?;
     let (app, _) = model::find_application(conn, row.application_id)?
         .ok_or_else(|| ApiError::not_found("Milestone"))?;
     let (demand, _) =
         dmodel::find(conn, row.demand_id)?.ok_or_else(|| ApiError::not_found("Milestone"))?;
-    Ok((row, app.org_id, demand.org_id))
+    let (winner_org, owner) = (app.org_id, demand.org_id);
+    let action = match role {
+        MilestoneRole::Reporter => Action::ReportMilestone { winner_org },
+        MilestoneRole::Reviewer => Action::ManageChallenge { org_id: owner },
+    };
+    if !policy::allows(user, action) {
+        return Err(refused(user, action, owner, winner_org, "Milestone"));
+    }
+    Ok(row)
 }
 
 /// The winner reports on a pending milestone, or again after a rejection. The milestone
@@ -142,11 +167,7 @@ pub fn submit(
     id: i64,
     report: &str,
 ) -> Result<MilestoneView, ApiError> {
-    let (row, winner_org, owner) = milestone_parties(conn, id)?;
-    let action = Action::ReportMilestone { winner_org };
-    if !policy::allows(user, action) {
-        return Err(refused(user, action, owner, winner_org, "Milestone"));
-    }
+    let row = actionable(conn, user, id, MilestoneRole::Reporter)?;
     let from = row.status()?;
     if !from.can_submit() || !model::submit_milestone(conn, id, from, report, now())? {
         return Err(ApiError::with_detail(
@@ -167,11 +188,7 @@ pub fn review(
     to: MilestoneStatus,
     comment: Option<&str>,
 ) -> Result<MilestoneView, ApiError> {
-    let (row, winner_org, owner) = milestone_parties(conn, id)?;
-    let action = Action::ManageChallenge { org_id: owner };
-    if !policy::allows(user, action) {
-        return Err(refused(user, action, owner, winner_org, "Milestone"));
-    }
+    let row = actionable(conn, user, id, MilestoneRole::Reviewer)?;
     if !model::review_milestone(conn, id, to, comment, now())? {
         let status = row.status()?.as_str();
         return Err(ApiError::with_detail(

@@ -7,13 +7,14 @@ use serde::Deserialize;
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy;
 use crate::auth::tokens::token_hash;
+use crate::body::Body;
 use crate::clock::today;
 use crate::contracts::amendments::{self, NewAmendment};
 use crate::contracts::consent;
 use crate::contracts::idempotency::{self, Key};
 use crate::contracts::lifecycle::{self, NewContract};
 use crate::contracts::model::{
-    self, Consent, ContractRow, MAX_CONTRACT_FEN, RegistrationStatus, Registry,
+    Consent, ContractRow, MAX_CONTRACT_FEN, RegistrationStatus, Registry,
 };
 use crate::contracts::registration::{self, Decision};
 use crate::contracts::views::{self, ConsentFilter, ContractQuery, ContractView, ListArgs};
@@ -130,9 +131,9 @@ pub async fn create(
     state: AppData,
     user: CurrentUser,
     req: HttpRequest,
-    body: web::Json<NewContract>,
+    body: Body<NewContract>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.parse()?;
     check_shape(&body)?;
     let key = idempotency_key(&req, &body)?;
     let reg = Registry::from_settings(&state.settings);
@@ -260,7 +261,7 @@ pub async fn get(
 }
 
 /// Runs one lifecycle step in a write transaction and audits it with the contract before
-/// and after.
+/// and after; `op` parses the body, if any, once the contract is known to be visible.
 async fn step<F>(
     state: &AppData,
     user: CurrentUser,
@@ -277,12 +278,12 @@ where
     state
         .db
         .write(move |conn| {
-            let before = model::find_locked(conn, id)?
-                .map(|r| views::view(conn, &reg, r))
-                .transpose()?;
+            // 404 for those who may not see it, before anything of the body is read.
+            let before = lifecycle::visible_locked(conn, &user, id)?;
+            let before = views::view(conn, &reg, before)?;
             let row = op(conn, &user, &reg)?;
             let after = views::view(conn, &reg, row)?;
-            lifecycle::audit_step(conn, user.id, action, before.as_ref(), &after)?;
+            lifecycle::audit_step(conn, user.id, action, Some(&before), &after)?;
             Ok(after)
         })
         .await
@@ -317,12 +318,11 @@ pub async fn decline(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<DeclineRequest>,
+    body: Body<DeclineRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let why = reason(&body.reason)?;
     let view = step(&state, user, id, "contract.decline", move |conn, u, _| {
-        consent::decline(conn, u, id, &why)
+        consent::decline(conn, u, id, &reason(&body.parse()?.reason)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -333,18 +333,18 @@ pub async fn amend(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<NewAmendment>,
+    body: Body<NewAmendment>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let mut req = body.into_inner();
-    req.reason = fields::text(
-        &req.reason,
-        "reason",
-        1,
-        1000,
-        ErrorCode::InvalidRequestBody,
-    )?;
     let view = step(&state, user, id, "contract.amend", move |conn, u, _| {
+        let mut req = body.parse()?;
+        req.reason = fields::text(
+            &req.reason,
+            "reason",
+            1,
+            1000,
+            ErrorCode::InvalidRequestBody,
+        )?;
         amendments::amend(conn, u, id, &req).map(|(row, _)| row)
     })
     .await?;
@@ -374,16 +374,18 @@ pub async fn decline_amendment(
     state: AppData,
     user: CurrentUser,
     path: web::Path<(i64, i64)>,
-    body: web::Json<DeclineRequest>,
+    body: Body<DeclineRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, amendment) = path.into_inner();
-    let why = reason(&body.reason)?;
     let view = step(
         &state,
         user,
         id,
         "contract.amendment.decline",
-        move |conn, u, _| amendments::decline_amendment(conn, u, id, amendment, &why),
+        move |conn, u, _| {
+            let why = reason(&body.parse()?.reason)?;
+            amendments::decline_amendment(conn, u, id, amendment, &why)
+        },
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -459,17 +461,19 @@ pub async fn register(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<RegistrationDecision>,
+    body: Body<RegistrationDecision>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, policy::Action::RegisterContract)?;
     let id = path.into_inner();
-    let d = decision(body.into_inner())?;
     let view = step(
         &state,
         user,
         id,
         "contract.registration",
-        move |conn, u, reg| registration::decide_registration(conn, u, reg, id, &d),
+        move |conn, u, reg| {
+            let d = decision(body.parse()?)?;
+            registration::decide_registration(conn, u, reg, id, &d)
+        },
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -307,7 +307,7 @@ pub fn record(
 }
 
 /// The contract for a write, locked; 404 for those who may not see it.
-pub(super) fn visible_locked(
+pub fn visible_locked(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     id: i64,

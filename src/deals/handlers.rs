@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::audit::{self, Act};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::body::Body;
 use crate::clock::today;
 use crate::deals::Stage;
 use crate::deals::pipeline::{self, DealInput, DealPatch};
@@ -46,11 +47,12 @@ async fn match_of(
 pub async fn create(
     state: AppData,
     user: CurrentUser,
-    body: web::Json<DealInput>,
+    body: Body<DealInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::CreateDeal)?;
-    let from_match = body.from_match;
-    let mut new = body.into_inner().validate()?;
+    let input = body.parse()?;
+    let from_match = input.from_match;
+    let mut new = input.validate()?;
     let (demand_id, achievement_id) = (new.demand_id, new.achievement_id);
     let demand = state
         .db
@@ -131,14 +133,14 @@ pub async fn update(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<DealPatch>,
+    body: Body<DealPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let change = body.into_inner().validate()?;
     let view = state
         .db
         .write(move |conn| {
             let row = pipeline::editable(conn, &user, id)?;
+            let change = body.parse()?.validate()?;
             let before = views::view(conn, row.clone())?;
             let row = pipeline::advance(conn, user.id, row, &change)?;
             let after = views::view(conn, row)?;

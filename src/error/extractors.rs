@@ -101,3 +101,9 @@ pub fn payload(err: actix_web::error::PayloadError, _req: &HttpRequest) -> Error
         _ => ApiError::new(ErrorCode::InvalidRequestBody).into(),
     }
 }
+
+/// The error of a JSON body that does not parse as its type, naming the field: for
+/// bodies parsed by the handler (`crate::body::Body`).
+pub fn body_error(e: &serde_json::Error, body: Option<&[u8]>) -> ApiError {
+    serde_text::body_error(e, body)
+}

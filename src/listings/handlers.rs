@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::accounts::model::find_org;
 use crate::auth::extract::{CurrentUser, MaybeUser};
 use crate::auth::policy::{self, Action};
+use crate::body::Body;
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::lifecycle;
 use crate::listings::store::{Editable, Store};
@@ -99,10 +100,19 @@ pub async fn review<S: Store>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<ReviewRequest>,
+    body: Body<ReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (transition, comment) = body.into_inner().parse()?;
-    step::<S>(state, user, path.into_inner(), transition, comment).await
+    policy::authorize(&user, Action::ReviewListings)?;
+    let id = path.into_inner();
+    let view = state
+        .db
+        .write(move |conn| {
+            lifecycle::visible_facts::<S>(conn, id, Some(&user))?;
+            let (step, comment) = body.parse()?.parse()?;
+            lifecycle::apply::<S>(conn, &user, id, step, comment.as_deref())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// `DELETE /{kind}/{id}` (owner): drafts only; their history goes with them.
@@ -187,10 +197,10 @@ pub async fn get<S: Store>(
 pub async fn create<S: Editable>(
     state: AppData,
     user: CurrentUser,
-    body: web::Json<S::Input>,
+    body: Body<S::Input>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::CreateListing(S::KIND))?;
-    let input = body.into_inner();
+    let input = body.parse()?;
     let view = state
         .db
         .write(move |conn| lifecycle::create::<S>(conn, &user, input))
@@ -203,13 +213,15 @@ pub async fn update<S: Editable>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
-    body: web::Json<S::Patch>,
+    body: Body<S::Patch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let patch = body.into_inner();
     let view = state
         .db
-        .write(move |conn| lifecycle::update::<S>(conn, &user, id, patch))
+        .write(move |conn| {
+            lifecycle::editable_facts::<S>(conn, &user, id)?;
+            lifecycle::update::<S>(conn, &user, id, body.parse()?)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod authz;
 mod challenges;
+mod check_order;
 mod contracts;
 mod deals;
 mod errors;
