@@ -1,10 +1,11 @@
-//! Field rules shared by the slices; each failure names its own error code.
+//! The one place of field rules shared by the slices: text and names, codes of the
+//! taxonomy, TRL, dates, emails. Each failure names its own error code and the field.
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::taxonomy;
+use crate::taxonomy::{self, Vocabulary};
 
 /// A date as the API takes it: exactly `YYYY-MM-DD`, in the years 1900 to 2999. chrono on
 /// its own also reads `-2026-01-05`, `+99999-01-01` and `2026-1-5`, which no contract,
@@ -73,30 +74,119 @@ pub fn email(raw: &str) -> Result<String, ApiError> {
     }
 }
 
-/// Trimmed text of `min..=max` characters without control characters.
-pub fn text(raw: &str, min: usize, max: usize, code: ErrorCode) -> Result<String, ApiError> {
+/// The field is named in the error, so a client can point at it.
+fn bad(code: ErrorCode, field: &str, zh: String, en: String) -> ApiError {
+    ApiError::with_detail(code, zh, en).field(field.to_owned())
+}
+
+/// Trimmed text of `min..=max` characters; newlines and tabs allowed, other controls not.
+pub fn text(
+    raw: &str,
+    field: &str,
+    min: usize,
+    max: usize,
+    code: ErrorCode,
+) -> Result<String, ApiError> {
     let value = raw.trim();
     let len = value.chars().count();
-    if len < min || len > max || value.chars().any(char::is_control) {
-        return Err(ApiError::new(code));
+    if len < min || len > max {
+        let (zh, en) = if min == 0 {
+            (format!("最多 {max} 个字符"), format!("at most {max}"))
+        } else {
+            (
+                format!("应为 {min} 到 {max} 个字符"),
+                format!("{min} to {max}"),
+            )
+        };
+        return Err(bad(
+            code,
+            field,
+            format!("{field} 的长度{zh}（现为 {len} 个）。"),
+            format!("`{field}` must be {en} characters long (it has {len})."),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(bad(
+            code,
+            field,
+            format!("{field} 含有控制字符。"),
+            format!("`{field}` contains control characters."),
+        ));
     }
     Ok(value.to_owned())
 }
 
+pub fn code(
+    raw: &str,
+    vocab: Vocabulary,
+    field: &str,
+    code: ErrorCode,
+) -> Result<String, ApiError> {
+    if vocab.contains(raw) {
+        Ok(raw.to_owned())
+    } else {
+        Err(ApiError::unknown_code(code, field, raw, vocab))
+    }
+}
+
+pub fn chain(raw: &str) -> Result<String, ApiError> {
+    code(raw, taxonomy::CHAINS, "chain", ErrorCode::InvalidChain)
+}
+
+pub fn field(raw: &str) -> Result<String, ApiError> {
+    code(raw, taxonomy::FIELDS, "field", ErrorCode::InvalidField)
+}
+
+pub fn region(raw: &str) -> Result<String, ApiError> {
+    code(raw, taxonomy::REGIONS, "region", ErrorCode::InvalidRegion)
+}
+
+pub fn stage(raw: &str) -> Result<String, ApiError> {
+    code(raw, taxonomy::STAGES, "stage", ErrorCode::InvalidStage)
+}
+
+pub fn trl(value: i32, field: &str) -> Result<i32, ApiError> {
+    if (1..=9).contains(&value) {
+        Ok(value)
+    } else {
+        Err(bad(
+            ErrorCode::InvalidTrl,
+            field,
+            format!("{field} 应为 1 到 9 的技术成熟度（TRL）。"),
+            format!("`{field}` must be a TRL from 1 to 9."),
+        ))
+    }
+}
+
+/// One line of text (a name): like [`text`], and no line breaks or tabs either.
+pub fn line(
+    raw: &str,
+    field: &str,
+    min: usize,
+    max: usize,
+    code: ErrorCode,
+) -> Result<String, ApiError> {
+    let value = text(raw, field, min, max, code)?;
+    if value.contains(['\n', '\r', '\t']) {
+        return Err(bad(
+            code,
+            field,
+            format!("{field} 应为一行文字，不能换行。"),
+            format!("`{field}` must be one line of text."),
+        ));
+    }
+    Ok(value)
+}
+
 pub fn person_name(raw: &str) -> Result<String, ApiError> {
-    text(raw, 1, 100, ErrorCode::InvalidName)
+    line(raw, "name", 1, 100, ErrorCode::InvalidName)
 }
 
 pub fn org_name(raw: &str) -> Result<String, ApiError> {
-    text(raw, 2, 120, ErrorCode::InvalidOrgName)
-}
-
-pub fn region(code: &str) -> Result<String, ApiError> {
-    if taxonomy::REGIONS.contains(code) {
-        Ok(code.to_owned())
-    } else {
-        Err(ApiError::new(ErrorCode::InvalidRegion))
-    }
+    line(raw, "name", 2, 120, ErrorCode::InvalidOrgName)
 }
 
 /// An optional free text (a note, a comment) of up to 2,000 characters, trimmed; empty
@@ -107,7 +197,7 @@ pub fn optional_text(
     code: crate::error::ErrorCode,
 ) -> Result<Option<String>, crate::error::ApiError> {
     Ok(raw
-        .map(|t| crate::listings::fields::text(t, field, 0, 2000, code))
+        .map(|t| text(t, field, 0, 2000, code))
         .transpose()?
         .filter(|t| !t.is_empty()))
 }

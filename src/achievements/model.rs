@@ -153,21 +153,33 @@ impl AchievementInput {
             ErrorCode::InvalidPriceRange,
         )?;
         Ok(AchievementData {
-            title: fields::text(&self.title, "title", 1, 120, ErrorCode::InvalidTitle)?,
-            summary: fields::text(&self.summary, "summary", 1, 2000, ErrorCode::InvalidSummary)?,
-            details: fields::text(
+            title: crate::validate::text(&self.title, "title", 1, 120, ErrorCode::InvalidTitle)?,
+            summary: crate::validate::text(
+                &self.summary,
+                "summary",
+                1,
+                2000,
+                ErrorCode::InvalidSummary,
+            )?,
+            details: crate::validate::text(
                 &self.details,
                 "details",
                 0,
                 20_000,
                 ErrorCode::InvalidDetails,
             )?,
-            contact: fields::text(&self.contact, "contact", 0, 500, ErrorCode::InvalidContact)?,
+            contact: crate::validate::text(
+                &self.contact,
+                "contact",
+                0,
+                500,
+                ErrorCode::InvalidContact,
+            )?,
             keywords: to_json(&fields::keywords(&self.keywords)?),
-            chain: fields::chain(&self.chain)?,
-            field: fields::field(&self.field)?,
-            trl: fields::trl(self.trl, "trl")?,
-            stage: fields::stage(&self.stage)?,
+            chain: crate::validate::chain(&self.chain)?,
+            field: crate::validate::field(&self.field)?,
+            trl: crate::validate::trl(self.trl, "trl")?,
+            stage: crate::validate::stage(&self.stage)?,
             ip_items: to_json(&fields::ip_items(&self.ip_items)?),
             transfer_modes: to_json(&fields::modes(
                 &self.transfer_modes,
@@ -181,7 +193,7 @@ impl AchievementInput {
                 "inventors",
                 ErrorCode::InvalidInventors,
             )?),
-            region: fields::region(self.region.as_deref().unwrap_or(org_region))?,
+            region: crate::validate::region(self.region.as_deref().unwrap_or(org_region))?,
         })
     }
 }

@@ -19,7 +19,6 @@ use crate::db::AnyConnection;
 use crate::db::schema::{achievements, orgs, pool_entries};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
-use crate::listings::fields;
 use crate::pagination::Pagination;
 use crate::search::{IndexKind, outbox};
 use crate::state::AppData;
@@ -121,7 +120,7 @@ pub async fn put_entry(
             let note = req
                 .note
                 .as_deref()
-                .map(|n| fields::text(n, "note", 0, 1000, ErrorCode::InvalidRequestBody))
+                .map(|n| crate::validate::text(n, "note", 0, 1000, ErrorCode::InvalidRequestBody))
                 .transpose()?
                 .filter(|n| !n.is_empty());
             let existing = find_entry(conn, year, achievement_id)?;

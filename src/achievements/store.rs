@@ -10,7 +10,7 @@ use crate::auth::policy;
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, orgs};
 use crate::error::ApiError;
-use crate::listings::fields::{self, list_filters};
+use crate::listings::fields::list_filters;
 use crate::listings::store::{Editable, Facts, Store, content_writes, store_writes, values};
 use crate::listings::{ListScope, ListingKind, Status, history};
 use crate::pagination::Pagination;
@@ -79,10 +79,10 @@ impl Store for AchievementStore {
             q.status.as_deref(),
         )?;
         if let Some(s) = &q.stage {
-            fields::stage(s)?;
+            crate::validate::stage(s)?;
         }
         if let Some(t) = q.trl_min {
-            fields::trl(t, "trl_min")?;
+            crate::validate::trl(t, "trl_min")?;
         }
         Pagination::new(q.page, q.per_page)
     }

@@ -17,7 +17,7 @@ use crate::db::AnyConnection;
 use crate::demands::model::{self as dmodel, DemandRow};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
-use crate::listings::fields::{self, MAX_FEN};
+use crate::listings::fields::MAX_FEN;
 
 /// Whether `demand` takes applications on `today`.
 pub fn accepting_applications(demand: &DemandRow, today: NaiveDate) -> QueryResult<bool> {
@@ -37,7 +37,7 @@ pub struct ApplicationInput {
 
 impl ApplicationInput {
     pub fn validate(self) -> Result<ApplicationData, ApiError> {
-        let proposal = fields::text(
+        let proposal = crate::validate::text(
             &self.proposal,
             "proposal",
             1,
@@ -52,9 +52,27 @@ impl ApplicationInput {
             .iter()
             .map(|m| {
                 Ok(TeamMember {
-                    name: fields::text(&m.name, "team.name", 1, 50, ErrorCode::InvalidTeam)?,
-                    title: fields::text(&m.title, "team.title", 0, 50, ErrorCode::InvalidTeam)?,
-                    role: fields::text(&m.role, "team.role", 0, 50, ErrorCode::InvalidTeam)?,
+                    name: crate::validate::text(
+                        &m.name,
+                        "team.name",
+                        1,
+                        50,
+                        ErrorCode::InvalidTeam,
+                    )?,
+                    title: crate::validate::text(
+                        &m.title,
+                        "team.title",
+                        0,
+                        50,
+                        ErrorCode::InvalidTeam,
+                    )?,
+                    role: crate::validate::text(
+                        &m.role,
+                        "team.role",
+                        0,
+                        50,
+                        ErrorCode::InvalidTeam,
+                    )?,
                 })
             })
             .collect::<Result<Vec<_>, ApiError>>()?;

@@ -15,7 +15,6 @@ use crate::challenges::model::{ApplicationStatus, MilestoneInput, MilestoneStatu
 use crate::challenges::views::{self, ApplicationQuery, ApplicationScope};
 use crate::clock::today;
 use crate::error::{ApiError, ErrorCode};
-use crate::listings::fields;
 use crate::pagination::Pagination;
 use crate::state::AppData;
 use crate::validate::optional_text;
@@ -200,7 +199,8 @@ pub async fn submit_milestone(
         .write(move |conn| {
             milestones::actionable(conn, &user, id, MilestoneRole::Reporter)?;
             let report = body.parse()?.report;
-            let report = fields::text(&report, "report", 1, 20_000, ErrorCode::InvalidReport)?;
+            let report =
+                crate::validate::text(&report, "report", 1, 20_000, ErrorCode::InvalidReport)?;
             milestones::submit(conn, &user, id, &report)
         })
         .await?;

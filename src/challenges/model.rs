@@ -112,7 +112,7 @@ impl MilestoneInput {
                 "`due_on` cannot be in the past.",
             ));
         }
-        fields::text(&self.title, "title", 1, 120, ErrorCode::InvalidMilestone)
+        crate::validate::text(&self.title, "title", 1, 120, ErrorCode::InvalidMilestone)
     }
 }
 

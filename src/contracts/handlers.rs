@@ -20,7 +20,6 @@ use crate::contracts::registration::{self, Decision};
 use crate::contracts::views::{self, ConsentFilter, ContractQuery, ContractView, ListArgs};
 use crate::db::AnyConnection;
 use crate::error::{ApiError, ErrorCode};
-use crate::listings::fields;
 use crate::pagination::Pagination;
 use crate::state::AppData;
 use crate::taxonomy;
@@ -63,13 +62,13 @@ fn check_shape(req: &NewContract) -> Result<(), ApiError> {
         .into_iter()
         .flatten()
     {
-        fields::region(region)?;
+        crate::validate::region(region)?;
     }
     if let Some(c) = &req.chain {
-        fields::chain(c)?;
+        crate::validate::chain(c)?;
     }
     if let Some(f) = &req.field {
-        fields::field(f)?;
+        crate::validate::field(f)?;
     }
     Ok(())
 }
@@ -207,10 +206,10 @@ fn check_query(q: &ContractQuery) -> Result<(), ApiError> {
         ));
     }
     if let Some(r) = &q.region {
-        fields::region(r)?;
+        crate::validate::region(r)?;
     }
     if let Some(c) = &q.chain {
-        fields::chain(c)?;
+        crate::validate::chain(c)?;
     }
     Ok(())
 }
@@ -310,7 +309,7 @@ pub struct DeclineRequest {
 }
 
 fn reason(raw: &str) -> Result<String, ApiError> {
-    fields::text(raw, "reason", 1, 1000, ErrorCode::ReasonRequired)
+    crate::validate::text(raw, "reason", 1, 1000, ErrorCode::ReasonRequired)
 }
 
 /// `POST /api/v1/contracts/{id}/decline {reason}`: final.
@@ -338,7 +337,7 @@ pub async fn amend(
     let id = path.into_inner();
     let view = step(&state, user, id, "contract.amend", move |conn, u, _| {
         let mut req = body.parse()?;
-        req.reason = fields::text(
+        req.reason = crate::validate::text(
             &req.reason,
             "reason",
             1,
@@ -435,7 +434,7 @@ fn decision(req: RegistrationDecision) -> Result<Decision, ApiError> {
     let comment = req
         .comment
         .as_deref()
-        .map(|c| fields::text(c, "comment", 0, 2000, ErrorCode::InvalidComment))
+        .map(|c| crate::validate::text(c, "comment", 0, 2000, ErrorCode::InvalidComment))
         .transpose()?
         .filter(|c| !c.is_empty());
     let on = req.registered_on.unwrap_or_else(today);

@@ -14,7 +14,6 @@ use crate::deals::pipeline::{self, DealInput, DealPatch};
 use crate::deals::views::{self, DealQuery, ListArgs};
 use crate::demands::model as dmodel;
 use crate::error::{ApiError, ErrorCode};
-use crate::listings::fields;
 use crate::matching::{self, Profile};
 use crate::pagination::Pagination;
 use crate::state::AppData;
@@ -90,7 +89,7 @@ pub async fn list(
             .ok_or_else(|| ApiError::one_of(ErrorCode::InvalidQuery, "stage", s, Stage::CODES))?;
     }
     if let Some(c) = &q.chain {
-        fields::code(c, taxonomy::CHAINS, "chain", ErrorCode::InvalidChain)?;
+        crate::validate::code(c, taxonomy::CHAINS, "chain", ErrorCode::InvalidChain)?;
     }
     let page = Pagination::new(q.page, q.per_page)?;
     let (items, total) = state

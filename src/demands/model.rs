@@ -209,7 +209,7 @@ fn challenge(
             "`challenge.max_winners` must be from 1 to 20.",
         ));
     }
-    let criteria = fields::text(
+    let criteria = crate::validate::text(
         &c.criteria,
         "challenge.criteria",
         1,
@@ -235,26 +235,32 @@ impl DemandInput {
         )?;
         let challenge = challenge(self.challenge, valid_until, today)?;
         Ok(DemandData {
-            title: fields::text(&self.title, "title", 1, 120, ErrorCode::InvalidTitle)?,
-            description: fields::text(
+            title: crate::validate::text(&self.title, "title", 1, 120, ErrorCode::InvalidTitle)?,
+            description: crate::validate::text(
                 &self.description,
                 "description",
                 1,
                 5000,
                 ErrorCode::InvalidDescription,
             )?,
-            indicators: fields::text(
+            indicators: crate::validate::text(
                 &self.indicators,
                 "indicators",
                 0,
                 5000,
                 ErrorCode::InvalidIndicators,
             )?,
-            contact: fields::text(&self.contact, "contact", 0, 500, ErrorCode::InvalidContact)?,
+            contact: crate::validate::text(
+                &self.contact,
+                "contact",
+                0,
+                500,
+                ErrorCode::InvalidContact,
+            )?,
             keywords: to_json(&fields::keywords(&self.keywords)?),
-            chain: fields::chain(&self.chain)?,
-            field: fields::field(&self.field)?,
-            trl_min: fields::trl(self.trl_min, "trl_min")?,
+            chain: crate::validate::chain(&self.chain)?,
+            field: crate::validate::field(&self.field)?,
+            trl_min: crate::validate::trl(self.trl_min, "trl_min")?,
             budget_min_fen,
             budget_max_fen,
             cooperation_modes: to_json(&fields::modes(
@@ -262,7 +268,7 @@ impl DemandInput {
                 "cooperation_modes",
                 ErrorCode::InvalidCooperationModes,
             )?),
-            region: fields::region(self.region.as_deref().unwrap_or(org_region))?,
+            region: crate::validate::region(self.region.as_deref().unwrap_or(org_region))?,
             valid_until,
             bottleneck: self.bottleneck,
             challenge_bounty_fen: challenge.as_ref().map(|c| c.bounty_fen),

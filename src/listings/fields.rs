@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::taxonomy::{self, Vocabulary};
+use crate::validate::text;
 
 /// Largest amount accepted anywhere: 10^15 fen is 10 万亿元, far above any contract.
 pub const MAX_FEN: i64 = 1_000_000_000_000_000;
@@ -22,88 +23,6 @@ where
 /// The field is named in the error, so a client can point at it.
 fn bad(code: ErrorCode, field: &str, zh: String, en: String) -> ApiError {
     ApiError::with_detail(code, zh, en).field(field.to_owned())
-}
-
-/// Trimmed text of `min..=max` characters; newlines and tabs allowed, other controls not.
-pub fn text(
-    raw: &str,
-    field: &str,
-    min: usize,
-    max: usize,
-    code: ErrorCode,
-) -> Result<String, ApiError> {
-    let value = raw.trim();
-    let len = value.chars().count();
-    if len < min || len > max {
-        let (zh, en) = if min == 0 {
-            (format!("最多 {max} 个字符"), format!("at most {max}"))
-        } else {
-            (
-                format!("应为 {min} 到 {max} 个字符"),
-                format!("{min} to {max}"),
-            )
-        };
-        return Err(bad(
-            code,
-            field,
-            format!("{field} 的长度{zh}（现为 {len} 个）。"),
-            format!("`{field}` must be {en} characters long (it has {len})."),
-        ));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        return Err(bad(
-            code,
-            field,
-            format!("{field} 含有控制字符。"),
-            format!("`{field}` contains control characters."),
-        ));
-    }
-    Ok(value.to_owned())
-}
-
-pub fn code(
-    raw: &str,
-    vocab: Vocabulary,
-    field: &str,
-    code: ErrorCode,
-) -> Result<String, ApiError> {
-    if vocab.contains(raw) {
-        Ok(raw.to_owned())
-    } else {
-        Err(ApiError::unknown_code(code, field, raw, vocab))
-    }
-}
-
-pub fn chain(raw: &str) -> Result<String, ApiError> {
-    code(raw, taxonomy::CHAINS, "chain", ErrorCode::InvalidChain)
-}
-
-pub fn field(raw: &str) -> Result<String, ApiError> {
-    code(raw, taxonomy::FIELDS, "field", ErrorCode::InvalidField)
-}
-
-pub fn region(raw: &str) -> Result<String, ApiError> {
-    code(raw, taxonomy::REGIONS, "region", ErrorCode::InvalidRegion)
-}
-
-pub fn stage(raw: &str) -> Result<String, ApiError> {
-    code(raw, taxonomy::STAGES, "stage", ErrorCode::InvalidStage)
-}
-
-pub fn trl(value: i32, field: &str) -> Result<i32, ApiError> {
-    if (1..=9).contains(&value) {
-        Ok(value)
-    } else {
-        Err(bad(
-            ErrorCode::InvalidTrl,
-            field,
-            format!("{field} 应为 1 到 9 的技术成熟度（TRL）。"),
-            format!("`{field}` must be a TRL from 1 to 9."),
-        ))
-    }
 }
 
 /// 0..=30 keywords of 1..=30 characters, trimmed, duplicates removed (order kept).

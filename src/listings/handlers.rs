@@ -12,7 +12,7 @@ use crate::body::Body;
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::lifecycle;
 use crate::listings::store::{Editable, Store};
-use crate::listings::{ListScope, Transition, fields};
+use crate::listings::{ListScope, Transition};
 use crate::pagination::Pagination;
 use crate::state::AppData;
 
@@ -85,7 +85,7 @@ impl ReviewRequest {
         let comment = self
             .comment
             .as_deref()
-            .map(|c| fields::text(c, "comment", 0, 2000, ErrorCode::InvalidComment))
+            .map(|c| crate::validate::text(c, "comment", 0, 2000, ErrorCode::InvalidComment))
             .transpose()?
             .filter(|c| !c.is_empty());
         if transition != Transition::Approve && comment.is_none() {
@@ -102,12 +102,13 @@ pub async fn review<S: Store>(
     path: web::Path<i64>,
     body: Body<ReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::authorize(&user, Action::ReviewListings)?;
     let id = path.into_inner();
     let view = state
         .db
         .write(move |conn| {
+            // An item the caller may not see is a 404 before the admin-only 403.
             lifecycle::visible_facts::<S>(conn, id, Some(&user))?;
+            policy::authorize(&user, Action::ReviewListings)?;
             let (step, comment) = body.parse()?.parse()?;
             lifecycle::apply::<S>(conn, &user, id, step, comment.as_deref())
         })

@@ -34,16 +34,12 @@ async fn the_caller_hears_who_may_act_before_what_the_body_lacks() {
         )
         .await;
     r.assert_error(403, "forbidden");
-    // Only brokers open deals; only admins review, register, manage the pool and users.
+    // Only brokers open deals; only admins register, manage the pool and users.
     let r = app
         .post("/api/v1/deals", Some(&enterprise), &bad_body())
         .await;
     r.assert_error(403, "forbidden");
-    for path in [
-        "/api/v1/achievements/1/review",
-        "/api/v1/contracts/1/registration",
-        "/api/v1/users",
-    ] {
+    for path in ["/api/v1/contracts/1/registration", "/api/v1/users"] {
         let r = app.post(path, Some(&enterprise), &bad_body()).await;
         r.assert_error(403, "forbidden");
     }

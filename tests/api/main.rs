@@ -22,6 +22,7 @@ mod match_quality;
 mod openapi;
 mod people;
 mod pool;
+mod readme;
 mod schema;
 mod search_api;
 mod search_conformance;

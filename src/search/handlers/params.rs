@@ -138,7 +138,7 @@ pub(super) fn trl_range(
 ) -> Result<(), ApiError> {
     let check = |name: &str| -> Result<Option<i64>, ApiError> {
         match p.int(name)? {
-            Some(t) => Ok(Some(i64::from(fields::trl(
+            Some(t) => Ok(Some(i64::from(crate::validate::trl(
                 i32::try_from(t).unwrap_or(0),
                 name,
             )?))),
