@@ -11,7 +11,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
@@ -33,8 +33,9 @@ impl<T: DeserializeOwned> Body<T> {
     }
 }
 
-fn is_json(req: &HttpRequest) -> bool {
-    req.headers()
+/// Whether the request says its body is JSON (`application/json` or `…+json`).
+pub fn is_json(headers: &HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
@@ -56,7 +57,7 @@ impl<T> FromRequest for Body<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         // The byte limit is the app's `PayloadConfig` (`max_body_bytes`).
-        let json = is_json(req);
+        let json = is_json(req.headers());
         let bytes = Bytes::from_request(req, payload);
         Box::pin(async move {
             let read = match json {

@@ -161,15 +161,8 @@ pub fn trl(value: i32, field: &str) -> Result<i32, ApiError> {
     }
 }
 
-/// One line of text (a name): like [`text`], and no line breaks or tabs either.
-pub fn line(
-    raw: &str,
-    field: &str,
-    min: usize,
-    max: usize,
-    code: ErrorCode,
-) -> Result<String, ApiError> {
-    let value = text(raw, field, min, max, code)?;
+/// A name: one line of text, no line breaks or tabs.
+fn one_line(value: String, field: &str, code: ErrorCode) -> Result<String, ApiError> {
     if value.contains(['\n', '\r', '\t']) {
         return Err(bad(
             code,
@@ -182,11 +175,13 @@ pub fn line(
 }
 
 pub fn person_name(raw: &str) -> Result<String, ApiError> {
-    line(raw, "name", 1, 100, ErrorCode::InvalidName)
+    let code = ErrorCode::InvalidName;
+    one_line(text(raw, "name", 1, 100, code)?, "name", code)
 }
 
 pub fn org_name(raw: &str) -> Result<String, ApiError> {
-    line(raw, "name", 2, 120, ErrorCode::InvalidOrgName)
+    let code = ErrorCode::InvalidOrgName;
+    one_line(text(raw, "name", 2, 120, code)?, "name", code)
 }
 
 /// An optional free text (a note, a comment) of up to 2,000 characters, trimmed; empty

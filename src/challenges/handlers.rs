@@ -92,37 +92,55 @@ pub struct DecisionRequest {
     pub comment: Option<String>,
 }
 
+/// The outcomes a decision body may name, and the one that needs a comment.
+trait Outcome: Copy + PartialEq + 'static {
+    const CHOICES: &'static [(&'static str, Self)];
+    const REJECTED: Self;
+    /// What is decided on, for the English message.
+    const WHAT: &'static str;
+}
+
+impl Outcome for ApplicationStatus {
+    const CHOICES: &'static [(&'static str, Self)] = &[
+        ("shortlist", ApplicationStatus::Shortlisted),
+        ("select", ApplicationStatus::Selected),
+        ("reject", ApplicationStatus::Rejected),
+    ];
+    const REJECTED: Self = ApplicationStatus::Rejected;
+    const WHAT: &'static str = "an application";
+}
+
+impl Outcome for MilestoneStatus {
+    const CHOICES: &'static [(&'static str, Self)] = &[
+        ("accept", MilestoneStatus::Accepted),
+        ("reject", MilestoneStatus::Rejected),
+    ];
+    const REJECTED: Self = MilestoneStatus::Rejected;
+    const WHAT: &'static str = "a milestone";
+}
+
 impl DecisionRequest {
-    /// The chosen outcome and the trimmed comment; `rejected` needs a comment.
-    fn parse<T: Copy + PartialEq>(
-        &self,
-        choices: &[(&str, T)],
-        rejected: T,
-        what: &str,
-    ) -> Result<(T, Option<String>), ApiError> {
-        let to = choices
+    /// The chosen outcome and the trimmed comment; rejecting needs a comment.
+    fn outcome<T: Outcome>(self) -> Result<(T, Option<String>), ApiError> {
+        let to = T::CHOICES
             .iter()
             .find(|(name, _)| *name == self.decision)
             .map(|(_, outcome)| *outcome)
             .ok_or_else(|| {
-                let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-                ApiError::one_of(
-                    ErrorCode::InvalidDecision,
-                    "decision",
-                    &self.decision,
-                    &names,
-                )
+                let names: Vec<&str> = T::CHOICES.iter().map(|(n, _)| *n).collect();
+                let code = ErrorCode::InvalidDecision;
+                ApiError::one_of(code, "decision", &self.decision, &names)
             })?;
         let comment = optional_text(
             self.comment.as_deref(),
             "comment",
             ErrorCode::InvalidComment,
         )?;
-        if to == rejected && comment.is_none() {
+        if to == T::REJECTED && comment.is_none() {
             return Err(ApiError::with_detail(
                 ErrorCode::CommentRequired,
                 "驳回时需要填写 comment 说明理由。",
-                format!("Rejecting {what} needs a `comment` saying why."),
+                format!("Rejecting {} needs a `comment` saying why.", T::WHAT),
             )
             .field("comment"));
         }
@@ -143,15 +161,7 @@ pub async fn decide(
         .db
         .write(move |conn| {
             applications::decidable(conn, &user, id)?;
-            let (to, comment) = body.parse()?.parse(
-                &[
-                    ("shortlist", ApplicationStatus::Shortlisted),
-                    ("select", ApplicationStatus::Selected),
-                    ("reject", ApplicationStatus::Rejected),
-                ],
-                ApplicationStatus::Rejected,
-                "an application",
-            )?;
+            let (to, comment) = body.parse()?.outcome::<ApplicationStatus>()?;
             applications::decide(conn, &user, id, to, comment.as_deref())
         })
         .await?;
@@ -220,14 +230,7 @@ pub async fn review_milestone(
         .db
         .write(move |conn| {
             milestones::actionable(conn, &user, id, MilestoneRole::Reviewer)?;
-            let (to, comment) = body.parse()?.parse(
-                &[
-                    ("accept", MilestoneStatus::Accepted),
-                    ("reject", MilestoneStatus::Rejected),
-                ],
-                MilestoneStatus::Rejected,
-                "a milestone",
-            )?;
+            let (to, comment) = body.parse()?.outcome::<MilestoneStatus>()?;
             milestones::review(conn, &user, id, to, comment.as_deref())
         })
         .await?;

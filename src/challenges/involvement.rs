@@ -60,6 +60,24 @@ fn challenges_of(
         .collect()
 }
 
+type Backend = <AnyConnection as Connection>::Backend;
+
+/// One page of the applications `query` selects, newest first, and their total.
+fn paged<'a>(
+    conn: &mut AnyConnection,
+    query: impl Fn() -> challenge_applications::BoxedQuery<'a, Backend>,
+    page: Pagination,
+) -> QueryResult<(Vec<ApplicationRow>, i64)> {
+    let total = query().count().get_result(conn)?;
+    let rows = query()
+        .order(challenge_applications::id.desc())
+        .offset(page.offset())
+        .limit(page.limit())
+        .select(ApplicationRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
 /// The applications of `org_id`, newest first, optionally of one status.
 pub fn of_org(
     conn: &mut AnyConnection,
@@ -76,13 +94,7 @@ pub fn of_org(
         }
         b
     };
-    let total = query().count().get_result(conn)?;
-    let rows: Vec<ApplicationRow> = query()
-        .order(challenge_applications::id.desc())
-        .offset(page.offset())
-        .limit(page.limit())
-        .select(ApplicationRow::as_select())
-        .load(conn)?;
+    let (rows, total) = paged(conn, query, page)?;
     let challenges = challenges_of(conn, &rows)?;
     let items = application_views(conn, rows)?
         .into_iter()
@@ -106,13 +118,7 @@ pub fn naming_achievement(
             .filter(challenge_applications::achievement_id.eq(achievement_id))
             .into_boxed()
     };
-    let total = query().count().get_result(conn)?;
-    let rows: Vec<ApplicationRow> = query()
-        .order(challenge_applications::id.desc())
-        .offset(page.offset())
-        .limit(page.limit())
-        .select(ApplicationRow::as_select())
-        .load(conn)?;
+    let (rows, total) = paged(conn, query, page)?;
     let challenges = challenges_of(conn, &rows)?;
     let orgs = names::load(conn, [], rows.iter().map(|r| r.org_id))?;
     rows.into_iter()

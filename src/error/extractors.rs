@@ -17,15 +17,6 @@ use crate::state::AppData;
 #[derive(Clone)]
 struct RawJson(Bytes);
 
-fn is_json(req: &ServiceRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
-        .is_some_and(|m| m == "application/json" || m.ends_with("+json"))
-}
-
 /// Reads a JSON body of known length within the size limit, keeps a copy for error
 /// messages and hands the same bytes on. Other requests pass untouched (a too-large or
 /// chunked body is left to the JSON extractor, which refuses or reads it as before).
@@ -41,7 +32,7 @@ pub async fn keep_json_body<B: MessageBody>(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<usize>().ok());
-    if is_json(&req) && length.is_some_and(|n| n > 0 && n <= limit) {
+    if crate::body::is_json(req.headers()) && length.is_some_and(|n| n > 0 && n <= limit) {
         match req.extract::<Bytes>().await {
             Ok(bytes) => {
                 req.extensions_mut().insert(RawJson(bytes.clone()));
