@@ -691,7 +691,7 @@ async fn achievement_matches_mark_open_challenges() {
             .unwrap()
             .iter()
             .any(|r| r["code"] == "open_challenge"
-                && r["detail"].as_str().unwrap().contains("10000.01 元")),
+                && r["detail"].as_str().unwrap().contains("悬赏1万元")),
         "{}",
         r.text
     );

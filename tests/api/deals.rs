@@ -168,6 +168,8 @@ async fn match_reasons_read_open_budgets_and_prices() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(price_reason(&r, "demand", upto50), Some(fits));
+    let shown = &r.body["items"][0]["demand"];
+    assert!(shown.get("budget_ceiling_fen").is_none(), "{shown}");
     assert_eq!(
         price_reason(&r, "demand", from20),
         Some((
