@@ -500,6 +500,55 @@ async fn embedded_indexes_survive_a_restart() {
     );
 }
 
+/// An index built from other `search-config/` settings (before a new filter attribute,
+/// say) is not reused: it is replaced by an empty one and reported for a full resync.
+#[actix_rt::test]
+async fn embedded_indexes_are_rebuilt_when_the_settings_change() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let engine = Engine::Embedded(Arc::new(EmbeddedEngine::open(dir.path()).unwrap()));
+        engine.prepare().await.unwrap();
+        engine
+            .upsert(&Target::live(IndexKind::Achievements), documents())
+            .await
+            .unwrap();
+    }
+    // The generations on disk now say they were built from older settings.
+    let mut stamped = 0;
+    for kind in ["achievements", "demands"] {
+        for generation in std::fs::read_dir(dir.path().join(kind)).unwrap() {
+            let file = generation.unwrap().path().join("settings.fingerprint");
+            if file.exists() {
+                std::fs::write(&file, "v1:{\"filterableAttributes\":[]}").unwrap();
+                stamped += 1;
+            }
+        }
+    }
+    assert_eq!(stamped, 2);
+    let engine = Engine::Embedded(Arc::new(EmbeddedEngine::open(dir.path()).unwrap()));
+    let mut fresh = engine.prepare().await.unwrap();
+    fresh.sort_by_key(|k| k.name());
+    assert_eq!(fresh, [IndexKind::Achievements, IndexKind::Demands]);
+    assert_eq!(id_set(&engine, q("")).await, set(&[]), "rebuilt empty");
+    engine
+        .upsert(
+            &Target::live(IndexKind::Achievements),
+            vec![open_ended(10, None, Some(1))],
+        )
+        .await
+        .unwrap();
+    let upto = SearchQuery {
+        filters: vec![Filter::Range {
+            field: "price_floor_fen".into(),
+            min: None,
+            max: Some(0),
+        }],
+        limit: 5,
+        ..Default::default()
+    };
+    assert_eq!(id_set(&engine, upto).await, set(&[10]));
+}
+
 #[actix_rt::test]
 async fn meilisearch_passes_the_conformance_suite() {
     let Some(url) = std::env::var("TT_TEST_MEILI_URL")
