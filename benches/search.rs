@@ -198,9 +198,7 @@ async fn match_timing(engine: &Engine, n: usize) {
             field: d["field"].as_str().unwrap_or_default().into(),
             region: d["region"].as_str().unwrap_or_default().into(),
             trl: d["trl_min"].as_i64().unwrap_or(1) as i32,
-            range: d["budget_min_fen"]
-                .as_i64()
-                .zip(d["budget_max_fen"].as_i64()),
+            range: tt_exchange::matching::FenRange::of_doc(d, "budget"),
             modes: strings(&d["cooperation_modes"]),
         };
         for _ in 0..5 {

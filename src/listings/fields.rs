@@ -68,34 +68,42 @@ pub fn modes(raw: &[String], field: &str, code: ErrorCode) -> Result<Vec<String>
     Ok(out)
 }
 
-/// An amount range in fen: both null (negotiable) or `0 ≤ min ≤ max ≤ MAX_FEN`.
+/// An amount range in fen, open at either end: `null` is no bound on that side, both null
+/// is negotiable (面议). Each given end is `0 ≤ end ≤ MAX_FEN`, and `min ≤ max` when both
+/// are given. The error names the offending end.
 pub fn fen_range(
     min: Option<i64>,
     max: Option<i64>,
     what: &str,
     code: ErrorCode,
 ) -> Result<(Option<i64>, Option<i64>), ApiError> {
-    match (min, max) {
-        (None, None) => Ok((None, None)),
-        (Some(lo), Some(hi))
-            if (0..=MAX_FEN).contains(&lo) && (0..=MAX_FEN).contains(&hi) && lo <= hi =>
-        {
-            Ok((Some(lo), Some(hi)))
+    let (lo_name, hi_name) = (format!("{what}_min_fen"), format!("{what}_max_fen"));
+    for (end, name) in [(min, &lo_name), (max, &hi_name)] {
+        if let Some(v) = end.filter(|v| !(0..=MAX_FEN).contains(v)) {
+            return Err(bad(
+                code,
+                name,
+                format!(
+                    "{name} 应为 0 到 {MAX_FEN} 的整数（以分计，现为 {v}）；null 表示该端不设限。"
+                ),
+                format!(
+                    "`{name}` must be an integer from 0 to {MAX_FEN} fen (got {v}); null leaves that end open."
+                ),
+            ));
         }
-        (Some(_), Some(_)) => Err(bad(
+    }
+    match (min, max) {
+        (Some(lo), Some(hi)) if lo > hi => Err(bad(
             code,
-            &format!("{what}_min_fen"),
+            &lo_name,
             format!(
-                "{what}_min_fen 和 {what}_max_fen 须满足 0 ≤ 下限 ≤ 上限 ≤ {MAX_FEN}（以分计的整数）。"
+                "{lo_name}（{}）不能高于 {hi_name}（{}）。",
+                crate::format::money(lo),
+                crate::format::money(hi)
             ),
-            format!("The {what} range must satisfy 0 ≤ min ≤ max ≤ {MAX_FEN} (integer fen)."),
+            format!("`{lo_name}` ({lo} fen) must not exceed `{hi_name}` ({hi} fen)."),
         )),
-        _ => Err(bad(
-            code,
-            &format!("{what}_min_fen"),
-            format!("{what}_min_fen 和 {what}_max_fen 要么都给，要么都不给（面议）。"),
-            format!("Give both ends of the {what} range, or neither (negotiable)."),
-        )),
+        range => Ok(range),
     }
 }
 
@@ -225,8 +233,17 @@ mod tests {
         );
         assert!(fen_range(Some(5), Some(4), "price", c).is_err());
         assert!(fen_range(Some(-1), Some(4), "price", c).is_err());
-        assert!(fen_range(Some(1), None, "price", c).is_err());
+        assert_eq!(
+            fen_range(Some(1), None, "price", c).unwrap(),
+            (Some(1), None)
+        );
+        assert_eq!(
+            fen_range(None, Some(50_000_000), "budget", c).unwrap(),
+            (None, Some(50_000_000))
+        );
         assert!(fen_range(Some(1), Some(MAX_FEN + 1), "price", c).is_err());
+        assert!(fen_range(None, Some(-1), "price", c).is_err());
+        assert!(fen_range(Some(MAX_FEN + 1), None, "price", c).is_err());
     }
 
     #[test]

@@ -7,8 +7,10 @@
 //! [`WEIGHTS`], and every match says why in Chinese.
 
 pub mod handlers;
+mod price;
 mod profile;
 
+pub use self::price::FenRange;
 pub use self::profile::{Profile, key_terms, warm_up};
 
 use std::collections::{BTreeMap, HashMap};
@@ -69,10 +71,6 @@ fn label(vocab: taxonomy::Vocabulary, code: &str) -> String {
         .get(code)
         .map(|t| t.zh.to_owned())
         .unwrap_or_else(|| code.to_owned())
-}
-
-fn range_of(doc: &Value, lo: &str, hi: &str) -> Option<(i64, i64)> {
-    Some((doc[lo].as_i64()?, doc[hi].as_i64()?))
 }
 
 fn strings(doc: &Value, key: &str) -> Vec<String> {
@@ -160,36 +158,17 @@ impl Scoring<'_> {
         }
     }
 
-    /// Price: asking price against budget; negotiable on either side is half a fit.
+    /// Price: asking price against budget, either open at either end (see
+    /// [`price::fit`]); negotiable on either side is half a fit.
     fn price(&mut self) {
         let (price, budget) = if self.source_is_demand {
-            (
-                range_of(self.doc, "price_min_fen", "price_max_fen"),
-                self.source.range,
-            )
+            (FenRange::of_doc(self.doc, "price"), self.source.range)
         } else {
-            (
-                self.source.range,
-                range_of(self.doc, "budget_min_fen", "budget_max_fen"),
-            )
+            (self.source.range, FenRange::of_doc(self.doc, "budget"))
         };
-        match (price, budget) {
-            (Some((p_lo, _)), Some((_, b_hi))) if p_lo <= b_hi => {
-                self.set(Feature::Price, 1.0);
-                self.reason(
-                    "price_within_budget",
-                    format!(
-                        "报价起点{}在预算{}以内",
-                        crate::format::money(p_lo),
-                        crate::format::money(b_hi)
-                    ),
-                );
-            }
-            (Some(_), Some(_)) => {}
-            _ => {
-                self.set(Feature::Price, 0.5);
-                self.reason("price_negotiable", "价格面议".into());
-            }
+        if let Some((value, code, detail)) = price::fit(price, budget) {
+            self.set(Feature::Price, value);
+            self.reason(code, detail);
         }
     }
 
@@ -390,7 +369,7 @@ mod tests {
             field: "advanced_manufacturing".into(),
             region: "610300".into(),
             trl: 5,
-            range: None,
+            range: FenRange::default(),
             modes: vec![],
         };
         let terms = key_terms(&p);

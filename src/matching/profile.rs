@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use jieba_rs::{Jieba, KeywordExtract, TfIdf};
 
+use super::price::FenRange;
 use crate::achievements::model::AchievementRow;
 use crate::demands::model::DemandRow;
 use crate::listings::fields::from_json;
@@ -37,8 +38,9 @@ pub struct Profile {
     pub region: String,
     /// The achievement's TRL, or the demand's required minimum.
     pub trl: i32,
-    /// Asking price (achievement) or budget (demand) range; `None` = negotiable.
-    pub range: Option<(i64, i64)>,
+    /// Asking price (achievement) or budget (demand) range, as stored: either end may be
+    /// open, both open is negotiable.
+    pub range: FenRange,
     pub modes: Vec<String>,
 }
 
@@ -56,7 +58,7 @@ impl Profile {
             field: row.field.clone(),
             region: row.region.clone(),
             trl: row.trl_min,
-            range: row.budget_min_fen.zip(row.budget_max_fen),
+            range: FenRange::new(row.budget_min_fen, row.budget_max_fen),
             modes: from_json(&row.cooperation_modes),
         }
     }
@@ -74,7 +76,7 @@ impl Profile {
             field: row.field.clone(),
             region: row.region.clone(),
             trl: row.trl,
-            range: row.price_min_fen.zip(row.price_max_fen),
+            range: FenRange::new(row.price_min_fen, row.price_max_fen),
             modes: from_json(&row.transfer_modes),
         }
     }

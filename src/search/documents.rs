@@ -14,7 +14,7 @@ use crate::db::AnyConnection;
 use crate::db::schema::{achievements, demands, orgs, pool_entries};
 use crate::demands::model::DemandRow;
 use crate::listings::Status;
-use crate::listings::fields::from_json;
+use crate::listings::fields::{MAX_FEN, from_json};
 use crate::search::{Filter, IndexKind};
 
 #[derive(Debug, Serialize)]
@@ -32,8 +32,14 @@ pub struct AchievementDoc {
     pub trl: i32,
     pub stage: String,
     pub transfer_modes: Vec<String>,
+    /// As stored: `null` is an open end, both null negotiable.
     pub price_min_fen: Option<i64>,
     pub price_max_fen: Option<i64>,
+    /// The least the asking price admits (see [`floor`]): what `price_max_fen=X` filters
+    /// and `price_asc` sorts on. Internal, not shown in hits.
+    pub price_floor_fen: Option<i64>,
+    /// The most the asking price reaches (see [`ceiling`]): what `price_desc` sorts on.
+    pub price_ceiling_fen: Option<i64>,
     pub negotiable: bool,
     pub pool_years: Vec<i32>,
     pub key_project: bool,
@@ -54,8 +60,12 @@ pub struct DemandDoc {
     pub region: String,
     pub trl_min: i32,
     pub cooperation_modes: Vec<String>,
+    /// As stored: `null` is an open end, both null negotiable.
     pub budget_min_fen: Option<i64>,
     pub budget_max_fen: Option<i64>,
+    /// The most the budget reaches (see [`ceiling`]): what `budget_min_fen=Y` filters and
+    /// `budget_desc` sorts on. Internal, not shown in hits.
+    pub budget_ceiling_fen: Option<i64>,
     pub negotiable: bool,
     pub bottleneck: bool,
     pub challenge: bool,
@@ -73,6 +83,29 @@ pub struct DemandDoc {
 pub struct Batch {
     pub upserts: Vec<Value>,
     pub deletes: Vec<i64>,
+}
+
+/// Attributes indexed for filters and sorts only; [`present`] leaves them out of hits.
+const INTERNAL: &[&str] = &["price_floor_fen", "price_ceiling_fen", "budget_ceiling_fen"];
+
+/// The lower end of a range for filters and sorts: the minimum, or 0 when only a maximum
+/// is given ("up to X" can be had for anything from 0); `None` when negotiable, so a
+/// negotiable item never matches an amount filter.
+pub fn floor(min: Option<i64>, max: Option<i64>) -> Option<i64> {
+    match (min, max) {
+        (None, None) => None,
+        (min, _) => Some(min.unwrap_or(0)),
+    }
+}
+
+/// The upper end of a range for filters and sorts: the maximum, or [`MAX_FEN`] (more than
+/// any amount a filter accepts) when only a minimum is given ("from X up" reaches every
+/// amount); `None` when negotiable.
+pub fn ceiling(min: Option<i64>, max: Option<i64>) -> Option<i64> {
+    match (min, max) {
+        (None, None) => None,
+        (_, max) => Some(max.unwrap_or(MAX_FEN)),
+    }
 }
 
 pub fn day_start(date: chrono::NaiveDate) -> i64 {
@@ -139,6 +172,8 @@ fn achievement_batch(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Batch
             region: r.region,
             trl: r.trl,
             stage: r.stage,
+            price_floor_fen: floor(r.price_min_fen, r.price_max_fen),
+            price_ceiling_fen: ceiling(r.price_min_fen, r.price_max_fen),
             price_min_fen: r.price_min_fen,
             price_max_fen: r.price_max_fen,
             pool_years,
@@ -180,6 +215,7 @@ fn demand_batch(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Batch> {
             field: r.field,
             region: r.region,
             trl_min: r.trl_min,
+            budget_ceiling_fen: ceiling(r.budget_min_fen, r.budget_max_fen),
             budget_min_fen: r.budget_min_fen,
             budget_max_fen: r.budget_max_fen,
             bottleneck: r.bottleneck,
@@ -245,8 +281,14 @@ pub fn published_count(conn: &mut AnyConnection, kind: IndexKind) -> QueryResult
 
 /// A document as the API shows it: the days it is indexed with as Unix seconds
 /// (`valid_until`, `apply_by`) become `YYYY-MM-DD`, `published_at` RFC 3339, like every
-/// other answer. The index keeps numbers, which its filters and sorts need.
+/// other answer. The index keeps numbers, which its filters and sorts need. Attributes
+/// kept for filters and sorts only are left out.
 pub fn present(mut doc: Value) -> Value {
+    if let Some(map) = doc.as_object_mut() {
+        for key in INTERNAL {
+            map.remove(*key);
+        }
+    }
     let at = |v: &Value| {
         v.as_i64()
             .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
@@ -260,4 +302,30 @@ pub fn present(mut doc: Value) -> Value {
         doc["published_at"] = Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_ends_count_as_zero_below_and_unbounded_above() {
+        assert_eq!(floor(None, None), None);
+        assert_eq!(ceiling(None, None), None);
+        assert_eq!(floor(None, Some(50)), Some(0));
+        assert_eq!(ceiling(None, Some(50)), Some(50));
+        assert_eq!(floor(Some(30), None), Some(30));
+        assert_eq!(ceiling(Some(30), None), Some(MAX_FEN));
+        assert_eq!(
+            (floor(Some(3), Some(5)), ceiling(Some(3), Some(5))),
+            (Some(3), Some(5))
+        );
+    }
+
+    #[test]
+    fn hits_do_not_show_internal_attributes() {
+        let doc =
+            present(serde_json::json!({"id": 1, "price_min_fen": null, "price_floor_fen": 0}));
+        assert_eq!(doc, serde_json::json!({"id": 1, "price_min_fen": null}));
+    }
 }

@@ -76,16 +76,18 @@ const ACHIEVEMENTS: Board = Board {
             code: ErrorCode::InvalidTransferModes,
         },
         Param::Trl("trl"),
-        // Affordable: the asking price starts at or below the budget.
-        Param::AtMost("price_max_fen", "price_min_fen"),
+        // Affordable: the asking price starts at or below the amount (an open minimum
+        // counts as 0; negotiable items have no price to compare and are left out).
+        Param::AtMost("price_max_fen", "price_floor_fen"),
         Param::Int("pool_year", "pool_years"),
         Param::Bool("key_project", "key_project"),
         Param::Bool("negotiable", "negotiable"),
         Param::Int("org_id", "org_id"),
     ],
     sorts: &[
-        ("price_asc", "price_min_fen", Order::Asc),
-        ("price_desc", "price_max_fen", Order::Desc),
+        // By the open-ended range's ends: "up to X" starts at 0, "from X" has no top.
+        ("price_asc", "price_floor_fen", Order::Asc),
+        ("price_desc", "price_ceiling_fen", Order::Desc),
     ],
     facets: &["chain", "field", "region", "trl"],
     highlighted: &["title", "summary"],
@@ -120,14 +122,15 @@ const DEMANDS: Board = Board {
             code: ErrorCode::InvalidCooperationModes,
         },
         Param::Trl("trl_min"),
-        // Budget reaches at least this much.
-        Param::AtLeast("budget_min_fen", "budget_max_fen"),
+        // Budget reaches at least this much (an open maximum reaches any amount;
+        // negotiable budgets are left out).
+        Param::AtLeast("budget_min_fen", "budget_ceiling_fen"),
         Param::Bool("bottleneck", "bottleneck"),
         Param::Bool("challenge", "challenge"),
         Param::Int("org_id", "org_id"),
     ],
     sorts: &[
-        ("budget_desc", "budget_max_fen", Order::Desc),
+        ("budget_desc", "budget_ceiling_fen", Order::Desc),
         ("bounty_desc", "bounty_fen", Order::Desc),
     ],
     facets: &["chain", "field", "region", "trl_min"],

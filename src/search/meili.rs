@@ -186,19 +186,21 @@ impl MeiliEngine {
         Ok(())
     }
 
-    async fn apply_settings(&self, uid: &str, kind: IndexKind) -> SearchResult<()> {
+    /// Applies `search-config/` when the index differs; `true` when it did.
+    async fn apply_settings(&self, uid: &str, kind: IndexKind) -> SearchResult<bool> {
         let index = self.client.index(uid);
         let desired = raw_settings(kind);
         let current = index.get_settings().await.map_err(classify)?;
         let current =
             serde_json::to_value(&current).map_err(|e| SearchError::Internal(e.to_string()))?;
         if !differs(desired, &current) {
-            return Ok(());
+            return Ok(false);
         }
         tracing::info!(index = uid, "applying search-config settings");
         let settings: Settings = serde_json::from_value(desired.clone())
             .map_err(|e| SearchError::Internal(e.to_string()))?;
-        self.wait(index.set_settings(&settings).await).await
+        self.wait(index.set_settings(&settings).await).await?;
+        Ok(true)
     }
 
     /// Creates the index if missing; `true` if it was created.
@@ -222,10 +224,12 @@ impl SearchEngine for MeiliEngine {
         let mut fresh = Vec::new();
         for kind in IndexKind::ALL {
             let uid = self.uid(kind, false);
-            if self.ensure_index(&uid).await? {
+            let created = self.ensure_index(&uid).await?;
+            // New settings may come with new document attributes (a new filter, say):
+            // the documents are rewritten from the database, as for a new index.
+            if self.apply_settings(&uid, kind).await? || created {
                 fresh.push(kind);
             }
-            self.apply_settings(&uid, kind).await?;
         }
         Ok(fresh)
     }

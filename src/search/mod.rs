@@ -129,7 +129,8 @@ impl Target {
 /// What both engines do. Writes are batched; search takes a typed query.
 pub trait SearchEngine: Send + Sync + 'static {
     /// Creates the live indexes if missing and applies `search-config/` when it differs.
-    /// Returns the kinds whose index was (re)created empty and needs a full resync.
+    /// Returns the kinds whose index was (re)created empty, or whose settings changed (the
+    /// documents may lack a new attribute), and so needs a full resync.
     fn prepare(&self) -> impl Future<Output = SearchResult<Vec<IndexKind>>> + Send;
     fn upsert(
         &self,

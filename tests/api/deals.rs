@@ -101,6 +101,84 @@ async fn matches_go_both_ways_with_scores_and_reasons() {
     .assert_error(400, "invalid_query");
 }
 
+/// The detail of the price reason of the match of `id` (under `side`), if any.
+fn price_reason(r: &Resp, side: &str, id: i64) -> Option<(String, String)> {
+    let item = r.body["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", r.text))
+        .iter()
+        .find(|i| i[side]["id"] == id)
+        .unwrap_or_else(|| panic!("{side} {id} among the matches: {}", r.text));
+    item["reasons"]
+        .as_array()?
+        .iter()
+        .find(|x| x["code"].as_str().is_some_and(|c| c.starts_with("price_")))
+        .map(|x| {
+            (
+                x["code"].as_str().unwrap().into(),
+                x["detail"].as_str().unwrap().into(),
+            )
+        })
+}
+
+#[actix_rt::test]
+async fn match_reasons_read_open_budgets_and_prices() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (uni, _) = member(&app, Account::university(), true, &admin).await;
+    let (ent, _) = member(&app, Account::enterprise(), true, &admin).await;
+    let (broker, _) = member(&app, Account::broker(), true, &admin).await;
+    let range = |mut b: Value, what: &str, min: Value, max: Value| {
+        b[format!("{what}_min_fen")] = min;
+        b[format!("{what}_max_fen")] = max;
+        b
+    };
+    // From 30万元; and from 60万元, above the budget.
+    let body = range(achievement_body(), "price", json!(30_000_000), Value::Null);
+    let from30 = published(&app, "achievements", &uni, &admin, &body).await;
+    let body = range(achievement_body(), "price", json!(60_000_000), Value::Null);
+    let from60 = published(&app, "achievements", &uni, &admin, &body).await;
+    // Up to 50万元; and from 20万元 with no top.
+    let body = range(demand_body(), "budget", Value::Null, json!(50_000_000));
+    let upto50 = published(&app, "demands", &ent, &admin, &body).await;
+    let body = range(demand_body(), "budget", json!(20_000_000), Value::Null);
+    let from20 = published(&app, "demands", &ent, &admin, &body).await;
+    app.sync_search().await;
+
+    let r = app
+        .get(&format!("/api/v1/demands/{upto50}/matches"), Some(&broker))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let fits = (
+        "price_within_budget".to_string(),
+        "报价起点30万元在预算上限50万元以内".to_string(),
+    );
+    assert_eq!(price_reason(&r, "achievement", from30), Some(fits.clone()));
+    assert_eq!(
+        price_reason(&r, "achievement", from60),
+        None,
+        "starts above the budget"
+    );
+
+    let r = app
+        .get(
+            &format!("/api/v1/achievements/{from30}/matches"),
+            Some(&broker),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(price_reason(&r, "demand", upto50), Some(fits));
+    let shown = &r.body["items"][0]["demand"];
+    assert!(shown.get("budget_ceiling_fen").is_none(), "{shown}");
+    assert_eq!(
+        price_reason(&r, "demand", from20),
+        Some((
+            "price_within_budget".into(),
+            "预算20万元起、不设上限，可覆盖报价起点30万元".into()
+        ))
+    );
+}
+
 #[actix_rt::test]
 async fn matches_are_for_brokers_admins_and_the_owning_org() {
     let app = spawn_app().await;

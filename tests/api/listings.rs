@@ -205,7 +205,13 @@ async fn achievement_fields_are_validated_at_the_edge() {
             "invalid_price_range",
         ),
         ("price_min_fen", json!(-1), 400, "invalid_price_range"),
-        ("price_min_fen", json!(null), 400, "invalid_price_range"),
+        (
+            "price_max_fen",
+            json!(10_000_000),
+            400,
+            "invalid_price_range",
+        ),
+        ("price_max_fen", json!(-1), 400, "invalid_price_range"),
         ("price_max_fen", json!(1.5), 400, "invalid_request_body"),
         (
             "price_max_fen",
@@ -262,7 +268,7 @@ async fn demand_fields_are_validated_at_the_edge() {
         ("valid_until", json!("2020-01-01"), "invalid_valid_until"),
         ("valid_until", json!("next week"), "invalid_request_body"),
         ("budget_min_fen", json!(400_000_000), "invalid_budget_range"),
-        ("budget_max_fen", json!(null), "invalid_budget_range"),
+        ("budget_max_fen", json!(-5), "invalid_budget_range"),
         ("trl_min", json!(12), "invalid_trl"),
         (
             "cooperation_modes",
@@ -792,4 +798,127 @@ async fn lists_for_the_public_owners_and_reviewers() {
     app.get("/api/v1/review/demands", None)
         .await
         .assert_error(401, "missing_authorization");
+}
+
+/// Sets or removes (`None`: key left out) the two ends of a range in a body.
+fn with_range(mut body: Value, what: &str, min: Option<Value>, max: Option<Value>) -> Value {
+    for (end, value) in [("min", min), ("max", max)] {
+        let key = format!("{what}_{end}_fen");
+        match value {
+            Some(v) => body[&key] = v,
+            None => {
+                body.as_object_mut().unwrap().remove(&key);
+            }
+        }
+    }
+    body
+}
+
+#[actix_rt::test]
+async fn price_and_budget_ranges_may_be_open_at_either_end() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (uni, _) = member(&app, Account::university(), false, &admin).await;
+    let (ent, _) = member(&app, Account::enterprise(), false, &admin).await;
+    let (n, wan50, wan30) = (Value::Null, json!(50_000_000), json!(30_000_000));
+    let cases = [
+        // (min sent, max sent, min stored, max stored, negotiable)
+        (Some(n.clone()), Some(wan50.clone()), &n, &wan50, false),
+        (None, Some(wan50.clone()), &n, &wan50, false),
+        (Some(wan30.clone()), Some(n.clone()), &wan30, &n, false),
+        (Some(wan30.clone()), None, &wan30, &n, false),
+        (
+            Some(wan30.clone()),
+            Some(wan50.clone()),
+            &wan30,
+            &wan50,
+            false,
+        ),
+        (Some(n.clone()), Some(n.clone()), &n, &n, true),
+        (None, None, &n, &n, true),
+    ];
+    for (kind, what, token, base) in [
+        ("achievements", "price", &uni, achievement_body()),
+        ("demands", "budget", &ent, demand_body()),
+    ] {
+        let (lo, hi) = (format!("{what}_min_fen"), format!("{what}_max_fen"));
+        for (min, max, want_min, want_max, negotiable) in cases.clone() {
+            let body = with_range(base.clone(), what, min.clone(), max.clone());
+            let r = app
+                .post(&format!("/api/v1/{kind}"), Some(token), &body)
+                .await;
+            assert_eq!(r.status, 201, "{kind} {min:?}..{max:?}: {}", r.text);
+            let id = r.body["id"].as_i64().unwrap();
+            let read = app.get(&format!("/api/v1/{kind}/{id}"), Some(token)).await;
+            for answer in [&r.body, &read.body] {
+                assert_eq!(
+                    (&answer[&lo], &answer[&hi], &answer["negotiable"]),
+                    (want_min, want_max, &json!(negotiable)),
+                    "{kind} {min:?}..{max:?}"
+                );
+            }
+        }
+        // min > max: refused, naming the minimum.
+        let body = with_range(
+            base.clone(),
+            what,
+            Some(json!(60_000_000)),
+            Some(wan50.clone()),
+        );
+        let r = app
+            .post(&format!("/api/v1/{kind}"), Some(token), &body)
+            .await;
+        r.assert_error(400, &format!("invalid_{what}_range"));
+        assert_eq!(r.body["field"], lo.as_str(), "{}", r.text);
+    }
+}
+
+#[actix_rt::test]
+async fn a_patch_opens_one_end_of_a_range_with_null() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (uni, _) = member(&app, Account::university(), false, &admin).await;
+    let (ent, _) = member(&app, Account::enterprise(), false, &admin).await;
+    for (kind, what, token, base) in [
+        ("achievements", "price", &uni, achievement_body()),
+        ("demands", "budget", &ent, demand_body()),
+    ] {
+        let (lo, hi) = (format!("{what}_min_fen"), format!("{what}_max_fen"));
+        let body = with_range(base, what, Some(json!(30_000_000)), Some(json!(50_000_000)));
+        let id = create(&app, kind, token, &body).await;
+        let path = format!("/api/v1/{kind}/{id}");
+        // "Up to 50万元": the minimum opened, the maximum kept.
+        let r = patch(&app, &path, token, json!({ lo.as_str(): null })).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            (&r.body[&lo], &r.body[&hi]),
+            (&Value::Null, &json!(50_000_000))
+        );
+        assert_eq!(r.body["negotiable"], false);
+        // A minimum above the stored maximum is refused, naming the field.
+        let r = patch(&app, &path, token, json!({ lo.as_str(): 60_000_000 })).await;
+        r.assert_error(400, &format!("invalid_{what}_range"));
+        assert_eq!(r.body["field"], lo.as_str());
+        // "From 60万元": the maximum opened in the same patch.
+        let r = patch(
+            &app,
+            &path,
+            token,
+            json!({ lo.as_str(): 60_000_000, hi.as_str(): null }),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            (&r.body[&lo], &r.body[&hi]),
+            (&json!(60_000_000), &Value::Null)
+        );
+        // Both open: negotiable; the read shows what is stored.
+        patch(&app, &path, token, json!({ lo.as_str(): null })).await;
+        let read = app.get(&path, Some(token)).await;
+        assert_eq!(
+            (&read.body[&lo], &read.body[&hi]),
+            (&Value::Null, &Value::Null)
+        );
+        assert_eq!(read.body["negotiable"], true);
+    }
 }

@@ -165,6 +165,110 @@ async fn filters_repeat_as_or_and_sorts_order_by_price() {
     );
 }
 
+/// A body with the two ends of its `what` range set as given (`None`: null, open).
+fn ranged(mut body: Value, what: &str, min: Option<i64>, max: Option<i64>) -> Value {
+    body[format!("{what}_min_fen")] = json!(min);
+    body[format!("{what}_max_fen")] = json!(max);
+    body
+}
+
+#[actix_rt::test]
+async fn amount_filters_and_sorts_read_open_ends_as_people_mean_them() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (uni, _) = member(&app, Account::university(), true, &admin).await;
+    let (ent, _) = member(&app, Account::enterprise(), true, &admin).await;
+    let wan = |n: i64| n * 1_000_000;
+    let mut a = Vec::new();
+    for (min, max) in [
+        (None, Some(wan(50))), // up to 50万元
+        (Some(wan(30)), None), // from 30万元
+        (Some(wan(80)), None), // from 80万元
+        (Some(wan(10)), Some(wan(20))),
+        (None, None), // negotiable
+    ] {
+        let body = ranged(achievement_body(), "price", min, max);
+        a.push(published(&app, "achievements", &uni, &admin, &body).await);
+    }
+    let mut d = Vec::new();
+    for (min, max) in [
+        (None, Some(wan(50))),  // up to 50万元
+        (Some(wan(100)), None), // from 100万元, no top
+        (None, None),           // negotiable
+        (Some(wan(10)), Some(wan(20))),
+    ] {
+        let body = ranged(demand_body(), "budget", min, max);
+        d.push(published(&app, "demands", &ent, &admin, &body).await);
+    }
+    app.sync_search().await;
+    let got = |path: String| {
+        let app = &app;
+        async move {
+            let r = app.get(&path, None).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+            ids(&r)
+        }
+    };
+    let sorted = |mut v: Vec<i64>| {
+        v.sort();
+        v
+    };
+    // Affordable at 40万元: "up to 50万" (starts at 0), "from 30万", 10-20万.
+    let affordable = sorted(got(format!("/api/v1/achievements?price_max_fen={}", wan(40))).await);
+    assert_eq!(affordable, [a[0], a[1], a[3]]);
+    assert_eq!(
+        got("/api/v1/achievements?price_max_fen=0".into()).await,
+        [a[0]]
+    );
+    assert_eq!(
+        got("/api/v1/achievements?negotiable=true".into()).await,
+        [a[4]]
+    );
+    assert_eq!(
+        sorted(got("/api/v1/achievements?negotiable=false".into()).await),
+        a[..4]
+    );
+    // Lowest start first (an open start is 0); highest top first (an open top is highest,
+    // ties to the newer); negotiable last.
+    assert_eq!(
+        got("/api/v1/achievements?sort=price_asc".into()).await,
+        [a[0], a[3], a[1], a[2], a[4]]
+    );
+    assert_eq!(
+        got("/api/v1/achievements?sort=price_desc".into()).await,
+        [a[2], a[1], a[0], a[3], a[4]]
+    );
+    // Budgets reaching 60万元: only the open top; 50万元: the "up to 50万" one too.
+    assert_eq!(
+        got(format!("/api/v1/demands?budget_min_fen={}", wan(60))).await,
+        [d[1]]
+    );
+    assert_eq!(
+        sorted(got(format!("/api/v1/demands?budget_min_fen={}", wan(50))).await),
+        [d[0], d[1]]
+    );
+    assert_eq!(
+        got("/api/v1/demands?sort=budget_desc".into()).await,
+        [d[1], d[0], d[3], d[2]]
+    );
+    // Hits show the ends as stored, and nothing of the filter attributes.
+    let r = app.get("/api/v1/achievements?price_max_fen=0", None).await;
+    let hit = &r.body["items"][0];
+    assert_eq!(
+        (&hit["price_min_fen"], &hit["price_max_fen"]),
+        (&Value::Null, &json!(wan(50)))
+    );
+    assert_eq!(hit["negotiable"], false);
+    assert!(hit.get("price_floor_fen").is_none() && hit.get("price_ceiling_fen").is_none());
+    let r = app.get("/api/v1/demands?sort=budget_desc", None).await;
+    let hit = &r.body["items"][0];
+    assert_eq!(
+        (&hit["budget_min_fen"], &hit["budget_max_fen"]),
+        (&json!(wan(100)), &Value::Null)
+    );
+    assert!(hit.get("budget_ceiling_fen").is_none(), "{hit}");
+}
+
 #[actix_rt::test]
 async fn bad_search_parameters_are_400s() {
     let app = spawn_app().await;

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use tt_exchange::search::documents;
 use tt_exchange::search::embedded::EmbeddedEngine;
 use tt_exchange::search::meili::MeiliEngine;
 use tt_exchange::search::{
@@ -31,9 +32,84 @@ fn doc(
         "chain": chain, "field": "advanced_manufacturing", "region": region, "trl": trl,
         "stage": "pilot", "transfer_modes": ["licensing"],
         "price_min_fen": price.map(|p| p.0), "price_max_fen": price.map(|p| p.1),
+        "price_floor_fen": price.map(|p| p.0), "price_ceiling_fen": price.map(|p| p.1),
         "negotiable": price.is_none(), "pool_years": pool_years, "key_project": key_project,
         "published_at": id * 1000
     })
+}
+
+/// A document whose asking price is open at one end, its filter attributes made as the
+/// search documents make them.
+fn open_ended(id: i64, min: Option<i64>, max: Option<i64>) -> Value {
+    let mut d = doc(
+        id,
+        "光子芯片封装",
+        &["光子"],
+        "photonics",
+        "610100",
+        5,
+        None,
+        &[],
+        false,
+    );
+    d["price_min_fen"] = json!(min);
+    d["price_max_fen"] = json!(max);
+    d["price_floor_fen"] = json!(documents::floor(min, max));
+    d["price_ceiling_fen"] = json!(documents::ceiling(min, max));
+    d["negotiable"] = json!(false);
+    d
+}
+
+/// Prices open at one end: "up to" starts at 0, "from" has no top; filters and sorts on
+/// the floor and ceiling attributes, and the documents come back as indexed.
+async fn open_ended_prices(engine: &Engine) {
+    let (upto50, from30) = (
+        open_ended(10, None, Some(50_000_000)),
+        open_ended(11, Some(30_000_000), None),
+    );
+    engine
+        .upsert(
+            &Target::live(IndexKind::Achievements),
+            vec![upto50.clone(), from30.clone()],
+        )
+        .await
+        .unwrap();
+    let affordable = |max: i64| SearchQuery {
+        filters: vec![Filter::Range {
+            field: "price_floor_fen".into(),
+            min: None,
+            max: Some(max),
+        }],
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(id_set(engine, affordable(40_000_000)).await, set(&[10, 11]));
+    assert_eq!(id_set(engine, affordable(0)).await, set(&[10]));
+    assert_eq!(
+        id_set(engine, affordable(100_000_000)).await,
+        set(&[1, 10, 11]),
+        "negotiable (2) still never matches"
+    );
+    let by = |field: &str, order: Order| SearchQuery {
+        sort: vec![(field.into(), order)],
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(engine, by("price_floor_fen", Order::Asc)).await,
+        [10, 11, 1, 2]
+    );
+    assert_eq!(
+        ids(engine, by("price_ceiling_fen", Order::Desc)).await,
+        [11, 1, 10, 2]
+    );
+    let hits = ids(engine, q("光子")).await;
+    assert_eq!(set(&hits), set(&[10, 11]));
+    let r = engine
+        .search(IndexKind::Achievements, &affordable(0))
+        .await
+        .unwrap();
+    assert_eq!(r.hits[0], upto50, "open ends come back as null");
 }
 
 fn documents() -> Vec<Value> {
@@ -384,6 +460,7 @@ pub async fn conformance(engine: &Engine) {
     let health = engine.health().await;
     assert!(health.available);
     assert_eq!(health.documents["achievements"], 2);
+    open_ended_prices(engine).await;
 }
 
 #[actix_rt::test]
@@ -421,6 +498,55 @@ async fn embedded_indexes_survive_a_restart() {
             .total,
         9
     );
+}
+
+/// An index built from other `search-config/` settings (before a new filter attribute,
+/// say) is not reused: it is replaced by an empty one and reported for a full resync.
+#[actix_rt::test]
+async fn embedded_indexes_are_rebuilt_when_the_settings_change() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let engine = Engine::Embedded(Arc::new(EmbeddedEngine::open(dir.path()).unwrap()));
+        engine.prepare().await.unwrap();
+        engine
+            .upsert(&Target::live(IndexKind::Achievements), documents())
+            .await
+            .unwrap();
+    }
+    // The generations on disk now say they were built from older settings.
+    let mut stamped = 0;
+    for kind in ["achievements", "demands"] {
+        for generation in std::fs::read_dir(dir.path().join(kind)).unwrap() {
+            let file = generation.unwrap().path().join("settings.fingerprint");
+            if file.exists() {
+                std::fs::write(&file, "v1:{\"filterableAttributes\":[]}").unwrap();
+                stamped += 1;
+            }
+        }
+    }
+    assert_eq!(stamped, 2);
+    let engine = Engine::Embedded(Arc::new(EmbeddedEngine::open(dir.path()).unwrap()));
+    let mut fresh = engine.prepare().await.unwrap();
+    fresh.sort_by_key(|k| k.name());
+    assert_eq!(fresh, [IndexKind::Achievements, IndexKind::Demands]);
+    assert_eq!(id_set(&engine, q("")).await, set(&[]), "rebuilt empty");
+    engine
+        .upsert(
+            &Target::live(IndexKind::Achievements),
+            vec![open_ended(10, None, Some(1))],
+        )
+        .await
+        .unwrap();
+    let upto = SearchQuery {
+        filters: vec![Filter::Range {
+            field: "price_floor_fen".into(),
+            min: None,
+            max: Some(0),
+        }],
+        limit: 5,
+        ..Default::default()
+    };
+    assert_eq!(id_set(&engine, upto).await, set(&[10]));
 }
 
 #[actix_rt::test]
