@@ -15,8 +15,8 @@
 //! | [`error`] | the one API error type, its bilingual code table, rendering in the request's language, human messages for extractor errors |
 //! | [`db`] | SQLite/PostgreSQL connection enum, pool, migrations, `read`/`write` helpers |
 //! | [`auth`] | passwords, JWT and refresh tokens, current-user extractor, policy, throttle |
-//! | [`accounts`] | orgs, users, invitations |
-//! | [`listings`] | the review lifecycle, status history and handlers shared by both listings |
+//! | [`accounts`] | orgs, users (the admins' list and changes, one's own profile and password), invitations, names of people and orgs for views |
+//! | [`listings`] | what both listings share: `store` (the traits a type plugs in), `lifecycle` (operations), history, generic handlers |
 //! | [`achievements`] | achievements (成果) and the yearly hundred-achievements pool |
 //! | [`demands`] | enterprise demands (技术需求) and open challenges (揭榜挂帅) |
 //! | [`challenges`] | challenge applications (揭榜), decisions, milestones and bounty payouts; the board a demand shows |
@@ -32,7 +32,7 @@
 //! | [`system`] | health, readiness, metrics, spec, taxonomy and error-table endpoints |
 //! | [`metrics`] | request counters, latency histograms and the access log |
 //! | [`http`] | security headers, CORS, rate limits, request timeouts |
-//! | [`pagination`], [`validate`] | list paging and shared field rules |
+//! | [`pagination`], [`validate`] | list paging; the one module of field rules (text, names, codes, TRL, dates, email) |
 //! | [`format`] | money in 万元/元 and ratios in percent, as people read them |
 //! | [`states`] | `code_enum!`: typed states stored as codes, read strictly |
 //! | [`clock`] | `now()` for stored timestamps, `today()` for dates |
