@@ -26,6 +26,7 @@ pub async fn apply(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: web::Json<ApplicationInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ApplyToChallenge)?;
@@ -133,6 +134,7 @@ pub async fn decide(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: web::Json<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (to, comment) = body.parse(
@@ -158,6 +160,7 @@ pub async fn create_milestone(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: web::Json<MilestoneInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
@@ -182,6 +185,7 @@ pub async fn submit_milestone(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: web::Json<SubmitRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let report = fields::text(&body.report, "report", 1, 20_000, ErrorCode::InvalidReport)?;
@@ -199,6 +203,7 @@ pub async fn review_milestone(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: web::Json<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (to, comment) = body.parse(

@@ -46,6 +46,7 @@ async fn match_of(
 pub async fn create(
     state: AppData,
     user: CurrentUser,
+    _no_query: crate::error::NoQuery,
     body: web::Json<DealInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::CreateDeal)?;
@@ -114,6 +115,7 @@ pub async fn get(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let view = state
@@ -131,6 +133,7 @@ pub async fn update(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: web::Json<DealPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();

@@ -34,6 +34,7 @@ pub async fn submit<S: Store>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     step::<S>(state, user, path.into_inner(), Transition::Submit, None).await
 }
@@ -43,6 +44,7 @@ pub async fn withdraw<S: Store>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     step::<S>(state, user, path.into_inner(), Transition::Withdraw, None).await
 }
@@ -52,6 +54,7 @@ pub async fn close<S: Store>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     step::<S>(state, user, path.into_inner(), Transition::Close, None).await
 }
@@ -99,6 +102,7 @@ pub async fn review<S: Store>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: web::Json<ReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (transition, comment) = body.into_inner().parse()?;
@@ -110,6 +114,7 @@ pub async fn delete<S: Store>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     state
@@ -173,6 +178,7 @@ pub async fn get<S: Store>(
     state: AppData,
     user: MaybeUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let viewer = user.0;
@@ -187,6 +193,7 @@ pub async fn get<S: Store>(
 pub async fn create<S: Editable>(
     state: AppData,
     user: CurrentUser,
+    _no_query: crate::error::NoQuery,
     body: web::Json<S::Input>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::CreateListing(S::KIND))?;
@@ -203,6 +210,7 @@ pub async fn update<S: Editable>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: web::Json<S::Patch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();

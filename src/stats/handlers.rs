@@ -57,7 +57,11 @@ pub async fn turnover(
 }
 
 /// `GET /api/v1/stats/targets` (statisticians, admins): each year's target and progress.
-pub async fn targets(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiError> {
+pub async fn targets(
+    state: AppData,
+    user: CurrentUser,
+    _no_query: crate::error::NoQuery,
+) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ReadStats)?;
     let today = today();
     let items = state
@@ -72,6 +76,7 @@ pub async fn put_target(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i32>,
+    _no_query: crate::error::NoQuery,
     body: web::Json<TargetInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::SetTargets)?;
@@ -85,7 +90,11 @@ pub async fn put_target(
 }
 
 /// `GET /api/v1/stats/chains` (statisticians, admins): the state of each industry chain.
-pub async fn chains(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiError> {
+pub async fn chains(
+    state: AppData,
+    user: CurrentUser,
+    _no_query: crate::error::NoQuery,
+) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ReadStats)?;
     let today = today();
     let body = state

@@ -29,3 +29,4 @@ mod seed;
 mod spec_contract;
 mod stats;
 mod system;
+mod unknown_params;
