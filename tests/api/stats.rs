@@ -111,11 +111,13 @@ fn brute_force(
     out
 }
 
+/// The groups of an answer, without the zero rows of empty periods.
 fn from_api(body: &Value, dims: &[&str]) -> Sums {
     body["rows"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|r| r["contracts"] != 0)
         .map(|r| {
             let key = dims
                 .iter()
@@ -668,12 +670,15 @@ async fn gen_data_fills_the_exchange_with_consistent_synthetic_data() {
         .sum();
     assert_eq!(sum, 2_500);
     // The rollups gen-data summed while generating equal a scan of the contracts (a window
-    // that is not whole months forces the scan).
+    // that is not whole months forces the scan; both fill the empty periods from 2000).
     for g in ["kind", "quarter,seller_region", "year,chain"] {
         for basis in ["signed", "registered"] {
             let q = format!("group_by={g}&date_basis={basis}&include_unregistered=true");
             let rolled = app
-                .get(&format!("/api/v1/stats/turnover?{q}"), Some(&admin))
+                .get(
+                    &format!("/api/v1/stats/turnover?{q}&from=2000-01-01"),
+                    Some(&admin),
+                )
                 .await;
             let scanned = app
                 .get(

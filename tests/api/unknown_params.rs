@@ -102,6 +102,15 @@ async fn every_api_route_refuses_an_unknown_query_parameter() {
         }
     }
     assert!(checked.0 >= 30 && checked.1 >= 35, "{checked:?}");
+    // And the spec says so: every operation under /api/v1 documents its 400.
+    let spec: serde_json::Value =
+        serde_yaml_ng::from_str(include_str!("../../openapi.yaml")).expect("openapi.yaml");
+    for (method, template) in tt_exchange::routes::list() {
+        if template.starts_with("/api/v1/") {
+            let op = &spec["paths"][template][method.as_str().to_lowercase()];
+            assert!(op["responses"]["400"].is_object(), "{method} {template}");
+        }
+    }
 }
 
 #[actix_rt::test]
