@@ -65,7 +65,7 @@ fn key_of(c: &Value, dim: &str, basis: &str) -> String {
 
 type Sums = BTreeMap<Vec<String>, (i64, i64, i64)>;
 
-fn brute_force(
+pub(crate) fn brute_force(
     contracts: &[Value],
     dims: &[&str],
     basis: &str,
@@ -112,7 +112,7 @@ fn brute_force(
 }
 
 /// The groups of an answer, without the zero rows of empty periods.
-fn from_api(body: &Value, dims: &[&str]) -> Sums {
+pub(crate) fn from_api(body: &Value, dims: &[&str]) -> Sums {
     body["rows"]
         .as_array()
         .unwrap()
@@ -138,7 +138,7 @@ fn from_api(body: &Value, dims: &[&str]) -> Sums {
 /// A randomised mix of records, confirmations, declines, amendments (confirmed, declined
 /// or left pending) and registrations (registered, refused, re-verified after an
 /// amendment); returns every contract as the API shows it.
-async fn random_exchange(app: &TestApp, admin: &str, seed: u64) -> Vec<Value> {
+pub(crate) async fn random_exchange(app: &TestApp, admin: &str, seed: u64) -> Vec<Value> {
     let mut orgs = Vec::new();
     let mut tokens: std::collections::HashMap<i64, String> = Default::default();
     for (kind, region) in [
