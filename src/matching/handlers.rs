@@ -139,7 +139,7 @@ pub async fn for_achievement(
         .into_iter()
         .map(|mut m| {
             let challenge = mark_challenge(&mut m, today_start);
-            json!({ "demand": m.doc, "score": m.score, "reasons": m.reasons, "challenge": challenge })
+            json!({ "demand": present(m.doc), "score": m.score, "reasons": m.reasons, "challenge": challenge })
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
