@@ -57,14 +57,14 @@ pub async fn openapi() -> HttpResponse {
         .body(OPENAPI_YAML)
 }
 
-pub async fn taxonomy() -> HttpResponse {
+pub async fn taxonomy(_no_query: crate::error::NoQuery) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(ContentType::json())
         .json(taxonomy::taxonomy_json())
 }
 
 /// Every code with its messages in both languages; `message` is in the request's.
-pub async fn errors() -> HttpResponse {
+pub async fn errors(_no_query: crate::error::NoQuery) -> HttpResponse {
     let lang = crate::error::i18n::current();
     HttpResponse::Ok()
         .insert_header((actix_web::http::header::CONTENT_LANGUAGE, lang.tag()))

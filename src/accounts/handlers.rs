@@ -127,6 +127,7 @@ pub fn create_user_tx(
 pub async fn create_user(
     state: AppData,
     user: CurrentUser,
+    _no_query: crate::error::NoQuery,
     body: Body<UserInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::CreateUser)?;
@@ -183,7 +184,11 @@ pub async fn list_orgs(
 }
 
 /// `GET /api/v1/orgs/{id}`: public; an org's name, kind, region and verification.
-pub async fn get_org(state: AppData, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_org(
+    state: AppData,
+    path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let org = state
         .db
@@ -199,6 +204,7 @@ pub async fn verify_org(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::VerifyOrg)?;
     let id = path.into_inner();
@@ -236,6 +242,7 @@ pub async fn create_invitation(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<InvitationInput>,
 ) -> Result<HttpResponse, ApiError> {
     let org_id = path.into_inner();
@@ -342,6 +349,7 @@ pub async fn update_user(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<users::UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ManageUsers)?;

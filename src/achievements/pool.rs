@@ -102,6 +102,7 @@ pub async fn put_entry(
     state: AppData,
     user: CurrentUser,
     path: web::Path<(i32, i64)>,
+    _no_query: crate::error::NoQuery,
     body: Body<PoolEntryInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ManagePool)?;
@@ -181,6 +182,7 @@ pub async fn delete_entry(
     state: AppData,
     user: CurrentUser,
     path: web::Path<(i32, i64)>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ManagePool)?;
     let (year, achievement_id) = path.into_inner();

@@ -20,6 +20,7 @@ use crate::validate;
 /// `POST /api/v1/auth/register`: a new org with its first user, or joining by invitation.
 pub async fn register(
     state: AppData,
+    _no_query: crate::error::NoQuery,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
@@ -85,6 +86,7 @@ fn audit_session(
 pub async fn login(
     state: AppData,
     req: HttpRequest,
+    _no_query: crate::error::NoQuery,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest {
@@ -163,6 +165,7 @@ enum RefreshOutcome {
 /// `POST /api/v1/auth/refresh`: spends the token and returns a new pair.
 pub async fn refresh(
     state: AppData,
+    _no_query: crate::error::NoQuery,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let presented = body.into_inner().refresh_token;
@@ -218,6 +221,7 @@ pub async fn refresh(
 /// 204, so it reveals nothing about the token.
 pub async fn logout(
     state: AppData,
+    _no_query: crate::error::NoQuery,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let presented = body.into_inner().refresh_token;
@@ -236,7 +240,11 @@ pub async fn logout(
 }
 
 /// `GET /api/v1/me`.
-pub async fn me(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiError> {
+pub async fn me(
+    state: AppData,
+    user: CurrentUser,
+    _no_query: crate::error::NoQuery,
+) -> Result<HttpResponse, ApiError> {
     let found = state
         .db
         .read(move |conn| Ok(model::user_with_org(conn, user.id)?))
@@ -252,6 +260,7 @@ pub async fn me(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiEr
 pub async fn update_me(
     state: AppData,
     user: CurrentUser,
+    _no_query: crate::error::NoQuery,
     body: Body<ProfilePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let name = body.parse()?.validate()?;
@@ -269,6 +278,7 @@ pub async fn change_password(
     state: AppData,
     req: HttpRequest,
     user: CurrentUser,
+    _no_query: crate::error::NoQuery,
     body: Body<PasswordChangeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let PasswordChangeRequest {

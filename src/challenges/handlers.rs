@@ -26,6 +26,7 @@ pub async fn apply(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<ApplicationInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ApplyToChallenge)?;
@@ -154,6 +155,7 @@ pub async fn decide(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
@@ -174,6 +176,7 @@ pub async fn create_milestone(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<MilestoneInput>,
 ) -> Result<HttpResponse, ApiError> {
     let demand_id = path.into_inner();
@@ -201,6 +204,7 @@ pub async fn submit_milestone(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<SubmitRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
@@ -223,6 +227,7 @@ pub async fn review_milestone(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();

@@ -130,6 +130,7 @@ pub async fn create(
     state: AppData,
     user: CurrentUser,
     req: HttpRequest,
+    _no_query: crate::error::NoQuery,
     body: Body<NewContract>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.parse()?;
@@ -246,6 +247,7 @@ pub async fn get(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let reg = Registry::from_settings(&state.settings);
@@ -293,6 +295,7 @@ pub async fn confirm(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let view = step(&state, user, id, "contract.confirm", move |conn, u, _| {
@@ -317,6 +320,7 @@ pub async fn decline(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<DeclineRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
@@ -332,6 +336,7 @@ pub async fn amend(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<NewAmendment>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
@@ -355,6 +360,7 @@ pub async fn confirm_amendment(
     state: AppData,
     user: CurrentUser,
     path: web::Path<(i64, i64)>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let (id, amendment) = path.into_inner();
     let view = step(
@@ -373,6 +379,7 @@ pub async fn decline_amendment(
     state: AppData,
     user: CurrentUser,
     path: web::Path<(i64, i64)>,
+    _no_query: crate::error::NoQuery,
     body: Body<DeclineRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, amendment) = path.into_inner();
@@ -395,6 +402,7 @@ pub async fn request_registration(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let view = step(
@@ -460,6 +468,7 @@ pub async fn register(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<RegistrationDecision>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, policy::Action::RegisterContract)?;

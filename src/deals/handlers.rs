@@ -46,6 +46,7 @@ async fn match_of(
 pub async fn create(
     state: AppData,
     user: CurrentUser,
+    _no_query: crate::error::NoQuery,
     body: Body<DealInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::CreateDeal)?;
@@ -115,6 +116,7 @@ pub async fn get(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let view = state
@@ -132,6 +134,7 @@ pub async fn update(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<DealPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();

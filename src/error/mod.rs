@@ -19,10 +19,12 @@ use serde::Serialize;
 pub mod codes;
 pub mod extractors;
 pub mod i18n;
+mod no_query;
 mod serde_text;
 
 pub use codes::{ErrorCode, ErrorType};
 pub use i18n::{Language, Text};
+pub use no_query::{NoQuery, check_no_query};
 
 use crate::taxonomy::Vocabulary;
 

@@ -35,6 +35,7 @@ pub async fn submit<S: Store>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     step::<S>(state, user, path.into_inner(), Transition::Submit, None).await
 }
@@ -44,6 +45,7 @@ pub async fn withdraw<S: Store>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     step::<S>(state, user, path.into_inner(), Transition::Withdraw, None).await
 }
@@ -53,6 +55,7 @@ pub async fn close<S: Store>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     step::<S>(state, user, path.into_inner(), Transition::Close, None).await
 }
@@ -100,6 +103,7 @@ pub async fn review<S: Store>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<ReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
@@ -121,6 +125,7 @@ pub async fn delete<S: Store>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     state
@@ -184,6 +189,7 @@ pub async fn get<S: Store>(
     state: AppData,
     user: MaybeUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let viewer = user.0;
@@ -198,6 +204,7 @@ pub async fn get<S: Store>(
 pub async fn create<S: Editable>(
     state: AppData,
     user: CurrentUser,
+    _no_query: crate::error::NoQuery,
     body: Body<S::Input>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::CreateListing(S::KIND))?;
@@ -214,6 +221,7 @@ pub async fn update<S: Editable>(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i64>,
+    _no_query: crate::error::NoQuery,
     body: Body<S::Patch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();

@@ -277,7 +277,11 @@ fn with_highlights(mut doc: Value, attributes: &[&str], terms: &[String]) -> Val
 }
 
 /// `GET /api/v1/admin/search` (admin): engine health, document counts, outbox backlog.
-pub async fn admin_status(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiError> {
+pub async fn admin_status(
+    state: AppData,
+    user: CurrentUser,
+    _no_query: crate::error::NoQuery,
+) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ReadSearchStatus)?;
     let health = state.engine.health().await;
     let backlog = state.db.read(|conn| Ok(outbox::backlog(conn)?)).await?;

@@ -49,7 +49,7 @@ pub fn to_json(dims: &[Dim], rows: Vec<Row>, totals: &Totals) -> Value {
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).
-fn csv_field(s: &str) -> String {
+pub(super) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -65,7 +65,7 @@ const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// `'` (OWASP's advice), which spreadsheets show as text. Only text cells go through
 /// this; the count and amount columns are integers or exact decimals we format ourselves
 /// (`-100`, `-0.50`), which must stay numbers.
-fn csv_text(s: &str) -> String {
+pub(super) fn csv_text(s: &str) -> String {
     if s.starts_with(FORMULA_START) {
         csv_field(&format!("'{s}"))
     } else {

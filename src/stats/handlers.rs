@@ -5,13 +5,24 @@ use serde_json::json;
 
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
+use crate::body::Body;
 use crate::clock::today;
 use crate::error::ApiError;
 use crate::state::AppData;
-use crate::stats::query::{Dim, Format, parse_query};
+use crate::stats::query::{Dim, Format, parse_chains_query, parse_query};
 use crate::stats::targets::{self, NewTarget, TargetInput};
 use crate::stats::turnover::{Row, Totals};
-use crate::stats::{chains, export, turnover as sums};
+use crate::stats::{chains, chains_export, export, turnover as sums};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The header that makes an answer a download named `file`.
+fn attachment(file: &str) -> (&'static str, String) {
+    (
+        "Content-Disposition",
+        format!("attachment; filename=\"{file}\""),
+    )
+}
 
 /// The turnover table in the format asked for: CSV and XLSX as attachments.
 fn answer(
@@ -20,15 +31,9 @@ fn answer(
     rows: Vec<Row>,
     totals: &Totals,
 ) -> Result<HttpResponse, ApiError> {
-    let attachment = |file: &str| {
-        (
-            "Content-Disposition",
-            format!("attachment; filename=\"{file}\""),
-        )
-    };
     Ok(match format {
         Format::Xlsx => HttpResponse::Ok()
-            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .content_type(XLSX)
             .insert_header(attachment("turnover.xlsx"))
             .body(export::to_xlsx(dims, &rows, totals)?),
         Format::Csv => HttpResponse::Ok()
@@ -57,7 +62,11 @@ pub async fn turnover(
 }
 
 /// `GET /api/v1/stats/targets` (statisticians, admins): each year's target and progress.
-pub async fn targets(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiError> {
+pub async fn targets(
+    state: AppData,
+    user: CurrentUser,
+    _no_query: crate::error::NoQuery,
+) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ReadStats)?;
     let today = today();
     let items = state
@@ -72,10 +81,11 @@ pub async fn put_target(
     state: AppData,
     user: CurrentUser,
     path: web::Path<i32>,
-    body: web::Json<TargetInput>,
+    _no_query: crate::error::NoQuery,
+    body: Body<TargetInput>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::SetTargets)?;
-    let target = NewTarget::parse(path.into_inner(), &body)?;
+    let target = NewTarget::parse(path.into_inner(), &body.parse()?)?;
     let today = today();
     let item = state
         .db
@@ -84,13 +94,33 @@ pub async fn put_target(
     Ok(HttpResponse::Ok().json(item))
 }
 
-/// `GET /api/v1/stats/chains` (statisticians, admins): the state of each industry chain.
-pub async fn chains(state: AppData, user: CurrentUser) -> Result<HttpResponse, ApiError> {
+/// `GET /api/v1/stats/chains` (statisticians, admins): the state of each industry chain,
+/// today or within `year`, as JSON, CSV or XLSX.
+pub async fn chains(
+    state: AppData,
+    user: CurrentUser,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ReadStats)?;
+    let q = parse_chains_query(query.into_inner())?;
     let today = today();
-    let body = state
+    let overview = state
         .db
-        .read(move |conn| chains::overview(conn, today))
+        .read(move |conn| chains::overview(conn, today, q.year))
         .await?;
-    Ok(HttpResponse::Ok().json(body))
+    let name = match q.year {
+        Some(y) => format!("chains-{y}"),
+        None => "chains".to_owned(),
+    };
+    Ok(match q.format {
+        Format::Xlsx => HttpResponse::Ok()
+            .content_type(XLSX)
+            .insert_header(attachment(&format!("{name}.xlsx")))
+            .body(chains_export::to_xlsx(&overview)?),
+        Format::Csv => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(attachment(&format!("{name}.csv")))
+            .body(chains_export::to_csv(&overview)),
+        Format::Json => HttpResponse::Ok().json(chains::to_json(&overview)),
+    })
 }

@@ -8,16 +8,20 @@
 //!   other dimension, over whole months, read the monthly rollups kept by
 //!   `contracts::rollups` (milliseconds at a million contracts); any other request
 //!   aggregates the `contracts` table itself. Both give the same answer (tested).
+//! - [`periods`] adds the empty periods of a time series as zero rows.
 //! - [`export`] writes the table as JSON, CSV (formula-safe) and XLSX.
 //! - [`targets`] keeps each year's target and reports progress towards it.
-//! - [`chains`] sums achievements, demands, deals and contracts by industry chain.
+//! - [`chains`] sums achievements, demands, deals and contracts by industry chain (today,
+//!   or within one year); [`chains_export`] writes that overview as CSV and XLSX.
 //! - [`handlers`] answer `/api/v1/stats`.
 //!
 //! Statistics only read other slices' tables; the one table they write is `stats_targets`.
 
 pub mod chains;
+pub mod chains_export;
 pub mod export;
 pub mod handlers;
+pub mod periods;
 pub mod query;
 pub mod targets;
 pub mod turnover;

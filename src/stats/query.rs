@@ -150,15 +150,19 @@ fn bad(field: &str, zh: String, en: String) -> ApiError {
     ApiError::with_detail(ErrorCode::InvalidQuery, zh, en).field(field.to_owned())
 }
 
-/// The query parameters of this endpoint.
-const PARAMS: [&str; 6] = [
+/// The query parameters of `GET /api/v1/stats/turnover`.
+const PARAMS: [&str; 7] = [
     "group_by",
+    "year",
     "from",
     "to",
     "date_basis",
     "include_unregistered",
     "format",
 ];
+
+/// The query parameters of `GET /api/v1/stats/chains`.
+const CHAINS_PARAMS: [&str; 2] = ["year", "format"];
 
 /// `group_by`: known dimensions, comma-separated, each at most once.
 fn parse_group_by(v: &str) -> Result<Vec<Dim>, ApiError> {
@@ -185,16 +189,46 @@ fn pick<T>(parsed: Option<T>, field: &str, v: &str, accepted: &[&str]) -> Result
     parsed.ok_or_else(|| ApiError::one_of(ErrorCode::InvalidQuery, field, v, accepted))
 }
 
-fn unknown_param(k: &str) -> ApiError {
+fn unknown_param(k: &str, params: &[&str]) -> ApiError {
     bad(
         k,
-        format!("未知的查询参数 {k}，可用参数：{}。", PARAMS.join("、")),
+        format!("未知的查询参数 {k}，可用参数：{}。", params.join("、")),
         format!(
             "Unknown query parameter `{k}`; accepted: {}.",
-            PARAMS.join(", ")
+            params.join(", ")
         ),
     )
-    .accepted(PARAMS)
+    .accepted(params.iter().copied())
+}
+
+fn repeated(k: &str) -> ApiError {
+    bad(
+        k,
+        format!("查询参数 {k} 只能出现一次。"),
+        format!("`{k}` may be given once."),
+    )
+}
+
+/// A calendar year of four digits, 1900 to 2999 (the years dates are accepted in).
+fn year(v: &str) -> Result<i32, ApiError> {
+    v.parse::<i32>()
+        .ok()
+        .filter(|y| v.len() == 4 && (1900..=2999).contains(y))
+        .ok_or_else(|| {
+            bad(
+                "year",
+                format!("查询参数 year 应为四位年份（1900–2999），收到 {v:?}。"),
+                format!("`year` must be a four-digit year (1900-2999); got {v:?}."),
+            )
+        })
+}
+
+/// `year=YYYY` as the period it stands for: `from=YYYY-01-01&to=YYYY-12-31`.
+pub fn year_range(y: i32) -> Option<(NaiveDate, NaiveDate)> {
+    Some((
+        NaiveDate::from_ymd_opt(y, 1, 1)?,
+        NaiveDate::from_ymd_opt(y, 12, 31)?,
+    ))
 }
 
 /// Four-digit years only: chrono also reads `-2026-01-05` and `+10000-01-01`, which
@@ -221,16 +255,14 @@ pub fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, Forma
     };
     let mut format = Format::Json;
     let mut seen = HashSet::new();
+    let mut in_year = None;
     for (k, v) in pairs {
         if !seen.insert(k.clone()) {
-            return Err(bad(
-                &k,
-                format!("查询参数 {k} 只能出现一次。"),
-                format!("`{k}` may be given once."),
-            ));
+            return Err(repeated(&k));
         }
         match k.as_str() {
             "group_by" => q.group_by = parse_group_by(&v)?,
+            "year" => in_year = Some(year(&v)?),
             "from" => q.from = Some(date(&k, &v)?),
             "to" => q.to = Some(date(&k, &v)?),
             "date_basis" => {
@@ -241,8 +273,20 @@ pub fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, Forma
                 q.include_unregistered = pick(parsed, &k, &v, &["true", "false"])?;
             }
             "format" => format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx"])?,
-            _ => return Err(unknown_param(&k)),
+            _ => return Err(unknown_param(&k, &PARAMS)),
         }
+    }
+    if let Some(y) = in_year {
+        if q.from.is_some() || q.to.is_some() {
+            return Err(bad(
+                "year",
+                format!("year 不能与 from、to 同时使用：year={y} 即 from={y}-01-01&to={y}-12-31。"),
+                format!(
+                    "`year` cannot be combined with `from` or `to`: year={y} means from={y}-01-01&to={y}-12-31."
+                ),
+            ));
+        }
+        (q.from, q.to) = year_range(y).unzip();
     }
     if let (Some(f), Some(t)) = (q.from, q.to)
         && f > t
@@ -254,6 +298,33 @@ pub fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, Forma
         ));
     }
     Ok((q, format))
+}
+
+/// What `GET /api/v1/stats/chains` is asked for: one year, or the state today.
+#[derive(Debug, Clone, Copy)]
+pub struct ChainsQuery {
+    pub year: Option<i32>,
+    pub format: Format,
+}
+
+/// The query string of `GET /api/v1/stats/chains`: `year` and `format`, each at most once.
+pub fn parse_chains_query(pairs: Vec<(String, String)>) -> Result<ChainsQuery, ApiError> {
+    let mut q = ChainsQuery {
+        year: None,
+        format: Format::Json,
+    };
+    let mut seen = HashSet::new();
+    for (k, v) in pairs {
+        if !seen.insert(k.clone()) {
+            return Err(repeated(&k));
+        }
+        match k.as_str() {
+            "year" => q.year = Some(year(&v)?),
+            "format" => q.format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx"])?,
+            _ => return Err(unknown_param(&k, &CHAINS_PARAMS)),
+        }
+    }
+    Ok(q)
 }
 
 #[cfg(test)]
@@ -275,6 +346,32 @@ mod tests {
         assert!(p(&[("from", "2026-13-01")]).is_err());
         assert!(p(&[("from", "2026-02-01"), ("to", "2026-01-01")]).is_err());
         assert!(p(&[("format", "pdf")]).is_err());
+        let (q, _) = p(&[("year", "2026")]).unwrap();
+        assert_eq!(q.from, NaiveDate::from_ymd_opt(2026, 1, 1));
+        assert_eq!(q.to, NaiveDate::from_ymd_opt(2026, 12, 31));
+        for bad in [
+            &[("year", "2026"), ("from", "2026-01-01")][..],
+            &[("to", "2026-12-31"), ("year", "2026")][..],
+            &[("year", "26")][..],
+            &[("year", "02026")][..],
+            &[("year", "3000")][..],
+            &[("year", "2026"), ("year", "2025")][..],
+        ] {
+            let e = p(bad).unwrap_err();
+            assert_eq!(e.field_name(), Some("year"), "{bad:?}");
+        }
+        let c = |s: &[(&str, &str)]| {
+            parse_chains_query(
+                s.iter()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect(),
+            )
+        };
+        let q = c(&[("year", "2025"), ("format", "csv")]).unwrap();
+        assert_eq!((q.year, q.format), (Some(2025), Format::Csv));
+        assert!(c(&[]).is_ok_and(|q| q.year.is_none()));
+        assert!(c(&[("from", "2025-01-01")]).is_err());
+        assert!(c(&[("year", "x")]).is_err());
     }
 
     /// Fuzz target of the query parser, `group_by` above all (proptest: cargo-fuzz needs
@@ -310,6 +407,7 @@ mod tests {
                 1 => prop::sample::select(&["signed", "registered", "Signed", ""][..]).prop_map(|v| ("date_basis".to_owned(), v.to_owned())),
                 1 => prop::sample::select(&["true", "false", "1", ""][..]).prop_map(|v| ("include_unregistered".to_owned(), v.to_owned())),
                 1 => prop::sample::select(&["json", "csv", "xlsx", "pdf"][..]).prop_map(|v| ("format".to_owned(), v.to_owned())),
+                1 => prop::sample::select(&["2026", "1899", "26", "2999", ""][..]).prop_map(|v| ("year".to_owned(), v.to_owned())),
                 1 => ("\\PC{0,8}", "\\PC{0,8}"),
             ]
         }
@@ -342,6 +440,10 @@ mod tests {
                 match parse_query(pairs.clone()) {
                     Ok((q, format)) => {
                         prop_assert!(!repeated);
+                        if names.iter().any(|k| *k == "year") {
+                            prop_assert!(!names.iter().any(|k| *k == "from" || *k == "to"));
+                            prop_assert!(q.from.is_some_and(|f| chrono::Datelike::ordinal(&f) == 1));
+                        }
                         prop_assert!(["json", "csv", "xlsx"].contains(&format.as_str()));
                         if let (Some(f), Some(t)) = (q.from, q.to) {
                             prop_assert!(f <= t);

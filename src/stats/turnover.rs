@@ -12,6 +12,7 @@ use crate::contracts::StatStatus;
 use crate::db::schema::{orgs, users};
 use crate::db::{AnyConnection, Backend};
 use crate::error::ApiError;
+use crate::stats::periods;
 use crate::stats::query::{Basis, Dim, TurnoverQuery};
 use crate::taxonomy;
 
@@ -84,7 +85,7 @@ pub fn turnover(
             rows.push(labels.row(&q.group_by, r));
         }
     }
-    Ok((rows, totals))
+    Ok((periods::fill(q, rows)?, totals))
 }
 
 /// The statistical statuses that count, as an SQL list.
@@ -282,15 +283,9 @@ impl Labels {
             names.get(key).cloned().unwrap_or_else(|| key.to_owned())
         };
         match dim {
-            Dim::Year => format!("{key}年"),
-            Dim::Quarter => match key.split_once("-Q") {
-                Some((y, q)) => format!("{y}年第{q}季度"),
-                None => key.to_owned(),
-            },
-            Dim::Month => match key.split_once('-') {
-                Some((y, m)) => format!("{y}年{}月", m.trim_start_matches('0')),
-                None => key.to_owned(),
-            },
+            Dim::Year | Dim::Quarter | Dim::Month => {
+                periods::time_label(dim, key).unwrap_or_else(|| key.to_owned())
+            }
             Dim::SellerRegion | Dim::BuyerRegion => vocab(taxonomy::REGIONS),
             Dim::Chain => vocab(taxonomy::CHAINS),
             Dim::Field => vocab(taxonomy::FIELDS),

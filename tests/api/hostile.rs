@@ -1182,6 +1182,7 @@ fn query_targets(t: &Targets, achievement: i64, challenge: i64) -> Vec<QueryTarg
             path: "/api/v1/stats/turnover".into(),
             known: &[
                 "group_by",
+                "year",
                 "from",
                 "to",
                 "date_basis",

@@ -30,4 +30,6 @@ mod security;
 mod seed;
 mod spec_contract;
 mod stats;
+mod stats_periods;
 mod system;
+mod unknown_params;

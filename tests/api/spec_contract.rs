@@ -1104,6 +1104,22 @@ async fn every_operation_answers_as_the_spec_says() {
     .await;
     d.ok(
         M::GET,
+        "/api/v1/stats/chains",
+        &format!("/api/v1/stats/chains?year={year}"),
+        Some(&stat),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/stats/turnover",
+        &format!("/api/v1/stats/turnover?group_by=month,chain&year={year}"),
+        Some(&stat),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
         "/api/v1/audit",
         "/api/v1/audit?entity=contract",
         Some(&admin),

@@ -1,0 +1,208 @@
+//! The chain overview as CSV (UTF-8 with a BOM, formula-safe, like the turnover table) and
+//! as XLSX (frozen header; a second sheet with the pool by year). A line per chain in
+//! taxonomy order, then a `合计` line; turnover in fen and in 万元 with two decimals.
+
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+
+use crate::error::ApiError;
+use crate::format::wan_yuan;
+use crate::stats::chains::{ChainRow, Overview};
+use crate::stats::export::{csv_field, csv_text};
+
+/// The Chinese name of a deal stage.
+fn stage_zh(stage: &str) -> &'static str {
+    match stage {
+        "recommended" => "已推荐",
+        "contacted" => "已联系",
+        "negotiating" => "洽谈中",
+        "signed" => "已签约",
+        "lost" => "未成交",
+        _ => "其他",
+    }
+}
+
+/// The header row; the listing columns say what they count, which a year changes.
+pub fn headers(o: &Overview) -> Vec<String> {
+    let (achievements, demands) = match o.year {
+        None => ("已发布成果", "开放需求"),
+        Some(_) => ("年内发布成果", "年内发布需求"),
+    };
+    let mut h: Vec<String> = [
+        "产业链代码",
+        "产业链",
+        achievements,
+        demands,
+        "其中卡脖子需求",
+    ]
+    .map(String::from)
+    .to_vec();
+    let stages = o
+        .chains
+        .first()
+        .map(|c| c.deals.as_slice())
+        .unwrap_or_default();
+    h.extend(stages.iter().map(|(s, _)| format!("对接：{}", stage_zh(s))));
+    h.extend(["登记合同数", "成交额（分）", "成交额（万元）"].map(String::from));
+    h
+}
+
+/// The counts of one line, in column order after the code and the label.
+fn counts(c: &ChainRow) -> Vec<i64> {
+    let mut v = vec![
+        c.published_achievements,
+        c.open_demands,
+        c.bottleneck_demands,
+    ];
+    v.extend(c.deals.iter().map(|(_, n)| *n));
+    v.extend([c.registered_contracts, c.turnover_fen]);
+    v
+}
+
+/// The column sums of every chain's counts.
+fn totals(o: &Overview) -> Vec<i64> {
+    let mut sum: Vec<i64> = Vec::new();
+    for c in &o.chains {
+        let v = counts(c);
+        sum.resize(v.len(), 0);
+        for (s, n) in sum.iter_mut().zip(v) {
+            *s = s.saturating_add(n);
+        }
+    }
+    sum
+}
+
+/// One CSV line: two text cells (neutralised), the counts, the turnover in 万元.
+fn csv_line(code: &str, label: &str, counts: &[i64]) -> String {
+    let mut cells = vec![csv_text(code), csv_text(label)];
+    cells.extend(counts.iter().map(|n| csv_field(&n.to_string())));
+    cells.push(csv_field(&wan_yuan(counts.last().copied().unwrap_or(0))));
+    cells.join(",") + "\r\n"
+}
+
+/// UTF-8 with a BOM, Chinese headers, a line per chain and the `合计` line.
+pub fn to_csv(o: &Overview) -> String {
+    let mut out = String::from("\u{feff}");
+    let header: Vec<String> = headers(o).iter().map(|h| csv_text(h)).collect();
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for c in &o.chains {
+        out.push_str(&csv_line(c.chain, c.chain_label, &counts(c)));
+    }
+    out.push_str(&csv_line("合计", "", &totals(o)));
+    out
+}
+
+/// The same table as an XLSX workbook (numbers as numbers, codes and labels as strings,
+/// the header frozen), with the pool by year on a second sheet.
+pub fn to_xlsx(o: &Overview) -> Result<Vec<u8>, ApiError> {
+    write_xlsx(o).map_err(|e| ApiError::internal(anyhow::anyhow!("xlsx: {e}")))
+}
+
+fn header_row(sheet: &mut Worksheet, headers: &[String], bold: &Format) -> Result<(), XlsxError> {
+    for (col, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, h, bold)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// The counts of one line from column 2, and the turnover in 万元 after them.
+fn write_counts(
+    sheet: &mut Worksheet,
+    row: u32,
+    counts: &[i64],
+    wan: &Format,
+) -> Result<(), XlsxError> {
+    for (i, n) in counts.iter().enumerate() {
+        sheet.write_number(row, i as u16 + 2, *n as f64)?;
+    }
+    let fen = counts.last().copied().unwrap_or(0);
+    sheet.write_number_with_format(row, counts.len() as u16 + 2, fen as f64 / 1_000_000.0, wan)?;
+    Ok(())
+}
+
+fn write_xlsx(o: &Overview) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let wan = Format::new().set_num_format("#,##0.00");
+    let sheet = book.add_worksheet();
+    sheet.set_name("产业链概览")?;
+    header_row(sheet, &headers(o), &bold)?;
+    for (i, c) in o.chains.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, c.chain)?;
+        sheet.write_string(row, 1, c.chain_label)?;
+        write_counts(sheet, row, &counts(c), &wan)?;
+    }
+    let last = o.chains.len() as u32 + 1;
+    sheet.write_string_with_format(last, 0, "合计", &bold)?;
+    write_counts(sheet, last, &totals(o), &wan)?;
+    let pool = book.add_worksheet();
+    pool.set_name("培育库")?;
+    let h = ["年度", "入库成果", "重点项目", "已转化"].map(String::from);
+    header_row(pool, &h, &bold)?;
+    for (i, p) in o.pool.iter().enumerate() {
+        let row = i as u32 + 1;
+        for (col, n) in [i64::from(p.year), p.entries, p.key_projects, p.converted]
+            .iter()
+            .enumerate()
+        {
+            pool.write_number(row, col as u16, *n as f64)?;
+        }
+    }
+    book.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::chains::PoolYear;
+
+    fn overview() -> Overview {
+        let row = |chain, label, n: i64| ChainRow {
+            chain,
+            chain_label: label,
+            published_achievements: n,
+            open_demands: 2 * n,
+            bottleneck_demands: n,
+            deals: vec![("recommended", n), ("signed", 1)],
+            registered_contracts: n,
+            turnover_fen: 1_234_567 * n,
+        };
+        Overview {
+            year: Some(2026),
+            chains: vec![row("ai", "人工智能", 1), row("=evil", "-1+1", 2)],
+            pool: vec![PoolYear {
+                year: 2026,
+                entries: 3,
+                key_projects: 1,
+                converted: 1,
+            }],
+        }
+    }
+
+    #[test]
+    fn csv_has_the_chains_the_total_and_safe_text() {
+        let csv = to_csv(&overview());
+        let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+        assert!(lines[0].starts_with("\u{feff}产业链代码,产业链,年内发布成果,年内发布需求,其中卡脖子需求,对接：已推荐,对接：已签约,登记合同数,成交额（分）,成交额（万元）"), "{}", lines[0]);
+        assert_eq!(lines[1], "ai,人工智能,1,2,1,1,1,1,1234567,1.23");
+        assert_eq!(lines[2], "'=evil,'-1+1,2,4,2,2,1,2,2469134,2.47");
+        assert_eq!(lines[3], "合计,,3,6,3,3,2,3,3703701,3.70");
+    }
+
+    #[test]
+    fn xlsx_has_two_sheets_and_a_frozen_header() {
+        use std::io::Read;
+        let bytes = to_xlsx(&overview()).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut sheet = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut sheet)
+            .unwrap();
+        assert!(sheet.contains(r#"state="frozen""#), "{sheet}");
+        assert!(!sheet.contains("<f>"), "{sheet}");
+        assert!(zip.by_name("xl/worksheets/sheet2.xml").is_ok());
+    }
+}
