@@ -9,6 +9,7 @@ use crate::db::schema::{achievements, orgs, pool_entries};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::fields::{self, IpItem, double_option, from_json, to_json};
 use crate::listings::{Status, StatusChangeView};
+use crate::validate;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = achievements)]
@@ -153,33 +154,21 @@ impl AchievementInput {
             ErrorCode::InvalidPriceRange,
         )?;
         Ok(AchievementData {
-            title: crate::validate::text(&self.title, "title", 1, 120, ErrorCode::InvalidTitle)?,
-            summary: crate::validate::text(
-                &self.summary,
-                "summary",
-                1,
-                2000,
-                ErrorCode::InvalidSummary,
-            )?,
-            details: crate::validate::text(
+            title: validate::text(&self.title, "title", 1, 120, ErrorCode::InvalidTitle)?,
+            summary: validate::text(&self.summary, "summary", 1, 2000, ErrorCode::InvalidSummary)?,
+            details: validate::text(
                 &self.details,
                 "details",
                 0,
                 20_000,
                 ErrorCode::InvalidDetails,
             )?,
-            contact: crate::validate::text(
-                &self.contact,
-                "contact",
-                0,
-                500,
-                ErrorCode::InvalidContact,
-            )?,
+            contact: validate::text(&self.contact, "contact", 0, 500, ErrorCode::InvalidContact)?,
             keywords: to_json(&fields::keywords(&self.keywords)?),
-            chain: crate::validate::chain(&self.chain)?,
-            field: crate::validate::field(&self.field)?,
-            trl: crate::validate::trl(self.trl, "trl")?,
-            stage: crate::validate::stage(&self.stage)?,
+            chain: validate::chain(&self.chain)?,
+            field: validate::field(&self.field)?,
+            trl: validate::trl(self.trl, "trl")?,
+            stage: validate::stage(&self.stage)?,
             ip_items: to_json(&fields::ip_items(&self.ip_items)?),
             transfer_modes: to_json(&fields::modes(
                 &self.transfer_modes,
@@ -193,7 +182,7 @@ impl AchievementInput {
                 "inventors",
                 ErrorCode::InvalidInventors,
             )?),
-            region: crate::validate::region(self.region.as_deref().unwrap_or(org_region))?,
+            region: validate::region(self.region.as_deref().unwrap_or(org_region))?,
         })
     }
 }

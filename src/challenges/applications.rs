@@ -18,6 +18,7 @@ use crate::demands::model::{self as dmodel, DemandRow};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
 use crate::listings::fields::MAX_FEN;
+use crate::validate;
 
 /// Whether `demand` takes applications on `today`.
 pub fn accepting_applications(demand: &DemandRow, today: NaiveDate) -> QueryResult<bool> {
@@ -37,7 +38,7 @@ pub struct ApplicationInput {
 
 impl ApplicationInput {
     pub fn validate(self) -> Result<ApplicationData, ApiError> {
-        let proposal = crate::validate::text(
+        let proposal = validate::text(
             &self.proposal,
             "proposal",
             1,
@@ -52,27 +53,9 @@ impl ApplicationInput {
             .iter()
             .map(|m| {
                 Ok(TeamMember {
-                    name: crate::validate::text(
-                        &m.name,
-                        "team.name",
-                        1,
-                        50,
-                        ErrorCode::InvalidTeam,
-                    )?,
-                    title: crate::validate::text(
-                        &m.title,
-                        "team.title",
-                        0,
-                        50,
-                        ErrorCode::InvalidTeam,
-                    )?,
-                    role: crate::validate::text(
-                        &m.role,
-                        "team.role",
-                        0,
-                        50,
-                        ErrorCode::InvalidTeam,
-                    )?,
+                    name: validate::text(&m.name, "team.name", 1, 50, ErrorCode::InvalidTeam)?,
+                    title: validate::text(&m.title, "team.title", 0, 50, ErrorCode::InvalidTeam)?,
+                    role: validate::text(&m.role, "team.role", 0, 50, ErrorCode::InvalidTeam)?,
                 })
             })
             .collect::<Result<Vec<_>, ApiError>>()?;

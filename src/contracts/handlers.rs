@@ -23,6 +23,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::pagination::Pagination;
 use crate::state::AppData;
 use crate::taxonomy;
+use crate::validate;
 
 fn check_kind(req: &NewContract) -> Result<(), ApiError> {
     let subs = taxonomy::contract_sub_kinds(&req.kind).ok_or_else(|| {
@@ -62,13 +63,13 @@ fn check_shape(req: &NewContract) -> Result<(), ApiError> {
         .into_iter()
         .flatten()
     {
-        crate::validate::region(region)?;
+        validate::region(region)?;
     }
     if let Some(c) = &req.chain {
-        crate::validate::chain(c)?;
+        validate::chain(c)?;
     }
     if let Some(f) = &req.field {
-        crate::validate::field(f)?;
+        validate::field(f)?;
     }
     Ok(())
 }
@@ -207,10 +208,10 @@ fn check_query(q: &ContractQuery) -> Result<(), ApiError> {
         ));
     }
     if let Some(r) = &q.region {
-        crate::validate::region(r)?;
+        validate::region(r)?;
     }
     if let Some(c) = &q.chain {
-        crate::validate::chain(c)?;
+        validate::chain(c)?;
     }
     Ok(())
 }
@@ -312,7 +313,7 @@ pub struct DeclineRequest {
 }
 
 fn reason(raw: &str) -> Result<String, ApiError> {
-    crate::validate::text(raw, "reason", 1, 1000, ErrorCode::ReasonRequired)
+    validate::text(raw, "reason", 1, 1000, ErrorCode::ReasonRequired)
 }
 
 /// `POST /api/v1/contracts/{id}/decline {reason}`: final.
@@ -342,7 +343,7 @@ pub async fn amend(
     let id = path.into_inner();
     let view = step(&state, user, id, "contract.amend", move |conn, u, _| {
         let mut req = body.parse()?;
-        req.reason = crate::validate::text(
+        req.reason = validate::text(
             &req.reason,
             "reason",
             1,
@@ -425,7 +426,7 @@ pub struct RegistrationDecision {
     /// The technology amount the registry verified (核定); required to register.
     pub verified_tech_amount_fen: Option<i64>,
     /// Defaults to today.
-    #[serde(default, deserialize_with = "crate::validate::opt_date")]
+    #[serde(default, deserialize_with = "validate::opt_date")]
     pub registered_on: Option<NaiveDate>,
 }
 
@@ -442,7 +443,7 @@ fn decision(req: RegistrationDecision) -> Result<Decision, ApiError> {
     let comment = req
         .comment
         .as_deref()
-        .map(|c| crate::validate::text(c, "comment", 0, 2000, ErrorCode::InvalidComment))
+        .map(|c| validate::text(c, "comment", 0, 2000, ErrorCode::InvalidComment))
         .transpose()?
         .filter(|c| !c.is_empty());
     let on = req.registered_on.unwrap_or_else(today);

@@ -9,6 +9,7 @@ use crate::db::schema::{demands, orgs};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::fields::{self, MAX_FEN, double_option, from_json, to_json};
 use crate::listings::{Status, StatusChangeView};
+use crate::validate;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = demands)]
@@ -58,7 +59,7 @@ pub fn effective_status(
 #[serde(deny_unknown_fields)]
 pub struct Challenge {
     pub bounty_fen: i64,
-    #[serde(deserialize_with = "crate::validate::date")]
+    #[serde(deserialize_with = "validate::date")]
     pub apply_by: NaiveDate,
     pub criteria: String,
     #[serde(default = "one")]
@@ -89,7 +90,7 @@ pub struct DemandInput {
     pub budget_max_fen: Option<i64>,
     pub cooperation_modes: Vec<String>,
     pub region: Option<String>,
-    #[serde(deserialize_with = "crate::validate::date")]
+    #[serde(deserialize_with = "validate::date")]
     pub valid_until: NaiveDate,
     #[serde(default)]
     pub bottleneck: bool,
@@ -114,7 +115,7 @@ pub struct DemandPatch {
     pub budget_max_fen: Option<Option<i64>>,
     pub cooperation_modes: Option<Vec<String>>,
     pub region: Option<String>,
-    #[serde(default, deserialize_with = "crate::validate::opt_date")]
+    #[serde(default, deserialize_with = "validate::opt_date")]
     pub valid_until: Option<NaiveDate>,
     pub bottleneck: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
@@ -209,7 +210,7 @@ fn challenge(
             "`challenge.max_winners` must be from 1 to 20.",
         ));
     }
-    let criteria = crate::validate::text(
+    let criteria = validate::text(
         &c.criteria,
         "challenge.criteria",
         1,
@@ -235,32 +236,26 @@ impl DemandInput {
         )?;
         let challenge = challenge(self.challenge, valid_until, today)?;
         Ok(DemandData {
-            title: crate::validate::text(&self.title, "title", 1, 120, ErrorCode::InvalidTitle)?,
-            description: crate::validate::text(
+            title: validate::text(&self.title, "title", 1, 120, ErrorCode::InvalidTitle)?,
+            description: validate::text(
                 &self.description,
                 "description",
                 1,
                 5000,
                 ErrorCode::InvalidDescription,
             )?,
-            indicators: crate::validate::text(
+            indicators: validate::text(
                 &self.indicators,
                 "indicators",
                 0,
                 5000,
                 ErrorCode::InvalidIndicators,
             )?,
-            contact: crate::validate::text(
-                &self.contact,
-                "contact",
-                0,
-                500,
-                ErrorCode::InvalidContact,
-            )?,
+            contact: validate::text(&self.contact, "contact", 0, 500, ErrorCode::InvalidContact)?,
             keywords: to_json(&fields::keywords(&self.keywords)?),
-            chain: crate::validate::chain(&self.chain)?,
-            field: crate::validate::field(&self.field)?,
-            trl_min: crate::validate::trl(self.trl_min, "trl_min")?,
+            chain: validate::chain(&self.chain)?,
+            field: validate::field(&self.field)?,
+            trl_min: validate::trl(self.trl_min, "trl_min")?,
             budget_min_fen,
             budget_max_fen,
             cooperation_modes: to_json(&fields::modes(
@@ -268,7 +263,7 @@ impl DemandInput {
                 "cooperation_modes",
                 ErrorCode::InvalidCooperationModes,
             )?),
-            region: crate::validate::region(self.region.as_deref().unwrap_or(org_region))?,
+            region: validate::region(self.region.as_deref().unwrap_or(org_region))?,
             valid_until,
             bottleneck: self.bottleneck,
             challenge_bounty_fen: challenge.as_ref().map(|c| c.bounty_fen),
