@@ -149,7 +149,6 @@ fn app(
         .app_data(web::PathConfig::default().error_handler(extractors::path))
         // Outermost last: every answer, refusals included, is logged and counted and
         // carries the security and CORS headers.
-        .wrap(from_fn(extractors::keep_json_body))
         .wrap(Compress::default())
         .wrap(from_fn(hardening::timeout))
         .wrap(from_fn(hardening::rate_limit))

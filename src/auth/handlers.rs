@@ -1,6 +1,6 @@
 //! `/api/v1/auth/*` and `/api/v1/me` (with the user's own profile and password).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
@@ -21,9 +21,9 @@ use crate::validate;
 pub async fn register(
     state: AppData,
     _no_query: crate::error::NoQuery,
-    body: web::Json<RegisterRequest>,
+    body: Body<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let req = body.into_inner();
+    let req = body.parse()?;
     let email = validate::email(&req.email)?;
     let name = validate::person_name(&req.name)?;
     password::check_strength(&req.password, &email)?;
@@ -87,12 +87,12 @@ pub async fn login(
     state: AppData,
     req: HttpRequest,
     _no_query: crate::error::NoQuery,
-    body: web::Json<LoginRequest>,
+    body: Body<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest {
         email,
         password: pw,
-    } = body.into_inner();
+    } = body.parse()?;
     let email = email.trim().to_lowercase();
     let client = crate::http::request_client_key(&req);
     let pair = throttle::pair_subject(&email, &client);
@@ -166,9 +166,9 @@ enum RefreshOutcome {
 pub async fn refresh(
     state: AppData,
     _no_query: crate::error::NoQuery,
-    body: web::Json<RefreshRequest>,
+    body: Body<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let presented = body.into_inner().refresh_token;
+    let presented = body.parse()?.refresh_token;
     let ttl = state.keys.refresh_ttl;
     // Refusals that revoke must commit, so they are returned as values, not errors.
     let outcome = state
@@ -222,9 +222,9 @@ pub async fn refresh(
 pub async fn logout(
     state: AppData,
     _no_query: crate::error::NoQuery,
-    body: web::Json<RefreshRequest>,
+    body: Body<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let presented = body.into_inner().refresh_token;
+    let presented = body.parse()?.refresh_token;
     state
         .db
         .write(move |conn| {

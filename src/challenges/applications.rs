@@ -119,7 +119,7 @@ pub fn apply(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     demand_id: i64,
-    data: &ApplicationData,
+    data: impl FnOnce() -> Result<ApplicationData, ApiError>,
 ) -> Result<ApplicationView, ApiError> {
     let id = insert_checked(conn, user, demand_id, data)?;
     let view = views::application_view(conn, id)?;
@@ -136,9 +136,10 @@ fn insert_checked(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     demand_id: i64,
-    data: &ApplicationData,
+    data: impl FnOnce() -> Result<ApplicationData, ApiError>,
 ) -> Result<i64, ApiError> {
     let demand = visible_challenge(conn, demand_id, user)?;
+    let data = &data()?;
     if !accepting_applications(&demand, today())? {
         let apply_by = demand
             .challenge_apply_by
@@ -217,11 +218,7 @@ fn check_decision(
 
 /// The challenge of application `id` if `user` may decide on it: 404 for those who may not
 /// see the application, 403 for others.
-pub fn decidable(
-    conn: &mut AnyConnection,
-    user: &CurrentUser,
-    id: i64,
-) -> Result<DemandRow, ApiError> {
+fn decidable(conn: &mut AnyConnection, user: &CurrentUser, id: i64) -> Result<DemandRow, ApiError> {
     let (app, _) =
         model::find_application(conn, id)?.ok_or_else(|| ApiError::not_found("Application"))?;
     let (demand, _) =
@@ -242,10 +239,11 @@ pub fn decide(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     id: i64,
-    to: ApplicationStatus,
-    comment: Option<&str>,
+    outcome: impl FnOnce() -> Result<(ApplicationStatus, Option<String>), ApiError>,
 ) -> Result<ApplicationView, ApiError> {
     let demand = decidable(conn, user, id)?;
+    let (to, comment) = outcome()?;
+    let comment = comment.as_deref();
     dmodel::lock(conn, demand.id)?;
     // Read again under the lock: a concurrent decision may have moved it.
     let before = views::application_view(conn, id)?;

@@ -10,7 +10,7 @@ use crate::auth::policy::{self, Action};
 use crate::body::Body;
 use crate::challenges::applications::{self, ApplicationInput, visible_challenge};
 use crate::challenges::involvement::{self, OwnApplicationQuery};
-use crate::challenges::milestones::{self, MilestoneRole};
+use crate::challenges::milestones;
 use crate::challenges::model::{ApplicationStatus, MilestoneInput, MilestoneStatus};
 use crate::challenges::views::{self, ApplicationQuery, ApplicationScope};
 use crate::clock::today;
@@ -33,11 +33,7 @@ pub async fn apply(
     let demand_id = path.into_inner();
     let view = state
         .db
-        .write(move |conn| {
-            visible_challenge(conn, demand_id, &user)?;
-            let data = body.parse()?.validate()?;
-            applications::apply(conn, &user, demand_id, &data)
-        })
+        .write(move |conn| applications::apply(conn, &user, demand_id, || body.parse()?.validate()))
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -162,9 +158,9 @@ pub async fn decide(
     let view = state
         .db
         .write(move |conn| {
-            applications::decidable(conn, &user, id)?;
-            let (to, comment) = body.parse()?.outcome::<ApplicationStatus>()?;
-            applications::decide(conn, &user, id, to, comment.as_deref())
+            applications::decide(conn, &user, id, || {
+                body.parse()?.outcome::<ApplicationStatus>()
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -183,10 +179,11 @@ pub async fn create_milestone(
     let view = state
         .db
         .write(move |conn| {
-            milestones::plannable(conn, &user, demand_id)?;
-            let input = body.parse()?;
-            let title = input.validate(today())?;
-            milestones::plan(conn, &user, demand_id, &input, &title)
+            milestones::plan(conn, &user, demand_id, || {
+                let input = body.parse()?;
+                let title = input.validate(today())?;
+                Ok((input, title))
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -211,11 +208,10 @@ pub async fn submit_milestone(
     let view = state
         .db
         .write(move |conn| {
-            milestones::actionable(conn, &user, id, MilestoneRole::Reporter)?;
-            let report = body.parse()?.report;
-            let report =
-                crate::validate::text(&report, "report", 1, 20_000, ErrorCode::InvalidReport)?;
-            milestones::submit(conn, &user, id, &report)
+            milestones::submit(conn, &user, id, || {
+                let report = body.parse()?.report;
+                crate::validate::text(&report, "report", 1, 20_000, ErrorCode::InvalidReport)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -234,9 +230,9 @@ pub async fn review_milestone(
     let view = state
         .db
         .write(move |conn| {
-            milestones::actionable(conn, &user, id, MilestoneRole::Reviewer)?;
-            let (to, comment) = body.parse()?.outcome::<MilestoneStatus>()?;
-            milestones::review(conn, &user, id, to, comment.as_deref())
+            milestones::review(conn, &user, id, || {
+                body.parse()?.outcome::<MilestoneStatus>()
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

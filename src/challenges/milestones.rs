@@ -53,7 +53,7 @@ fn winner_of(
 
 /// The challenge `demand_id` if `user` may plan its milestones: 404 for those who may not
 /// see it, 403 for others.
-pub fn plannable(
+fn plannable(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     demand_id: i64,
@@ -70,10 +70,11 @@ pub fn plan(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     demand_id: i64,
-    input: &MilestoneInput,
-    title: &str,
+    input: impl FnOnce() -> Result<(MilestoneInput, String), ApiError>,
 ) -> Result<MilestoneView, ApiError> {
     let demand = plannable(conn, user, demand_id)?;
+    let (input, title) = input()?;
+    let (input, title) = (&input, title.as_str());
     dmodel::lock(conn, demand_id)?;
     let application_id = winner_of(conn, demand_id, input.application_id)?;
     let prior = model::planned_bp(conn, application_id)?;
@@ -130,14 +131,14 @@ fn found(conn: &mut AnyConnection, id: i64) -> Result<MilestoneRow, ApiError> {
 
 /// Who acts on a milestone: its winner reports, the challenge's org reviews.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MilestoneRole {
+enum MilestoneRole {
     Reporter,
     Reviewer,
 }
 
 /// Milestone `id` if `user` may act on it as `role`: 404 for those who may not see it,
 /// 403 for others.
-pub fn actionable(
+fn actionable(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     id: i64,
@@ -165,9 +166,10 @@ pub fn submit(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     id: i64,
-    report: &str,
+    report: impl FnOnce() -> Result<String, ApiError>,
 ) -> Result<MilestoneView, ApiError> {
     let row = actionable(conn, user, id, MilestoneRole::Reporter)?;
+    let report = &report()?;
     let from = row.status()?;
     if !from.can_submit() || !model::submit_milestone(conn, id, from, report, now())? {
         return Err(ApiError::with_detail(
@@ -185,10 +187,11 @@ pub fn review(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     id: i64,
-    to: MilestoneStatus,
-    comment: Option<&str>,
+    outcome: impl FnOnce() -> Result<(MilestoneStatus, Option<String>), ApiError>,
 ) -> Result<MilestoneView, ApiError> {
     let row = actionable(conn, user, id, MilestoneRole::Reviewer)?;
+    let (to, comment) = outcome()?;
+    let comment = comment.as_deref();
     if !model::review_milestone(conn, id, to, comment, now())? {
         let status = row.status()?.as_str();
         return Err(ApiError::with_detail(

@@ -1,53 +1,14 @@
 //! Turns actix's own extractor failures into the same JSON shape as every other error,
 //! with human messages that name the field (see [`super::serde_text`]).
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::HttpRequest;
 use actix_web::error::{Error, JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::http::header;
-use actix_web::middleware::Next;
-use actix_web::web::Bytes;
-use actix_web::{HttpMessage, HttpRequest};
 
 use super::{ApiError, ErrorCode, serde_text};
-use crate::state::AppData;
 
-/// The body of a JSON request, kept so that a deserialization error can be traced to
-/// the field it is in: serde_json reports only a line and a column.
-#[derive(Clone)]
-struct RawJson(Bytes);
-
-/// Reads a JSON body of known length within the size limit, keeps a copy for error
-/// messages and hands the same bytes on. Other requests pass untouched (a too-large or
-/// chunked body is left to the JSON extractor, which refuses or reads it as before).
-pub async fn keep_json_body<B: MessageBody>(
-    mut req: ServiceRequest,
-    next: Next<B>,
-) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    let limit = req
-        .app_data::<AppData>()
-        .map_or(0, |s| s.settings.max_body_bytes);
-    let length = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    if crate::body::is_json(req.headers()) && length.is_some_and(|n| n > 0 && n <= limit) {
-        match req.extract::<Bytes>().await {
-            Ok(bytes) => {
-                req.extensions_mut().insert(RawJson(bytes.clone()));
-                req.set_payload(Payload::from(bytes));
-            }
-            Err(_) => {
-                let error = ApiError::new(ErrorCode::InvalidRequestBody);
-                return Ok(req.error_response(error).map_into_right_body());
-            }
-        }
-    }
-    Ok(next.call(req).await?.map_into_left_body())
-}
-
-pub fn json(err: JsonPayloadError, req: &HttpRequest) -> Error {
+/// For actix's own JSON extractor, should a route use it; the routes take their bodies as
+/// `crate::body::Body`, whose errors name the field from the bytes they keep.
+pub fn json(err: JsonPayloadError, _req: &HttpRequest) -> Error {
     let api = match &err {
         JsonPayloadError::OverflowKnownLength { limit, .. }
         | JsonPayloadError::Overflow { limit } => ApiError::with_detail(
@@ -56,10 +17,7 @@ pub fn json(err: JsonPayloadError, req: &HttpRequest) -> Error {
             format!("The request body is larger than the limit of {limit} bytes."),
         ),
         JsonPayloadError::ContentType => ApiError::new(ErrorCode::UnsupportedMediaType),
-        JsonPayloadError::Deserialize(e) => {
-            let body = req.extensions().get::<RawJson>().cloned();
-            serde_text::body_error(e, body.as_ref().map(|b| &b.0[..]))
-        }
+        JsonPayloadError::Deserialize(e) => serde_text::body_error(e, None),
         _ => ApiError::new(ErrorCode::InvalidJson),
     };
     api.into()

@@ -227,10 +227,7 @@ pub async fn update<S: Editable>(
     let id = path.into_inner();
     let view = state
         .db
-        .write(move |conn| {
-            lifecycle::editable_facts::<S>(conn, &user, id)?;
-            lifecycle::update::<S>(conn, &user, id, body.parse()?)
-        })
+        .write(move |conn| lifecycle::update::<S>(conn, &user, id, || body.parse()))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -196,14 +196,16 @@ pub fn create<S: Editable>(
     audited_write::<S>(conn, user, id, "create", None)
 }
 
-/// Lays `patch` over an editable item of the user's org.
+/// Lays `patch` over an editable item of the user's org; the patch is read only once the
+/// item is known to exist and be the user's to edit.
 pub fn update<S: Editable>(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     id: i64,
-    patch: S::Patch,
+    patch: impl FnOnce() -> Result<S::Patch, ApiError>,
 ) -> Result<Value, ApiError> {
     editable_facts::<S>(conn, user, id)?;
+    let patch = patch()?;
     let before = S::render(conn, id, Some(user))?;
     let data = S::patched(conn, id, patch)?;
     S::update(conn, id, &data, now())?;
