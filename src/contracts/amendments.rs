@@ -48,12 +48,12 @@ fn amended_totals(row: &ContractRow, amount: i64, tech: i64) -> Result<(i64, i64
 }
 
 /// Proposes an amendment of a confirmed contract; it awaits the other party like a
-/// contract and changes nothing until confirmed.
+/// contract and changes nothing until confirmed. `req` is read once the user may amend.
 pub fn amend(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     id: i64,
-    req: &NewAmendment,
+    req: impl FnOnce() -> Result<NewAmendment, ApiError>,
 ) -> Result<(ContractRow, i64), ApiError> {
     let row = visible_locked(conn, user, id)?;
     policy::authorize(
@@ -64,6 +64,7 @@ pub fn amend(
             broker: row.broker_id,
         },
     )?;
+    let req = &req()?;
     if row.consent()? != Consent::Confirmed {
         return Err(ApiError::new(ErrorCode::NotConfirmed));
     }
@@ -177,11 +178,12 @@ pub fn decline_amendment(
     user: &CurrentUser,
     id: i64,
     amendment: i64,
-    reason: &str,
+    reason: impl FnOnce() -> Result<String, ApiError>,
 ) -> Result<ContractRow, ApiError> {
     let row = visible_locked(conn, user, id)?;
     let (_, consent) = pending_amendment(conn, id, amendment)?;
     confirming_side(user, &row, consent)?;
+    let reason = reason()?;
     let at = now();
     diesel::update(contract_amendments::table.find(amendment))
         .set((

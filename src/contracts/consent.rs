@@ -91,15 +91,17 @@ pub fn confirm(
     Ok(row)
 }
 
-/// The other party declines, with a reason: final.
+/// The other party declines, with a reason: final. `reason` is read once the user is
+/// known to be the party awaited, so a stranger learns 403 before anything of its body.
 pub fn decline(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     id: i64,
-    reason: &str,
+    reason: impl FnOnce() -> Result<String, ApiError>,
 ) -> Result<ContractRow, ApiError> {
     let row = visible_locked(conn, user, id)?;
     confirming_side(user, &row, row.consent()?)?;
+    let reason = reason()?;
     let at = now();
     diesel::update(contracts::table.find(id))
         .set((

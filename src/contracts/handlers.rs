@@ -326,7 +326,7 @@ pub async fn decline(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let view = step(&state, user, id, "contract.decline", move |conn, u, _| {
-        consent::decline(conn, u, id, &reason(&body.parse()?.reason)?)
+        consent::decline(conn, u, id, || reason(&body.parse()?.reason))
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -342,15 +342,13 @@ pub async fn amend(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let view = step(&state, user, id, "contract.amend", move |conn, u, _| {
-        let mut req = body.parse()?;
-        req.reason = validate::text(
-            &req.reason,
-            "reason",
-            1,
-            1000,
-            ErrorCode::InvalidRequestBody,
-        )?;
-        amendments::amend(conn, u, id, &req).map(|(row, _)| row)
+        let input = || {
+            let mut req = body.parse()?;
+            let code = ErrorCode::InvalidRequestBody;
+            req.reason = validate::text(&req.reason, "reason", 1, 1000, code)?;
+            Ok(req)
+        };
+        amendments::amend(conn, u, id, input).map(|(row, _)| row)
     })
     .await?;
     Ok(HttpResponse::Created().json(view))
@@ -390,8 +388,8 @@ pub async fn decline_amendment(
         id,
         "contract.amendment.decline",
         move |conn, u, _| {
-            let why = reason(&body.parse()?.reason)?;
-            amendments::decline_amendment(conn, u, id, amendment, &why)
+            let why = || reason(&body.parse()?.reason);
+            amendments::decline_amendment(conn, u, id, amendment, why)
         },
     )
     .await?;

@@ -150,3 +150,31 @@ async fn signing_in_comes_before_the_body_and_the_body_still_names_its_fault() {
         .await;
     r.assert_error(415, "unsupported_media_type");
 }
+
+#[actix_rt::test]
+async fn a_contract_step_names_the_party_before_the_body() {
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    actix_web::web::block(move || tt_exchange::tools::seed::seed_demo(&db))
+        .await
+        .unwrap()
+        .unwrap();
+    let app = &app;
+    let demo = |email: &'static str| async move {
+        let r = app.login(email, tt_exchange::tools::seed::DEMO_PASSWORD).await;
+        r.body["access_token"].as_str().unwrap().to_owned()
+    };
+    let stat = demo("statistician@demo.qcy.example.cn").await;
+    // Statisticians see contract 4 (awaiting its seller) but are no party to it.
+    for step in ["decline", "amendments"] {
+        let path = format!("/api/v1/contracts/4/{step}");
+        let r = app.post(&path, Some(&stat), &bad_body()).await;
+        r.assert_error(403, "forbidden");
+    }
+    // The seller may decline: now the body is read, and its fault named.
+    let uni = demo("nwpu@demo.qcy.example.cn").await;
+    let r = app
+        .post("/api/v1/contracts/4/decline", Some(&uni), &bad_body())
+        .await;
+    r.assert_error(400, "invalid_request_body");
+}

@@ -145,7 +145,7 @@ pub(super) fn seed(
         tech_amount_delta_fen: 20_000_000,
         reason: "补充协议：增加一年技术支持".into(),
     };
-    amendments::amend(conn, &actor(licence.seller), id, &change)?;
+    amendments::amend(conn, &actor(licence.seller), id, || Ok(change))?;
     let amendment: i64 = crate::db::schema::contract_amendments::table
         .filter(crate::db::schema::contract_amendments::contract_id.eq(id))
         .select(crate::db::schema::contract_amendments::id)
@@ -165,7 +165,7 @@ pub(super) fn seed(
         conn,
         &actor(declined.seller),
         id,
-        "报价与约定不符，需重新协商",
+        || Ok("报价与约定不符，需重新协商".into()),
     )?;
     Ok(5 + history::seed(conn, &admin, &reg, parties)?)
 }
