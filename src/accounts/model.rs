@@ -133,6 +133,9 @@ pub struct UserRow {
     pub is_active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Moves on when every session of the user ends; access tokens carry the one they
+    /// were issued in.
+    pub session_epoch: i64,
 }
 
 #[derive(Debug, Insertable)]

@@ -130,7 +130,7 @@ pub fn update(
     if role != old_role || active != before.is_active {
         model::set_role_and_active(conn, id, role, active, now())?;
         if !active {
-            tokens::revoke_user(conn, id)?;
+            tokens::end_sessions(conn, id)?;
         }
     }
     let (after, org) = model::find_user(conn, id)?

@@ -1,6 +1,7 @@
 //! A user's own password change: the new hash replaces the one the current password was
-//! checked against, every session of the user ends (all refresh tokens revoked) and a
-//! new one starts for the caller, audited as `user.change_password`.
+//! checked against, every session of the user ends (refresh tokens revoked, access tokens
+//! of the old session epoch refused at once) and a new one starts for the caller, audited
+//! as `user.change_password`.
 
 use chrono::Duration;
 use serde::Deserialize;
@@ -30,15 +31,15 @@ pub fn change_password(
     checked_hash: &str,
     new_hash: &str,
     ttl: Duration,
-) -> Result<String, ApiError> {
+) -> Result<(String, i64), ApiError> {
     if !model::replace_password_hash(conn, user_id, checked_hash, new_hash, now())? {
         return Err(ApiError::new(ErrorCode::WrongCurrentPassword));
     }
-    tokens::revoke_user(conn, user_id)?;
+    let epoch = tokens::end_sessions(conn, user_id)?;
     let refresh = tokens::issue_refresh(conn, user_id, None, ttl)?;
     audit::happened(
         conn,
         Act::new(user_id, "user.change_password", "user", user_id),
     )?;
-    Ok(refresh)
+    Ok((refresh, epoch))
 }

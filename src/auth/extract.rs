@@ -34,8 +34,8 @@ pub struct CurrentUser {
 #[derive(Debug, Clone, Copy)]
 pub struct MaybeUser(pub Option<CurrentUser>);
 
-/// The user id of a valid bearer token, if one was sent.
-fn token_subject(req: &HttpRequest) -> Result<Option<(AppData, i64)>, ApiError> {
+/// The user id and session epoch of a valid bearer token, if one was sent.
+fn token_subject(req: &HttpRequest) -> Result<Option<(AppData, i64, i64)>, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -58,28 +58,41 @@ fn token_subject(req: &HttpRequest) -> Result<Option<(AppData, i64)>, ApiError> 
         .sub
         .parse::<i64>()
         .map_err(|_| ApiError::new(ErrorCode::InvalidToken))?;
-    Ok(Some((state, id)))
+    Ok(Some((state, id, claims.ep)))
 }
 
 /// The user as the database has them now: a deleted user's token is invalid, a disabled
-/// user is refused.
-pub fn load_from(conn: &mut crate::db::AnyConnection, id: i64) -> Result<CurrentUser, ApiError> {
-    let row: Option<(String, i64, bool, bool, Option<chrono::NaiveDateTime>)> = users::table
+/// user is refused, a token of a session that has ended (an earlier `epoch`) is invalid.
+pub fn load_from(
+    conn: &mut crate::db::AnyConnection,
+    id: i64,
+    epoch: i64,
+) -> Result<CurrentUser, ApiError> {
+    type Row = (String, i64, bool, i64, bool, Option<chrono::NaiveDateTime>);
+    let row: Option<Row> = users::table
         .inner_join(orgs::table)
         .filter(users::id.eq(id))
         .select((
             users::role,
             users::org_id,
             users::is_active,
+            users::session_epoch,
             orgs::is_exchange,
             orgs::verified_at,
         ))
         .first(conn)
         .optional()?;
-    let (role, org_id, active, is_exchange, verified_at) =
+    let (role, org_id, active, current_epoch, is_exchange, verified_at) =
         row.ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?;
     if !active {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
+    }
+    if epoch != current_epoch {
+        return Err(ApiError::with_detail(
+            ErrorCode::InvalidToken,
+            "此登录会话已结束（密码已更改），请重新登录。",
+            "This session has ended (the password was changed); sign in again.",
+        ));
     }
     let role = Role::parse(&role)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user {id} has unknown role {role}")))?;
@@ -91,12 +104,12 @@ pub fn load_from(conn: &mut crate::db::AnyConnection, id: i64) -> Result<Current
     })
 }
 
-async fn current(subject: Option<(AppData, i64)>) -> Result<Option<CurrentUser>, ApiError> {
+async fn current(subject: Option<(AppData, i64, i64)>) -> Result<Option<CurrentUser>, ApiError> {
     match subject {
         None => Ok(None),
-        Some((state, id)) => state
+        Some((state, id, epoch)) => state
             .db
-            .read(move |conn| load_from(conn, id))
+            .read(move |conn| load_from(conn, id, epoch))
             .await
             .map(Some),
     }

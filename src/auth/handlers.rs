@@ -4,13 +4,14 @@ use actix_web::{HttpRequest, HttpResponse};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::model::{self, Role};
+use crate::accounts::model;
 use crate::accounts::registration::{self, RegisterRequest, parse_role};
 use crate::accounts::users::{self, ProfilePatch};
 use crate::audit::{self, Act};
 use crate::auth::account::{self, PasswordChangeRequest};
 use crate::auth::extract::CurrentUser;
-use crate::auth::{password, throttle, tokens};
+use crate::auth::tokens::{self, Subject};
+use crate::auth::{password, throttle};
 use crate::body::Body;
 use crate::clock::now;
 use crate::error::{ApiError, ErrorCode};
@@ -53,15 +54,9 @@ pub struct TokenPair {
     pub refresh_expires_in: i64,
 }
 
-fn token_pair(
-    state: &AppData,
-    user_id: i64,
-    role: Role,
-    org_id: i64,
-    refresh: String,
-) -> Result<TokenPair, ApiError> {
+fn token_pair(state: &AppData, user: Subject, refresh: String) -> Result<TokenPair, ApiError> {
     Ok(TokenPair {
-        access_token: state.keys.issue_access(user_id, role, org_id)?,
+        access_token: state.keys.issue_access(user)?,
         token_type: "Bearer",
         expires_in: state.keys.access_ttl_secs,
         refresh_token: refresh,
@@ -127,6 +122,7 @@ pub async fn login(
     };
     let ttl = state.keys.refresh_ttl;
     let (user_id, active, stored_role) = (user.id, user.is_active, user.role.clone());
+    let (org_id, epoch) = (user.org_id, user.session_epoch);
     let signed_in = state
         .db
         .write(move |conn| {
@@ -143,7 +139,13 @@ pub async fn login(
     let Some((role, refresh)) = signed_in else {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     };
-    Ok(HttpResponse::Ok().json(token_pair(&state, user.id, role, user.org_id, refresh)?))
+    let subject = Subject {
+        id: user_id,
+        role,
+        org_id,
+        epoch,
+    };
+    Ok(HttpResponse::Ok().json(token_pair(&state, subject, refresh)?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,12 +155,7 @@ pub struct RefreshRequest {
 }
 
 enum RefreshOutcome {
-    Rotated {
-        user_id: i64,
-        role: Role,
-        org_id: i64,
-        token: String,
-    },
+    Rotated { subject: Subject, token: String },
     Refused(ErrorCode),
 }
 
@@ -198,21 +195,19 @@ pub async fn refresh(
                 return Ok(RefreshOutcome::Refused(ErrorCode::AccountDisabled));
             };
             let token = tokens::issue_refresh(conn, user.id, Some(&row.family_id), ttl)?;
-            Ok(RefreshOutcome::Rotated {
-                user_id: user.id,
+            let subject = Subject {
+                id: user.id,
                 role: parse_role(&user.role)?,
                 org_id: user.org_id,
-                token,
-            })
+                epoch: user.session_epoch,
+            };
+            Ok(RefreshOutcome::Rotated { subject, token })
         })
         .await?;
     match outcome {
-        RefreshOutcome::Rotated {
-            user_id,
-            role,
-            org_id,
-            token,
-        } => Ok(HttpResponse::Ok().json(token_pair(&state, user_id, role, org_id, token)?)),
+        RefreshOutcome::Rotated { subject, token } => {
+            Ok(HttpResponse::Ok().json(token_pair(&state, subject, token)?))
+        }
         RefreshOutcome::Refused(code) => Err(ApiError::new(code)),
     }
 }
@@ -310,13 +305,19 @@ pub async fn change_password(
     }
     let new_hash = password::hash(new_password).await?;
     let ttl = state.keys.refresh_ttl;
-    let refresh = state
+    let (refresh, epoch) = state
         .db
         .write(move |conn| {
             throttle::forgive(conn, &attempt, &pair)?;
             account::change_password(conn, user.id, &row.password_hash, &new_hash, ttl)
         })
         .await?;
-    let pair = token_pair(&state, user.id, user.role, user.org_id, refresh)?;
+    let subject = Subject {
+        id: user.id,
+        role: user.role,
+        org_id: user.org_id,
+        epoch,
+    };
+    let pair = token_pair(&state, subject, refresh)?;
     Ok(HttpResponse::Ok().json(pair))
 }

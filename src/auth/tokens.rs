@@ -14,7 +14,7 @@ use crate::accounts::model::Role;
 use crate::clock::now;
 use crate::config::{Environment, Settings};
 use crate::db::AnyConnection;
-use crate::db::schema::refresh_tokens;
+use crate::db::schema::{refresh_tokens, users};
 use crate::error::{ApiError, ErrorCode};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -25,6 +25,19 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub iss: String,
+    /// The user's session epoch at issue (`users.session_epoch`); a token of an earlier
+    /// epoch belongs to a session that has ended.
+    #[serde(default)]
+    pub ep: i64,
+}
+
+/// Whom an access token is for, and the session epoch it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject {
+    pub id: i64,
+    pub role: Role,
+    pub org_id: i64,
+    pub epoch: i64,
 }
 
 /// Keys and rules for access tokens, built once at start-up. Tokens are signed with the
@@ -77,15 +90,16 @@ impl TokenKeys {
         &self.kid
     }
 
-    pub fn issue_access(&self, user_id: i64, role: Role, org_id: i64) -> Result<String, ApiError> {
+    pub fn issue_access(&self, user: Subject) -> Result<String, ApiError> {
         let iat = chrono::Utc::now().timestamp();
         let claims = Claims {
-            sub: user_id.to_string(),
-            role,
-            org: org_id,
+            sub: user.id.to_string(),
+            role: user.role,
+            org: user.org_id,
             iat,
             exp: iat + self.access_ttl_secs as i64,
             iss: self.issuer.clone(),
+            ep: user.epoch,
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.kid.clone());
@@ -243,15 +257,24 @@ pub fn revoke_family(conn: &mut AnyConnection, family: &str) -> QueryResult<usiz
     .execute(conn)
 }
 
-/// Revokes every live refresh token of a user: all their sessions end at the next refresh.
-pub fn revoke_user(conn: &mut AnyConnection, user_id: i64) -> QueryResult<usize> {
+/// Ends every session of a user at once: revokes their live refresh tokens and moves their
+/// session epoch on, so access tokens issued before stop working on the next request, not
+/// when they expire. Returns the new epoch.
+pub fn end_sessions(conn: &mut AnyConnection, user_id: i64) -> QueryResult<i64> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(Some(now())))
-    .execute(conn)
+    .execute(conn)?;
+    diesel::update(users::table.find(user_id))
+        .set(users::session_epoch.eq(users::session_epoch + 1))
+        .execute(conn)?;
+    users::table
+        .find(user_id)
+        .select(users::session_epoch)
+        .first(conn)
 }
 
 #[cfg(test)]
@@ -272,7 +295,14 @@ mod tests {
     #[test]
     fn tokens_name_their_key_and_the_previous_key_still_verifies() {
         let old = keys("tt-exchange", OLD);
-        let t = old.issue_access(7, Role::Broker, 3).unwrap();
+        let t = old
+            .issue_access(Subject {
+                id: 7,
+                role: Role::Broker,
+                org_id: 3,
+                epoch: 0,
+            })
+            .unwrap();
         let header = jsonwebtoken::decode_header(&t).unwrap();
         assert_eq!(header.kid.as_deref(), Some(key_id(OLD).as_str()));
         assert_eq!(key_id(OLD).len(), 8);
@@ -281,7 +311,14 @@ mod tests {
         let rotated = TokenKeys::new(NEW, Some(OLD), &Settings::default());
         assert_eq!(rotated.verify_access(&t).unwrap().sub, "7");
         // New tokens are signed with the new key only.
-        let fresh = rotated.issue_access(8, Role::Admin, 1).unwrap();
+        let fresh = rotated
+            .issue_access(Subject {
+                id: 8,
+                role: Role::Admin,
+                org_id: 1,
+                epoch: 0,
+            })
+            .unwrap();
         assert_eq!(
             jsonwebtoken::decode_header(&fresh).unwrap().kid,
             Some(key_id(NEW))
@@ -306,6 +343,7 @@ mod tests {
             iat: now,
             exp: now + 60,
             iss: "tt-exchange".into(),
+            ep: 0,
         };
         let sign = |kid: Option<String>, secret: &[u8]| {
             let mut h = Header::new(Algorithm::HS256);
@@ -330,7 +368,14 @@ mod tests {
     #[test]
     fn round_trip_and_rejections() {
         let k = keys("tt-exchange", b"0123456789abcdef0123456789abcdef");
-        let t = k.issue_access(7, Role::Broker, 3).unwrap();
+        let t = k
+            .issue_access(Subject {
+                id: 7,
+                role: Role::Broker,
+                org_id: 3,
+                epoch: 0,
+            })
+            .unwrap();
         let c = k.verify_access(&t).unwrap();
         assert_eq!((c.sub.as_str(), c.role, c.org), ("7", Role::Broker, 3));
         // Another secret, another issuer: refused.
@@ -355,6 +400,7 @@ mod tests {
             iat,
             exp,
             iss: "tt-exchange".into(),
+            ep: 0,
         };
         let key = EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef");
         jsonwebtoken::encode(&Header::new(alg), &claims, &key).unwrap()

@@ -161,7 +161,9 @@ async fn a_contract_step_names_the_party_before_the_body() {
         .unwrap();
     let app = &app;
     let demo = |email: &'static str| async move {
-        let r = app.login(email, tt_exchange::tools::seed::DEMO_PASSWORD).await;
+        let r = app
+            .login(email, tt_exchange::tools::seed::DEMO_PASSWORD)
+            .await;
         r.body["access_token"].as_str().unwrap().to_owned()
     };
     let stat = demo("statistician@demo.qcy.example.cn").await;

@@ -483,6 +483,10 @@ async fn admins_disable_enable_and_change_roles_within_the_org_kind() {
     assert_eq!(inactive["items"][0]["id"], uni_id);
     let r = patch(&app, &path, &w.admin, json!({"is_active": true})).await;
     assert_eq!(r.body["is_active"], true);
+    // Enabled again, the user signs in anew: the sessions that disabling ended stay ended.
+    app.get("/api/v1/me", Some(&w.uni))
+        .await
+        .assert_error(401, "invalid_token");
     let uni = app.token(&w.uni_account.email).await;
     assert_eq!(app.get("/api/v1/me", Some(&uni)).await.status, 200);
 
@@ -610,6 +614,10 @@ async fn users_edit_their_name_and_a_password_change_ends_the_other_sessions() {
     assert_eq!(r.status, 200, "{}", r.text);
     let fresh = r.body["access_token"].as_str().unwrap().to_owned();
     assert_eq!(app.get("/api/v1/me", Some(&fresh)).await.status, 200);
+    // Access tokens of the ended sessions, this one included, stop working at once.
+    app.get("/api/v1/me", Some(&w.uni))
+        .await
+        .assert_error(401, "invalid_token");
     // The old session's refresh token is revoked; the new one works.
     app.post(
         "/api/v1/auth/refresh",

@@ -245,6 +245,7 @@ fn forged_token(secret: &str, kid: Option<String>, user_id: i64, org_id: i64) ->
         iat: now,
         exp: now + 600,
         iss: "tt-exchange".into(),
+        ep: 0,
     };
     let mut header = Header::new(Algorithm::HS256);
     header.kid = kid;

@@ -161,11 +161,8 @@ pub(super) fn seed(
     // Declined by the seller.
     let declined = deal("consulting", None, 1, 2, 10, 30, false);
     let id = record(conn, &declined, declined.buyer)?;
-    consent::decline(
-        conn,
-        &actor(declined.seller),
-        id,
-        || Ok("报价与约定不符，需重新协商".into()),
-    )?;
+    consent::decline(conn, &actor(declined.seller), id, || {
+        Ok("报价与约定不符，需重新协商".into())
+    })?;
     Ok(5 + history::seed(conn, &admin, &reg, parties)?)
 }
