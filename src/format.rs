@@ -20,8 +20,33 @@ pub fn wan_yuan(fen: i64) -> String {
     format!("{sign}{whole}.{cents:02}")
 }
 
-/// An amount in words: `30万元`, `12.5万元`, `1234.57万元`, or `6000元` below 1 万元.
+/// An amount in words, in the request's language: `30万元`, `12.5万元`, `6000元` below 1 万元;
+/// in English `CNY 300,000`, `CNY 12,345.67`.
 pub fn money(fen: i64) -> String {
+    crate::error::i18n::pick(money_zh as fn(i64) -> String, money_en)(fen)
+}
+
+/// Yuan with thousands separators and cents when there are any: `CNY 1,234,567.50`.
+pub fn money_en(fen: i64) -> String {
+    let abs = i128::from(fen).abs();
+    let sign = if fen < 0 { "-" } else { "" };
+    let (yuan, cents) = (abs / 100, abs % 100);
+    let digits = yuan.to_string();
+    let mut grouped = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(d);
+    }
+    match cents {
+        0 => format!("{sign}CNY {grouped}"),
+        c => format!("{sign}CNY {grouped}.{c:02}"),
+    }
+}
+
+/// An amount in Chinese words: `30万元`, `12.5万元`, `1234.57万元`, or `6000元` below 1 万元.
+pub fn money_zh(fen: i64) -> String {
     let (unit, name) = if fen.abs() >= FEN_PER_WAN {
         (FEN_PER_WAN, "万元")
     } else {
@@ -58,13 +83,25 @@ mod tests {
 
     #[test]
     fn money_reads_as_people_write_it() {
-        assert_eq!(money(30_000_000), "30万元");
+        assert_eq!(money_zh(30_000_000), "30万元");
         assert_eq!(money(12_500_000), "12.5万元");
         assert_eq!(money(600_000_000), "600万元");
         assert_eq!(money(1_234_567_891), "1234.57万元");
         assert_eq!(money(600_000), "6000元");
         assert_eq!(money(1_234), "12.34元");
         assert_eq!(money(-2_000_000), "-2万元");
+    }
+
+    #[test]
+    fn money_in_english_is_yuan_with_separators() {
+        assert_eq!(money_en(30_000_000), "CNY 300,000");
+        assert_eq!(money_en(1_234_567_891), "CNY 12,345,678.91");
+        assert_eq!(money_en(-2_000_050), "-CNY 20,000.50");
+        assert_eq!(money_en(99), "CNY 0.99");
+        assert_eq!(
+            crate::error::i18n::with_language(crate::error::i18n::Language::En, || money(600_000)),
+            "CNY 6,000"
+        );
     }
 
     #[test]

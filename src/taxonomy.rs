@@ -22,7 +22,20 @@ pub struct Vocabulary {
     pub terms: &'static [Term],
 }
 
+impl Term {
+    /// The label in the request's language.
+    pub fn label(&self) -> &'static str {
+        crate::error::i18n::pick(self.zh, self.en)
+    }
+}
+
 impl Vocabulary {
+    /// The label of `code` in the request's language; the code itself when unknown.
+    pub fn label(&self, code: &str) -> String {
+        self.get(code)
+            .map_or_else(|| code.to_owned(), |t| t.label().to_owned())
+    }
+
     pub fn contains(&self, code: &str) -> bool {
         self.get(code).is_some()
     }

@@ -13,7 +13,7 @@ use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::SqliteSynchronous;
-use crate::error::ApiError;
+use crate::error::{ApiError, i18n};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -136,16 +136,20 @@ impl Db {
         Ok(self.pool.get()?)
     }
 
-    /// Runs `f` on the blocking pool with a pooled connection.
+    /// Runs `f` on the blocking pool with a pooled connection, in the request's language
+    /// (labels and reasons built there read as the caller asked).
     pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let lang = i18n::current();
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+            i18n::with_language(lang, || {
+                let mut conn = pool.get()?;
+                f(&mut conn)
+            })
         })
         .await?
     }
@@ -157,7 +161,8 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || db.write_blocking(f)).await?
+        let lang = i18n::current();
+        actix_web::web::block(move || i18n::with_language(lang, || db.write_blocking(f))).await?
     }
 
     /// The synchronous core of [`Db::write`], for the CLI.

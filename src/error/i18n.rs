@@ -108,6 +108,14 @@ impl Text {
     }
 }
 
+/// `zh` or `en`, whichever the request being answered reads.
+pub fn pick<T>(zh: T, en: T) -> T {
+    match current() {
+        Language::Zh => zh,
+        Language::En => en,
+    }
+}
+
 tokio::task_local! {
     static LANGUAGE: Language;
 }
@@ -122,7 +130,8 @@ pub fn with_language<R>(lang: Language, f: impl FnOnce() -> R) -> R {
     LANGUAGE.sync_scope(lang, f)
 }
 
-/// Chooses the request's language and answers the request within it.
+/// Chooses the request's language and answers the request within it, saying which in
+/// `Content-Language` (with `Vary: Accept-Language`).
 pub async fn negotiate<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
@@ -137,7 +146,25 @@ pub async fn negotiate<B: MessageBody>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| Language::negotiate(v, default))
         .unwrap_or(default);
-    LANGUAGE.scope(lang, next.call(req)).await
+    let mut res = LANGUAGE.scope(lang, next.call(req)).await?;
+    // Labels, reasons and export headers are in `lang` too, so every answer says so.
+    let headers = res.headers_mut();
+    if !headers.contains_key(header::CONTENT_LANGUAGE) {
+        headers.insert(
+            header::CONTENT_LANGUAGE,
+            header::HeaderValue::from_static(lang.tag()),
+        );
+    }
+    let varies = headers
+        .get_all(header::VARY)
+        .any(|v| v.to_str().is_ok_and(|v| v.contains("Accept-Language")));
+    if !varies {
+        headers.append(
+            header::VARY,
+            header::HeaderValue::from_static("Accept-Language"),
+        );
+    }
+    Ok(res)
 }
 
 #[cfg(test)]

@@ -98,8 +98,8 @@ pub fn fen_range(
             &lo_name,
             format!(
                 "{lo_name}（{}）不能高于 {hi_name}（{}）。",
-                crate::format::money(lo),
-                crate::format::money(hi)
+                crate::format::money_zh(lo),
+                crate::format::money_zh(hi)
             ),
             format!("`{lo_name}` ({lo} fen) must not exceed `{hi_name}` ({hi} fen)."),
         )),

@@ -12,6 +12,7 @@ use crate::auth::policy::{self, Action};
 use crate::clock::today;
 use crate::db::AnyConnection;
 use crate::demands::model as dmodel;
+use crate::error::i18n::pick;
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
 use crate::matching::{self, Profile, Scored};
@@ -56,12 +57,20 @@ fn mark_challenge(m: &mut Scored, today_start: i64) -> Option<Value> {
         .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
         .map(|t| t.date_naive());
     let open = apply_by.is_some_and(|d| day_start(d) >= today_start);
-    let until = apply_by
-        .map(|d| format!("，{d} 前可揭榜"))
-        .unwrap_or_default();
+    let money = crate::format::money(bounty);
+    let detail = match apply_by {
+        Some(d) => pick(
+            format!("揭榜挂帅：悬赏{money}，{d} 前可揭榜"),
+            format!("open challenge: bounty {money}, applications until {d}"),
+        ),
+        None => pick(
+            format!("揭榜挂帅：悬赏{money}"),
+            format!("open challenge: bounty {money}"),
+        ),
+    };
     m.reasons.push(matching::Reason {
         code: "open_challenge",
-        detail: format!("揭榜挂帅：悬赏{}{until}", crate::format::money(bounty)),
+        detail,
     });
     Some(json!({ "bounty_fen": bounty, "apply_by": apply_by, "accepting_applications": open }))
 }

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::error::i18n::pick;
 use crate::search::{Engine, Filter, IndexKind, SearchEngine, SearchQuery, SearchResult};
 use crate::taxonomy;
 
@@ -67,10 +68,7 @@ pub struct Scored {
 }
 
 fn label(vocab: taxonomy::Vocabulary, code: &str) -> String {
-    vocab
-        .get(code)
-        .map(|t| t.zh.to_owned())
-        .unwrap_or_else(|| code.to_owned())
+    vocab.label(code)
 }
 
 fn strings(doc: &Value, key: &str) -> Vec<String> {
@@ -106,10 +104,11 @@ impl Scoring<'_> {
         self.set(Feature::Text, text.clamp(0.0, 1.0));
         if !matched.is_empty() {
             let shown: Vec<&str> = matched.iter().take(5).map(String::as_str).collect();
-            self.reason(
-                "shared_keywords",
+            let detail = pick(
                 format!("关键词重合：{}", shown.join("、")),
+                format!("shared keywords: {}", shown.join(", ")),
             );
+            self.reason("shared_keywords", detail);
         }
     }
 
@@ -120,7 +119,7 @@ impl Scoring<'_> {
         key: &str,
         vocabulary: taxonomy::Vocabulary,
         code: &'static str,
-        text: &str,
+        (zh, en): (&str, &str),
     ) {
         let own = match feature {
             Feature::Chain => self.source.chain.as_str(),
@@ -130,7 +129,8 @@ impl Scoring<'_> {
         let theirs = self.doc[key].as_str().unwrap_or_default();
         if theirs == own {
             self.set(feature, 1.0);
-            self.reason(code, format!("{text}：{}", label(vocabulary, theirs)));
+            let name = label(vocabulary, theirs);
+            self.reason(code, pick(format!("{zh}：{name}"), format!("{en}: {name}")));
         }
     }
 
@@ -149,10 +149,11 @@ impl Scoring<'_> {
         };
         if trl >= required {
             self.set(Feature::Trl, 1.0);
-            self.reason(
-                "trl_fits",
+            let detail = pick(
                 format!("成熟度满足：TRL {trl} ≥ 要求 {required}"),
+                format!("maturity fits: TRL {trl} ≥ required {required}"),
             );
+            self.reason("trl_fits", detail);
         } else {
             self.set(Feature::Trl, (1.0 - (required - trl) as f64 / 3.0).max(0.0));
         }
@@ -185,10 +186,11 @@ impl Scoring<'_> {
             .collect();
         if !names.is_empty() {
             self.set(Feature::Modes, 1.0);
-            self.reason(
-                "modes_compatible",
+            let detail = pick(
                 format!("合作方式一致：{}", names.join("、")),
+                format!("compatible modes: {}", names.join(", ")),
             );
+            self.reason("modes_compatible", detail);
         }
     }
 
@@ -202,10 +204,18 @@ impl Scoring<'_> {
             .and_then(|a| a.iter().filter_map(Value::as_i64).max());
         if self.doc["key_project"].as_bool() == Some(true) {
             self.set(Feature::Pool, 1.0);
-            self.reason("key_project", "百项成果库重点支持项目".into());
+            let detail = pick(
+                "百项成果库重点支持项目",
+                "key project of the hundred-achievements pool",
+            );
+            self.reason("key_project", detail.into());
         } else if let Some(y) = latest {
             self.set(Feature::Pool, 0.6);
-            self.reason("in_pool", format!("入选{y}年度百项成果库"));
+            let detail = pick(
+                format!("入选{y}年度百项成果库"),
+                format!("in the {y} hundred-achievements pool"),
+            );
+            self.reason("in_pool", detail);
         }
     }
 
@@ -219,7 +229,10 @@ impl Scoring<'_> {
         };
         self.set(Feature::Fresh, fresh);
         if fresh >= 1.0 {
-            self.reason("recent", "近半年发布".into());
+            self.reason(
+                "recent",
+                pick("近半年发布", "published in the last six months").into(),
+            );
         }
     }
 
@@ -258,14 +271,14 @@ pub fn score(
         "chain",
         taxonomy::CHAINS,
         "same_chain",
-        "同属产业链",
+        ("同属产业链", "same industry chain"),
     );
     s.same(
         Feature::Field,
         "field",
         taxonomy::FIELDS,
         "same_field",
-        "技术领域相同",
+        ("技术领域相同", "same technology field"),
     );
     s.trl();
     s.price();
@@ -275,7 +288,7 @@ pub fn score(
         "region",
         taxonomy::REGIONS,
         "same_region",
-        "同一地区",
+        ("同一地区", "same region"),
     );
     s.pool();
     s.freshness(now);

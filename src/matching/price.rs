@@ -1,9 +1,10 @@
 //! The price feature of a match: an achievement's asking price against a demand's budget,
 //! both amount ranges that may be open at either end (`None` = no bound on that side,
-//! both `None` = negotiable), with the reason said in Chinese.
+//! both `None` = negotiable), with the reason said in the request's language (Chinese first).
 
 use serde_json::Value;
 
+use crate::error::i18n::pick;
 use crate::format::money;
 
 /// An amount range in fen as stored: either end may be open; both open is negotiable.
@@ -45,11 +46,13 @@ pub fn fit(price: FenRange, budget: FenRange) -> Option<(f64, &'static str, Stri
         Some(top) if floor > top => return None,
         Some(top) => within_top(price, top),
         // Not negotiable and open above: the budget has a minimum.
-        None => format!(
-            "预算{}起、不设上限，可覆盖{}",
-            money(budget.min.unwrap_or(0)),
-            price_text(price)
-        ),
+        None => {
+            let (from, price) = (money(budget.min.unwrap_or(0)), price_text(price));
+            pick(
+                format!("预算{from}起、不设上限，可覆盖{price}"),
+                format!("budget from {from} with no upper limit covers {price}"),
+            )
+        }
     };
     Some((1.0, "price_within_budget", detail))
 }
@@ -57,9 +60,15 @@ pub fn fit(price: FenRange, budget: FenRange) -> Option<(f64, &'static str, Stri
 /// The price, by the end that says most about affordability.
 fn price_text(price: FenRange) -> String {
     match (price.min, price.max) {
-        (Some(lo), _) => format!("报价起点{}", money(lo)),
-        (None, Some(hi)) => format!("报价上限{}", money(hi)),
-        (None, None) => "报价面议".into(),
+        (Some(lo), _) => pick(
+            format!("报价起点{}", money(lo)),
+            format!("asking from {}", money(lo)),
+        ),
+        (None, Some(hi)) => pick(
+            format!("报价上限{}", money(hi)),
+            format!("asking up to {}", money(hi)),
+        ),
+        (None, None) => pick("报价面议", "asking price negotiable").into(),
     }
 }
 
@@ -67,20 +76,30 @@ fn price_text(price: FenRange) -> String {
 fn within_top(price: FenRange, top: i64) -> String {
     match (price.min, price.max) {
         // "Up to X" above the top: the deal can still be struck below the top.
-        (None, Some(hi)) if hi > top => format!(
-            "报价不设起点（上限{}），可在预算上限{}以内商定",
-            money(hi),
-            money(top)
-        ),
-        _ => format!("{}在预算上限{}以内", price_text(price), money(top)),
+        (None, Some(hi)) if hi > top => {
+            let (hi, top) = (money(hi), money(top));
+            pick(
+                format!("报价不设起点（上限{hi}），可在预算上限{top}以内商定"),
+                format!(
+                    "asking price open below (up to {hi}), can be agreed within the budget limit of {top}"
+                ),
+            )
+        }
+        _ => {
+            let (price, top) = (price_text(price), money(top));
+            pick(
+                format!("{price}在预算上限{top}以内"),
+                format!("{price}, within the budget limit of {top}"),
+            )
+        }
     }
 }
 
 fn negotiable_text(price: FenRange, budget: FenRange) -> String {
     match (price.negotiable(), budget.negotiable()) {
-        (true, true) => "价格面议".into(),
-        (true, false) => "报价面议".into(),
-        _ => "预算面议".into(),
+        (true, true) => pick("价格面议", "price negotiable").into(),
+        (true, false) => pick("报价面议", "asking price negotiable").into(),
+        _ => pick("预算面议", "budget negotiable").into(),
     }
 }
 

@@ -177,7 +177,7 @@ impl ChainCounts {
             .unwrap_or((0, 0));
         ChainRow {
             chain: code,
-            chain_label: term.zh,
+            chain_label: term.label(),
             published_achievements: self
                 .achievements
                 .iter()

@@ -5,44 +5,63 @@
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use crate::error::ApiError;
+use crate::error::i18n::pick;
 use crate::format::wan_yuan;
 use crate::stats::chains::{ChainRow, Overview};
-use crate::stats::export::{csv_field, csv_text};
+use crate::stats::export::{csv_field, csv_text, total_label};
 
-/// The Chinese name of a deal stage.
-fn stage_zh(stage: &str) -> &'static str {
+/// The name of a deal stage, Chinese and English.
+fn stage_name(stage: &str) -> (&'static str, &'static str) {
     match stage {
-        "recommended" => "已推荐",
-        "contacted" => "已联系",
-        "negotiating" => "洽谈中",
-        "signed" => "已签约",
-        "lost" => "未成交",
-        _ => "其他",
+        "recommended" => ("已推荐", "recommended"),
+        "contacted" => ("已联系", "contacted"),
+        "negotiating" => ("洽谈中", "negotiating"),
+        "signed" => ("已签约", "signed"),
+        "lost" => ("未成交", "lost"),
+        _ => ("其他", "other"),
     }
 }
 
-/// The header row; the listing columns say what they count, which a year changes.
+/// The header row, in the request's language; the listing columns say what they count,
+/// which a year changes.
 pub fn headers(o: &Overview) -> Vec<String> {
     let (achievements, demands) = match o.year {
-        None => ("已发布成果", "开放需求"),
-        Some(_) => ("年内发布成果", "年内发布需求"),
+        None => (
+            ("已发布成果", "Published achievements"),
+            ("开放需求", "Open demands"),
+        ),
+        Some(_) => (
+            ("年内发布成果", "Achievements published in the year"),
+            ("年内发布需求", "Demands published in the year"),
+        ),
     };
+    let t = |(zh, en): (&str, &str)| pick(zh, en).to_owned();
     let mut h: Vec<String> = [
-        "产业链代码",
-        "产业链",
+        ("产业链代码", "Chain code"),
+        ("产业链", "Industry chain"),
         achievements,
         demands,
-        "其中卡脖子需求",
+        ("其中卡脖子需求", "Of which bottlenecks"),
     ]
-    .map(String::from)
+    .map(t)
     .to_vec();
     let stages = o
         .chains
         .first()
         .map(|c| c.deals.as_slice())
         .unwrap_or_default();
-    h.extend(stages.iter().map(|(s, _)| format!("对接：{}", stage_zh(s))));
-    h.extend(["登记合同数", "成交额（分）", "成交额（万元）"].map(String::from));
+    h.extend(stages.iter().map(|(s, _)| {
+        let (zh, en) = stage_name(s);
+        pick(format!("对接：{zh}"), format!("Deals: {en}"))
+    }));
+    h.extend(
+        [
+            ("登记合同数", "Registered contracts"),
+            ("成交额（分）", "Turnover (fen)"),
+            ("成交额（万元）", "Turnover (10k CNY)"),
+        ]
+        .map(t),
+    );
     h
 }
 
@@ -88,7 +107,7 @@ pub fn to_csv(o: &Overview) -> String {
     for c in &o.chains {
         out.push_str(&csv_line(c.chain, c.chain_label, &counts(c)));
     }
-    out.push_str(&csv_line("合计", "", &totals(o)));
+    out.push_str(&csv_line(total_label(), "", &totals(o)));
     out
 }
 
@@ -126,7 +145,7 @@ fn write_xlsx(o: &Overview) -> Result<Vec<u8>, XlsxError> {
     let bold = Format::new().set_bold();
     let wan = Format::new().set_num_format("#,##0.00");
     let sheet = book.add_worksheet();
-    sheet.set_name("产业链概览")?;
+    sheet.set_name(pick("产业链概览", "Industry chains"))?;
     header_row(sheet, &headers(o), &bold)?;
     for (i, c) in o.chains.iter().enumerate() {
         let row = i as u32 + 1;
@@ -135,11 +154,17 @@ fn write_xlsx(o: &Overview) -> Result<Vec<u8>, XlsxError> {
         write_counts(sheet, row, &counts(c), &wan)?;
     }
     let last = o.chains.len() as u32 + 1;
-    sheet.write_string_with_format(last, 0, "合计", &bold)?;
+    sheet.write_string_with_format(last, 0, total_label(), &bold)?;
     write_counts(sheet, last, &totals(o), &wan)?;
     let pool = book.add_worksheet();
-    pool.set_name("培育库")?;
-    let h = ["年度", "入库成果", "重点项目", "已转化"].map(String::from);
+    pool.set_name(pick("培育库", "Pool"))?;
+    let h = [
+        pick("年度", "Year"),
+        pick("入库成果", "Entries"),
+        pick("重点项目", "Key projects"),
+        pick("已转化", "Converted"),
+    ]
+    .map(String::from);
     header_row(pool, &h, &bold)?;
     for (i, p) in o.pool.iter().enumerate() {
         let row = i as u32 + 1;

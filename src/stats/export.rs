@@ -4,27 +4,37 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
+use crate::error::i18n::pick;
 use crate::format::wan_yuan;
 use crate::stats::query::Dim;
 use crate::stats::turnover::{Row, Totals};
 
 /// The headers of the sum columns, after two columns (code, label) a dimension.
-const SUM_HEADERS: [&str; 5] = [
-    "合同数",
-    "成交额（分）",
-    "技术交易额（分）",
-    "成交额（万元）",
-    "技术交易额（万元）",
+const SUM_HEADERS: [(&str, &str); 5] = [
+    ("合同数", "Contracts"),
+    ("成交额（分）", "Amount (fen)"),
+    ("技术交易额（分）", "Technology amount (fen)"),
+    ("成交额（万元）", "Amount (10k CNY)"),
+    ("技术交易额（万元）", "Technology amount (10k CNY)"),
 ];
 
-/// The header row of the exports: code and label of each dimension, then the sums.
+/// The label of the totals line.
+pub(super) fn total_label() -> &'static str {
+    pick("合计", "Total")
+}
+
+/// The header row of the exports, in the request's language: code and label of each
+/// dimension, then the sums.
 fn headers(dims: &[Dim]) -> Vec<String> {
     let mut header = Vec::new();
     for d in dims {
-        header.push(format!("{}代码", d.zh()));
-        header.push(d.zh().to_owned());
+        header.push(pick(
+            format!("{}代码", d.header()),
+            format!("{} code", d.header()),
+        ));
+        header.push(d.header().to_owned());
     }
-    header.extend(SUM_HEADERS.map(String::from));
+    header.extend(SUM_HEADERS.map(|(zh, en)| pick(zh, en).to_owned()));
     header
 }
 
@@ -111,7 +121,7 @@ pub fn to_csv(dims: &[Dim], rows: &[Row], totals: &Totals) -> String {
             r.tech_amount_fen,
         ));
     }
-    let mut total_cells = vec!["合计".to_owned()];
+    let mut total_cells = vec![total_label().to_owned()];
     total_cells.resize(dims.len() * 2, String::new());
     if dims.is_empty() {
         total_cells.clear();
@@ -138,7 +148,7 @@ fn write_xlsx(dims: &[Dim], rows: &[Row], totals: &Totals) -> Result<Vec<u8>, Xl
     let bold = Format::new().set_bold();
     let wan = Format::new().set_num_format("#,##0.00");
     let sheet = book.add_worksheet();
-    sheet.set_name("技术合同成交额")?;
+    sheet.set_name(pick("技术合同成交额", "Contract turnover"))?;
     for (col, h) in headers(dims).iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, h, &bold)?;
     }
@@ -157,7 +167,7 @@ fn write_xlsx(dims: &[Dim], rows: &[Row], totals: &Totals) -> Result<Vec<u8>, Xl
             sheet.write_string(i as u32 + 1, 2 * j as u16 + 1, l)?;
         }
     }
-    sheet.write_string_with_format(last, 0, "合计", &bold)?;
+    sheet.write_string_with_format(last, 0, total_label(), &bold)?;
     book.save_to_buffer()
 }
 

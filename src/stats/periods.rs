@@ -58,8 +58,16 @@ fn key_at(finest: Dim, n: i64, dim: Dim) -> String {
     }
 }
 
-/// The Chinese label of a time key: `2026年`, `2026年第1季度`, `2026年3月`.
+/// The label of a time key: `2026年`, `2026年第1季度`, `2026年3月`; in English `2026`,
+/// `2026 Q1`, `2026-03`.
 pub fn time_label(dim: Dim, key: &str) -> Option<String> {
+    if crate::error::i18n::current() == crate::error::i18n::Language::En {
+        return match dim {
+            Dim::Year | Dim::Month => Some(key.to_owned()),
+            Dim::Quarter => key.split_once("-Q").map(|(y, q)| format!("{y} Q{q}")),
+            _ => None,
+        };
+    }
     match dim {
         Dim::Year => Some(format!("{key}年")),
         Dim::Quarter => key.split_once("-Q").map(|(y, q)| format!("{y}年第{q}季度")),

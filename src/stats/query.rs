@@ -54,8 +54,28 @@ impl Dim {
         }
     }
 
-    /// The column header in exports.
-    pub fn zh(self) -> &'static str {
+    /// The column header in exports, in the request's language.
+    pub fn header(self) -> &'static str {
+        crate::error::i18n::pick(self.zh(), self.en())
+    }
+
+    fn en(self) -> &'static str {
+        match self {
+            Dim::Year => "Year",
+            Dim::Quarter => "Quarter",
+            Dim::Month => "Month",
+            Dim::SellerRegion => "Seller region",
+            Dim::BuyerRegion => "Buyer region",
+            Dim::Chain => "Industry chain",
+            Dim::Field => "Technology field",
+            Dim::Kind => "Contract kind",
+            Dim::SellerKind => "Seller type",
+            Dim::SellerOrg => "Seller",
+            Dim::Broker => "Broker",
+        }
+    }
+
+    fn zh(self) -> &'static str {
         match self {
             Dim::Year => "年份",
             Dim::Quarter => "季度",

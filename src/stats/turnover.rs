@@ -274,11 +274,7 @@ impl Labels {
     }
 
     fn label(&self, dim: Dim, key: &str) -> String {
-        let vocab = |v: taxonomy::Vocabulary| {
-            v.get(key)
-                .map(|t| t.zh.to_owned())
-                .unwrap_or_else(|| key.to_owned())
-        };
+        let vocab = |v: taxonomy::Vocabulary| v.label(key);
         let named = |names: &HashMap<String, String>| {
             names.get(key).cloned().unwrap_or_else(|| key.to_owned())
         };
@@ -292,7 +288,9 @@ impl Labels {
             Dim::Kind => vocab(taxonomy::CONTRACT_KINDS),
             Dim::SellerKind => vocab(taxonomy::ORG_KINDS),
             Dim::SellerOrg => named(&self.orgs),
-            Dim::Broker if key.is_empty() => "无经纪人".into(),
+            Dim::Broker if key.is_empty() => {
+                crate::error::i18n::pick("无经纪人", "no broker").into()
+            }
             Dim::Broker => named(&self.brokers),
         }
     }

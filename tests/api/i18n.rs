@@ -208,3 +208,97 @@ async fn the_code_table_has_both_languages() {
     let first = &r.body["items"][0];
     assert_eq!(first["message"], first["messages"]["en"]);
 }
+
+/// Every `detail` of every match reason in `matches`.
+fn reasons(matches: &Value) -> Vec<String> {
+    matches["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|m| m["reasons"].as_array().cloned().unwrap_or_default())
+        .filter_map(|r| r["detail"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[actix_rt::test]
+async fn match_reasons_labels_and_exports_are_chinese_first_and_english_on_request() {
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    actix_web::web::block(move || tt_exchange::tools::seed::seed_demo(&db))
+        .await
+        .unwrap()
+        .unwrap();
+    app.sync_search().await;
+    let login = |email: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .login(email, tt_exchange::tools::seed::DEMO_PASSWORD)
+                .await;
+            r.body["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let (uni, stat) = (
+        login("nwpu@demo.qcy.example.cn").await,
+        login("statistician@demo.qcy.example.cn").await,
+    );
+
+    // Matches of an achievement: the same reasons (codes), said in either language.
+    let path = "/api/v1/achievements/10/matches";
+    let (zh, en) = (
+        get_in(&app, path, Some(&uni), "zh-CN").await,
+        get_in(&app, path, Some(&uni), "en").await,
+    );
+    assert_eq!((zh.status, en.status), (200, 200), "{}", en.text);
+    assert_eq!(en.header("content-language").as_deref(), Some("en"));
+    assert_eq!(zh.header("content-language").as_deref(), Some("zh-CN"));
+    let (zh_reasons, en_reasons) = (reasons(&zh.body), reasons(&en.body));
+    assert!(!zh_reasons.is_empty() && zh_reasons.len() == en_reasons.len());
+    assert!(zh_reasons.iter().all(|r| has_cjk(r)), "{zh_reasons:?}");
+    assert!(
+        en_reasons
+            .iter()
+            .any(|r| r.starts_with("same industry chain: ")),
+        "{en_reasons:?}"
+    );
+    assert!(
+        !en_reasons.iter().any(|r| r.contains("万元")),
+        "{en_reasons:?}"
+    );
+
+    // Turnover: period and taxonomy labels, and the CSV's headers and totals line.
+    let path = "/api/v1/stats/turnover?group_by=quarter,chain&year=2026";
+    let en = get_in(&app, path, Some(&stat), "en").await;
+    let row = &en.body["rows"][0];
+    assert_eq!(row["quarter_label"], "2026 Q1", "{}", en.text);
+    let chain = row["chain"].as_str().unwrap();
+    let term = tt_exchange::taxonomy::CHAINS.get(chain).unwrap();
+    assert_eq!(row["chain_label"], term.en);
+    let zh = get_in(&app, path, Some(&stat), "zh-CN").await;
+    assert_eq!(zh.body["rows"][0]["quarter_label"], "2026年第1季度");
+    assert_eq!(zh.body["rows"][0]["chain_label"], term.zh);
+    let csv = get_in(&app, &format!("{path}&format=csv"), Some(&stat), "en").await;
+    assert!(
+        csv.text
+            .contains("Quarter code,Quarter,Industry chain code"),
+        "{}",
+        csv.text
+    );
+    assert!(csv.text.lines().last().unwrap().starts_with("Total,"));
+    let csv = get_in(&app, &format!("{path}&format=csv"), Some(&stat), "zh-CN").await;
+    assert!(
+        csv.text.contains("季度代码,季度,产业链代码"),
+        "{}",
+        csv.text
+    );
+
+    // The chains overview: labels and export headers.
+    let en = get_in(&app, "/api/v1/stats/chains?format=csv", Some(&stat), "en").await;
+    assert!(
+        en.text
+            .contains("Chain code,Industry chain,Published achievements"),
+        "{}",
+        en.text
+    );
+    assert!(!has_cjk(en.text.lines().next().unwrap()));
+}
