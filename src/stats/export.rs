@@ -5,7 +5,9 @@ use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
 use crate::error::i18n::pick;
+use crate::format::percent;
 use crate::format::wan_yuan;
+use crate::stats::compare::{self, Change, Compare};
 use crate::stats::query::Dim;
 use crate::stats::turnover::{Row, Totals};
 
@@ -23,11 +25,39 @@ pub(super) fn total_label() -> &'static str {
     pick("合计", "Total")
 }
 
+/// A turnover answer: the grouping, its rows and totals, and the comparisons each row
+/// carries (one [`Change`] per [`Compare`] asked for, in that order).
+pub struct Table<'a> {
+    pub dims: &'a [Dim],
+    pub rows: &'a [Row],
+    pub totals: &'a Totals,
+    pub compare: &'a [Compare],
+    pub changes: &'a [Vec<Change>],
+}
+
+impl<'a> Table<'a> {
+    /// A table without comparisons.
+    pub fn plain(dims: &'a [Dim], rows: &'a [Row], totals: &'a Totals) -> Table<'a> {
+        Table {
+            dims,
+            rows,
+            totals,
+            compare: &[],
+            changes: &[],
+        }
+    }
+
+    /// The changes of row `i`: one per comparison, or none.
+    fn changes_of(&self, i: usize) -> &[Change] {
+        self.changes.get(i).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// The header row of the exports, in the request's language: code and label of each
-/// dimension, then the sums.
-fn headers(dims: &[Dim]) -> Vec<String> {
+/// dimension, the sums, then per comparison the previous figures and the changes.
+fn headers(t: &Table) -> Vec<String> {
     let mut header = Vec::new();
-    for d in dims {
+    for d in t.dims {
         header.push(pick(
             format!("{}代码", d.header()),
             format!("{} code", d.header()),
@@ -35,27 +65,59 @@ fn headers(dims: &[Dim]) -> Vec<String> {
         header.push(d.header().to_owned());
     }
     header.extend(SUM_HEADERS.map(|(zh, en)| pick(zh, en).to_owned()));
+    for c in t.compare {
+        header.extend(COMPARE_HEADERS.map(|(zh, en)| format!("{}{}", c.label(), pick(zh, en))));
+    }
     header
 }
 
+/// The columns of one comparison, after the comparison's name (同比, 环比).
+const COMPARE_HEADERS: [(&str, &str); 4] = [
+    ("上期成交额（分）", " previous amount (fen)"),
+    ("成交额增长（%）", " amount change (%)"),
+    ("上期技术交易额（分）", " previous technology amount (fen)"),
+    ("技术交易额增长（%）", " technology amount change (%)"),
+];
+
+/// The cells of one comparison; a change without a base is an empty cell.
+fn change_cells(c: &Change) -> [Option<f64>; 4] {
+    let pct = |bp: Option<i64>| bp.map(percent);
+    [
+        Some(c.amount_fen as f64),
+        pct(c.amount_change_bp),
+        Some(c.tech_amount_fen as f64),
+        pct(c.tech_amount_change_bp),
+    ]
+}
+
 /// The body of the JSON answer: a row an object keyed by dimension (code and
-/// `<dim>_label`) with its sums, and the totals.
-pub fn to_json(dims: &[Dim], rows: Vec<Row>, totals: &Totals) -> Value {
-    let rows: Vec<Value> = rows
-        .into_iter()
-        .map(|r| {
+/// `<dim>_label`) with its sums and comparisons, and the totals.
+pub fn to_json(t: &Table) -> Value {
+    let time_at = t
+        .dims
+        .iter()
+        .position(|d| Some(*d) == compare::finest_time(t.dims));
+    let rows: Vec<Value> = t
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
             let mut m = Map::new();
-            for ((d, k), l) in dims.iter().zip(r.keys).zip(r.labels) {
-                m.insert(d.name().into(), Value::String(k));
-                m.insert(format!("{}_label", d.name()), Value::String(l));
+            for ((d, k), l) in t.dims.iter().zip(&r.keys).zip(&r.labels) {
+                m.insert(d.name().into(), Value::String(k.clone()));
+                m.insert(format!("{}_label", d.name()), Value::String(l.clone()));
             }
             m.insert("contracts".into(), json!(r.contracts));
             m.insert("amount_fen".into(), json!(r.amount_fen));
             m.insert("tech_amount_fen".into(), json!(r.tech_amount_fen));
+            for (c, ch) in t.compare.iter().zip(t.changes_of(i)) {
+                let key = time_at.and_then(|at| ch.previous_keys.get(at));
+                m.insert(c.name().into(), ch.to_json(key));
+            }
             Value::Object(m)
         })
         .collect();
-    json!({ "rows": rows, "total": totals })
+    json!({ "rows": rows, "total": t.totals })
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).
@@ -83,55 +145,54 @@ pub(super) fn csv_text(s: &str) -> String {
     }
 }
 
-/// One CSV line: the text cells neutralised, then the sums in fen and in 万元.
-fn csv_line(cells: &[String], contracts: i64, amount: i64, tech: i64) -> String {
+/// One CSV line: the text cells neutralised, then the sums in fen and in 万元, then the
+/// comparisons.
+fn csv_line(cells: &[String], [contracts, amount, tech]: [i64; 3], changes: &[Change]) -> String {
     let mut c: Vec<String> = cells.iter().map(|s| csv_text(s)).collect();
-    c.extend(
-        [
-            contracts.to_string(),
-            amount.to_string(),
-            tech.to_string(),
-            wan_yuan(amount),
-            wan_yuan(tech),
-        ]
-        .iter()
-        .map(|s| csv_field(s)),
-    );
+    c.extend([
+        contracts.to_string(),
+        amount.to_string(),
+        tech.to_string(),
+        wan_yuan(amount),
+        wan_yuan(tech),
+    ]);
+    for ch in changes {
+        let [prev, change, prev_tech, tech_change] = change_cells(ch);
+        let int = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.0}"));
+        let pct = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.1}"));
+        c.extend([int(prev), pct(change), int(prev_tech), pct(tech_change)]);
+    }
     c.join(",") + "\r\n"
 }
 
 /// UTF-8 with a BOM, so Excel opens the Chinese headers correctly. Text cells are
 /// neutralised against formula injection ([`csv_text`]); numeric cells are written as is.
-pub fn to_csv(dims: &[Dim], rows: &[Row], totals: &Totals) -> String {
+pub fn to_csv(t: &Table) -> String {
     let mut out = String::from("\u{feff}");
-    let header: Vec<String> = headers(dims).iter().map(|h| csv_text(h)).collect();
+    let header: Vec<String> = headers(t).iter().map(|h| csv_text(h)).collect();
     out.push_str(&header.join(","));
     out.push_str("\r\n");
-    for r in rows {
+    for (i, r) in t.rows.iter().enumerate() {
         let cells: Vec<String> = r
             .keys
             .iter()
             .zip(&r.labels)
             .flat_map(|(k, l)| [k.clone(), l.clone()])
             .collect();
-        out.push_str(&csv_line(
-            &cells,
-            r.contracts,
-            r.amount_fen,
-            r.tech_amount_fen,
-        ));
+        let sums = [r.contracts, r.amount_fen, r.tech_amount_fen];
+        out.push_str(&csv_line(&cells, sums, t.changes_of(i)));
     }
     let mut total_cells = vec![total_label().to_owned()];
-    total_cells.resize(dims.len() * 2, String::new());
-    if dims.is_empty() {
+    total_cells.resize(t.dims.len() * 2, String::new());
+    if t.dims.is_empty() {
         total_cells.clear();
     }
-    out.push_str(&csv_line(
-        &total_cells,
-        totals.contracts,
-        totals.amount_fen,
-        totals.tech_amount_fen,
-    ));
+    let totals = [
+        t.totals.contracts,
+        t.totals.amount_fen,
+        t.totals.tech_amount_fen,
+    ];
+    out.push_str(&csv_line(&total_cells, totals, &[]));
     out
 }
 
@@ -139,29 +200,34 @@ pub fn to_csv(dims: &[Dim], rows: &[Row], totals: &Totals) -> String {
 /// 万元 (numbers, so Excel can sum them; fen stay exact below 2^53). Codes and labels are
 /// written with `write_string`, i.e. as string cells (`t="s"`, shared strings), never as
 /// formulas, so they need no `'` prefix and keep their exact text (tested below).
-pub fn to_xlsx(dims: &[Dim], rows: &[Row], totals: &Totals) -> Result<Vec<u8>, ApiError> {
-    write_xlsx(dims, rows, totals).map_err(|e| ApiError::internal(anyhow::anyhow!("xlsx: {e}")))
+pub fn to_xlsx(t: &Table) -> Result<Vec<u8>, ApiError> {
+    write_xlsx(t).map_err(|e| ApiError::internal(anyhow::anyhow!("xlsx: {e}")))
 }
 
-fn write_xlsx(dims: &[Dim], rows: &[Row], totals: &Totals) -> Result<Vec<u8>, XlsxError> {
+fn write_xlsx(t: &Table) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let wan = Format::new().set_num_format("#,##0.00");
     let sheet = book.add_worksheet();
     sheet.set_name(pick("技术合同成交额", "Contract turnover"))?;
-    for (col, h) in headers(dims).iter().enumerate() {
+    for (col, h) in headers(t).iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, h, &bold)?;
     }
     // The sums first, then the keys and labels: the order cells are written in.
-    let col = 2 * dims.len() as u16;
-    for (i, r) in rows.iter().enumerate() {
+    let col = 2 * t.dims.len() as u16;
+    for (i, r) in t.rows.iter().enumerate() {
         let sums = [r.contracts, r.amount_fen, r.tech_amount_fen];
         write_sums(sheet, (i as u32 + 1, col), sums, &wan)?;
+        write_changes(sheet, (i as u32 + 1, col + 5), t.changes_of(i))?;
     }
-    let last = rows.len() as u32 + 1;
-    let sums = [totals.contracts, totals.amount_fen, totals.tech_amount_fen];
+    let last = t.rows.len() as u32 + 1;
+    let sums = [
+        t.totals.contracts,
+        t.totals.amount_fen,
+        t.totals.tech_amount_fen,
+    ];
     write_sums(sheet, (last, col), sums, &wan)?;
-    for (i, r) in rows.iter().enumerate() {
+    for (i, r) in t.rows.iter().enumerate() {
         for (j, (k, l)) in r.keys.iter().zip(&r.labels).enumerate() {
             sheet.write_string(i as u32 + 1, 2 * j as u16, k)?;
             sheet.write_string(i as u32 + 1, 2 * j as u16 + 1, l)?;
@@ -169,6 +235,21 @@ fn write_xlsx(dims: &[Dim], rows: &[Row], totals: &Totals) -> Result<Vec<u8>, Xl
     }
     sheet.write_string_with_format(last, 0, total_label(), &bold)?;
     book.save_to_buffer()
+}
+
+/// The comparisons of one line from column `col`; a change without a base stays empty.
+fn write_changes(
+    sheet: &mut Worksheet,
+    (row, col): (u32, u16),
+    changes: &[Change],
+) -> Result<(), XlsxError> {
+    let cells = changes.iter().flat_map(change_cells);
+    for (j, v) in cells.enumerate() {
+        if let Some(v) = v {
+            sheet.write_number(row, col + j as u16, v)?;
+        }
+    }
+    Ok(())
 }
 
 /// The count, the amounts in fen and the amounts in 万元 of one line, from column `col`.
@@ -231,7 +312,8 @@ mod tests {
             amount_fen: -700,
             tech_amount_fen: 0,
         };
-        let csv = to_csv(&[Dim::SellerOrg], &org_rows(&HOSTILE), &totals);
+        let rows = org_rows(&HOSTILE);
+        let csv = to_csv(&Table::plain(&[Dim::SellerOrg], &rows, &totals));
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(
             lines[1],
@@ -258,7 +340,8 @@ mod tests {
             amount_fen: -700,
             tech_amount_fen: 0,
         };
-        let bytes = to_xlsx(&[Dim::SellerOrg], &org_rows(&HOSTILE), &totals).unwrap();
+        let rows = org_rows(&HOSTILE);
+        let bytes = to_xlsx(&Table::plain(&[Dim::SellerOrg], &rows, &totals)).unwrap();
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let mut part = |name: &str| {
             let mut text = String::new();

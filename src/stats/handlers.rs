@@ -9,7 +9,9 @@ use crate::body::Body;
 use crate::clock::today;
 use crate::error::ApiError;
 use crate::state::AppData;
-use crate::stats::query::{Dim, Format, parse_chains_query, parse_query};
+use crate::stats::compare::{self, Change};
+use crate::stats::export::Table;
+use crate::stats::query::{Format, TurnoverQuery, parse_chains_query, parse_query};
 use crate::stats::targets::{self, NewTarget, TargetInput};
 use crate::stats::turnover::{Row, Totals};
 use crate::stats::{chains, chains_export, export, turnover as sums};
@@ -25,23 +27,37 @@ fn attachment(file: &str) -> (&'static str, String) {
 }
 
 /// The turnover table in the format asked for: CSV and XLSX as attachments.
-fn answer(
-    format: Format,
-    dims: &[Dim],
-    rows: Vec<Row>,
-    totals: &Totals,
-) -> Result<HttpResponse, ApiError> {
+fn answer(format: Format, table: &Table) -> Result<HttpResponse, ApiError> {
     Ok(match format {
         Format::Xlsx => HttpResponse::Ok()
             .content_type(XLSX)
             .insert_header(attachment("turnover.xlsx"))
-            .body(export::to_xlsx(dims, &rows, totals)?),
+            .body(export::to_xlsx(table)?),
         Format::Csv => HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header(attachment("turnover.csv"))
-            .body(export::to_csv(dims, &rows, totals)),
-        Format::Json => HttpResponse::Ok().json(export::to_json(dims, rows, totals)),
+            .body(export::to_csv(table)),
+        Format::Json => HttpResponse::Ok().json(export::to_json(table)),
     })
+}
+
+/// Rows, totals, and each row's comparisons.
+type Compared = (Vec<Row>, Totals, Vec<Vec<Change>>);
+
+/// The rows and totals of `q`, and each row's comparisons when it asks for them (from the
+/// same sums over a range widened by a year).
+fn turnover_with_changes(
+    conn: &mut crate::db::AnyConnection,
+    backend: crate::db::Backend,
+    q: &TurnoverQuery,
+) -> Result<Compared, ApiError> {
+    let (rows, totals) = sums::turnover(conn, backend, q)?;
+    if q.compare.is_empty() {
+        return Ok((rows, totals, vec![]));
+    }
+    let (wide, _) = sums::turnover(conn, backend, &compare::widened(q))?;
+    let changes = compare::compute(&q.group_by, &q.compare, &rows, &wide);
+    Ok((rows, totals, changes))
 }
 
 /// `GET /api/v1/stats/turnover` (statisticians, admins).
@@ -54,11 +70,18 @@ pub async fn turnover(
     let (q, format) = parse_query(query.into_inner())?;
     let backend = state.db.backend();
     let q2 = q.clone();
-    let (rows, totals) = state
+    let (rows, totals, changes) = state
         .db
-        .read(move |conn| sums::turnover(conn, backend, &q2))
+        .read(move |conn| turnover_with_changes(conn, backend, &q2))
         .await?;
-    answer(format, &q.group_by, rows, &totals)
+    let table = Table {
+        dims: &q.group_by,
+        rows: &rows,
+        totals: &totals,
+        compare: &q.compare,
+        changes: &changes,
+    };
+    answer(format, &table)
 }
 
 /// `GET /api/v1/stats/targets` (statisticians, admins): each year's target and progress.

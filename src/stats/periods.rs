@@ -17,7 +17,7 @@ use crate::stats::turnover::Row;
 pub const MAX_ROWS: usize = 100_000;
 
 /// A period as a number: months and quarters counted from year 0, or the year itself.
-fn index_of_key(dim: Dim, key: &str) -> Option<i64> {
+pub(super) fn index_of_key(dim: Dim, key: &str) -> Option<i64> {
     let year = |y: &str| y.parse::<i64>().ok().filter(|_| y.len() == 4);
     match dim {
         Dim::Year => year(key),
@@ -45,7 +45,7 @@ fn index_of_date(dim: Dim, d: NaiveDate) -> i64 {
 }
 
 /// The key of time dimension `dim` in period `n` of the finest dimension `finest`.
-fn key_at(finest: Dim, n: i64, dim: Dim) -> String {
+pub(super) fn key_at(finest: Dim, n: i64, dim: Dim) -> String {
     let (y, month0) = match finest {
         Dim::Month => (n.div_euclid(12), n.rem_euclid(12)),
         Dim::Quarter => (n.div_euclid(4), n.rem_euclid(4) * 3),
@@ -196,6 +196,7 @@ mod tests {
             to: to.and_then(crate::validate::parse_date),
             basis: Basis::Signed,
             include_unregistered: false,
+            compare: vec![],
         }
     }
 

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::stats::compare::Compare;
 
 /// The dimensions turnover can be grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +165,8 @@ pub struct TurnoverQuery {
     pub to: Option<NaiveDate>,
     pub basis: Basis,
     pub include_unregistered: bool,
+    /// Comparisons each row carries (`compare=yoy,pop`); they need a time dimension.
+    pub compare: Vec<Compare>,
 }
 
 fn bad(field: &str, zh: String, en: String) -> ApiError {
@@ -171,8 +174,9 @@ fn bad(field: &str, zh: String, en: String) -> ApiError {
 }
 
 /// The query parameters of `GET /api/v1/stats/turnover`.
-const PARAMS: [&str; 7] = [
+const PARAMS: [&str; 8] = [
     "group_by",
+    "compare",
     "year",
     "from",
     "to",
@@ -202,6 +206,20 @@ fn parse_group_by(v: &str) -> Result<Vec<Dim>, ApiError> {
         dims.push(d);
     }
     Ok(dims)
+}
+
+/// `compare`: `yoy`, `pop` or both, comma-separated.
+fn parse_compare(v: &str) -> Result<Vec<Compare>, ApiError> {
+    let mut out = Vec::new();
+    for name in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let c = Compare::parse(name).ok_or_else(|| {
+            ApiError::one_of(ErrorCode::InvalidQuery, "compare", name, &["yoy", "pop"])
+        })?;
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 /// `parsed`, or an error naming `field` and listing its values.
@@ -272,6 +290,7 @@ pub fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, Forma
         to: None,
         basis: Basis::Signed,
         include_unregistered: false,
+        compare: vec![],
     };
     let mut format = Format::Json;
     let mut seen = HashSet::new();
@@ -282,6 +301,7 @@ pub fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, Forma
         }
         match k.as_str() {
             "group_by" => q.group_by = parse_group_by(&v)?,
+            "compare" => q.compare = parse_compare(&v)?,
             "year" => in_year = Some(year(&v)?),
             "from" => q.from = Some(date(&k, &v)?),
             "to" => q.to = Some(date(&k, &v)?),
@@ -307,6 +327,14 @@ pub fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, Forma
             ));
         }
         (q.from, q.to) = year_range(y).unzip();
+    }
+    if !q.compare.is_empty() && !q.group_by.iter().any(|d| d.is_time()) {
+        return Err(bad(
+            "compare",
+            "同比、环比需要按时间分组：group_by 须含 year、quarter 或 month。".into(),
+            "`compare` needs a time grouping: `group_by` must include year, quarter or month."
+                .into(),
+        ));
     }
     if let (Some(f), Some(t)) = (q.from, q.to)
         && f > t

@@ -310,6 +310,7 @@ mod tests {
             to: to.map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
             basis: Basis::Signed,
             include_unregistered: false,
+            compare: vec![],
         };
         assert_eq!(
             rollup_dim(&q(vec![Dim::Quarter, Dim::SellerRegion], None, None)),

@@ -445,3 +445,110 @@ async fn the_chain_overview_exports_csv_and_xlsx() {
         .await
         .assert_error(403, "forbidden");
 }
+
+/// `(now - before) / before` in basis points, half away from zero, by another formula
+/// than the server's: `(2n ± d) / 2d` truncated.
+fn expected_bp(now: i64, before: i64) -> Option<i64> {
+    if before == 0 {
+        return None;
+    }
+    let (n, d) = (
+        (i128::from(now) - i128::from(before)) * 10_000,
+        i128::from(before),
+    );
+    let sign = if (n < 0) != (d < 0) { -1 } else { 1 };
+    Some(((2 * n + sign * d) / (2 * d)) as i64)
+}
+
+/// The period `lag` periods of `dim` before `key` (`2026-Q1` − 1 = `2025-Q4`).
+fn previous(dim: &str, key: &str, lag: i32) -> String {
+    let y: i32 = key[..4].parse().unwrap();
+    let (per_year, n) = match dim {
+        "quarter" => (4, key[6..].parse::<i32>().unwrap() - 1),
+        "month" => (12, key[5..].parse::<i32>().unwrap() - 1),
+        _ => (1, 0),
+    };
+    let i = y * per_year + n - lag;
+    let (y, n) = (i.div_euclid(per_year), i.rem_euclid(per_year) + 1);
+    match dim {
+        "quarter" => format!("{y}-Q{n}"),
+        "month" => format!("{y}-{n:02}"),
+        _ => y.to_string(),
+    }
+}
+
+#[actix_rt::test]
+async fn year_on_year_and_period_on_period_equal_the_brute_force_sums() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contracts = random_exchange(&app, &admin, 2026_11_30).await;
+    let mut checked = 0;
+    for (dims, per_year) in [
+        (vec!["quarter"], 4),
+        (vec!["month"], 12),
+        (vec!["year"], 1),
+        (vec!["quarter", "seller_region"], 4),
+    ] {
+        for basis in ["signed", "registered"] {
+            let q = format!(
+                "group_by={}&date_basis={basis}&year=2025&compare=yoy,pop",
+                dims.join(",")
+            );
+            let r = app
+                .get(&format!("/api/v1/stats/turnover?{q}"), Some(&admin))
+                .await;
+            assert_eq!(r.status, 200, "{q}: {}", r.text);
+            let all = brute_force(&contracts, &dims, basis, false, "0000-01-01", "9999-12-31");
+            for row in r.body["rows"].as_array().unwrap() {
+                checked += 1;
+                let keys: Vec<String> = dims
+                    .iter()
+                    .map(|d| row[*d].as_str().unwrap().to_owned())
+                    .collect();
+                for (name, lag) in [("yoy", per_year), ("pop", 1)] {
+                    let mut before = keys.clone();
+                    before[0] = previous(dims[0], &keys[0], lag);
+                    let (n, amount, tech) = all.get(&before).copied().unwrap_or_default();
+                    let c = &row[name];
+                    let what = format!("{q} {keys:?} {name}");
+                    assert_eq!(c["previous_period"], before[0].as_str(), "{what}");
+                    assert_eq!(c["contracts"], n, "{what}");
+                    assert_eq!(c["amount_fen"], amount, "{what}");
+                    assert_eq!(c["tech_amount_fen"], tech, "{what}");
+                    let now = row["amount_fen"].as_i64().unwrap();
+                    assert_eq!(
+                        c["amount_change_bp"],
+                        json!(expected_bp(now, amount)),
+                        "{what}"
+                    );
+                    let now = row["tech_amount_fen"].as_i64().unwrap();
+                    assert_eq!(
+                        c["tech_amount_change_bp"],
+                        json!(expected_bp(now, tech)),
+                        "{what}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked > 40, "{checked} rows compared");
+    // The CSV carries the comparisons as columns; without a time grouping they are refused.
+    let csv = app
+        .get(
+            "/api/v1/stats/turnover?group_by=quarter&year=2025&compare=yoy&format=csv",
+            Some(&admin),
+        )
+        .await;
+    let header = &csv_lines(&csv.text)[0];
+    assert!(
+        header.contains(&"同比成交额增长（%）".to_owned()),
+        "{header:?}"
+    );
+    for bad in ["group_by=chain&compare=yoy", "group_by=quarter&compare=mom"] {
+        let r = app
+            .get(&format!("/api/v1/stats/turnover?{bad}"), Some(&admin))
+            .await;
+        r.assert_error(400, "invalid_query");
+        assert_eq!(r.body["field"], "compare", "{bad}");
+    }
+}
