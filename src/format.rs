@@ -31,18 +31,28 @@ pub fn money_en(fen: i64) -> String {
     let abs = i128::from(fen).abs();
     let sign = if fen < 0 { "-" } else { "" };
     let (yuan, cents) = (abs / 100, abs % 100);
-    let digits = yuan.to_string();
-    let mut grouped = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(d);
-    }
+    let grouped = group_thousands(yuan);
     match cents {
         0 => format!("{sign}CNY {grouped}"),
         c => format!("{sign}CNY {grouped}.{c:02}"),
     }
+}
+
+/// Digits in groups of three: `1234567` → `1,234,567`.
+pub fn group_thousands(n: impl std::fmt::Display) -> String {
+    let digits = n.to_string();
+    let (sign, digits) = match digits.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", digits.as_str()),
+    };
+    let mut out = String::from(sign);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// An amount in Chinese words: `30万元`, `12.5万元`, `1234.57万元`, or `6000元` below 1 万元.

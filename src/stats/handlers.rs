@@ -14,7 +14,7 @@ use crate::stats::export::Table;
 use crate::stats::query::{Format, TurnoverQuery, parse_chains_query, parse_query};
 use crate::stats::targets::{self, NewTarget, TargetInput};
 use crate::stats::turnover::{Row, Totals};
-use crate::stats::{chains, chains_export, export, turnover as sums};
+use crate::stats::{chains, chains_export, chart, export, turnover as sums};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -26,19 +26,39 @@ fn attachment(file: &str) -> (&'static str, String) {
     )
 }
 
-/// The turnover table in the format asked for: CSV and XLSX as attachments.
-fn answer(format: Format, table: &Table) -> Result<HttpResponse, ApiError> {
+/// A turnover answer written in its format, on the blocking pool.
+enum Rendered {
+    Json(serde_json::Value),
+    Csv(String),
+    Xlsx(Vec<u8>),
+    Svg(String),
+}
+
+fn render(format: Format, table: &Table, q: &TurnoverQuery) -> Result<Rendered, ApiError> {
     Ok(match format {
-        Format::Xlsx => HttpResponse::Ok()
+        Format::Json => Rendered::Json(export::to_json(table)),
+        Format::Csv => Rendered::Csv(export::to_csv(table)),
+        Format::Xlsx => Rendered::Xlsx(export::to_xlsx(table)?),
+        Format::Svg => Rendered::Svg(chart::turnover_svg(table, q)?),
+    })
+}
+
+/// The turnover table as it was rendered: CSV and XLSX as attachments.
+fn answer(rendered: Rendered) -> HttpResponse {
+    match rendered {
+        Rendered::Xlsx(bytes) => HttpResponse::Ok()
             .content_type(XLSX)
             .insert_header(attachment("turnover.xlsx"))
-            .body(export::to_xlsx(table)?),
-        Format::Csv => HttpResponse::Ok()
+            .body(bytes),
+        Rendered::Csv(text) => HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header(attachment("turnover.csv"))
-            .body(export::to_csv(table)),
-        Format::Json => HttpResponse::Ok().json(export::to_json(table)),
-    })
+            .body(text),
+        Rendered::Svg(svg) => HttpResponse::Ok()
+            .content_type("image/svg+xml; charset=utf-8")
+            .body(svg),
+        Rendered::Json(body) => HttpResponse::Ok().json(body),
+    }
 }
 
 /// Rows, totals, and each row's comparisons.
@@ -69,19 +89,21 @@ pub async fn turnover(
     policy::authorize(&user, Action::ReadStats)?;
     let (q, format) = parse_query(query.into_inner())?;
     let backend = state.db.backend();
-    let q2 = q.clone();
-    let (rows, totals, changes) = state
+    let rendered = state
         .db
-        .read(move |conn| turnover_with_changes(conn, backend, &q2))
+        .read(move |conn| {
+            let (rows, totals, changes) = turnover_with_changes(conn, backend, &q)?;
+            let table = Table {
+                dims: &q.group_by,
+                rows: &rows,
+                totals: &totals,
+                compare: &q.compare,
+                changes: &changes,
+            };
+            render(format, &table, &q)
+        })
         .await?;
-    let table = Table {
-        dims: &q.group_by,
-        rows: &rows,
-        totals: &totals,
-        compare: &q.compare,
-        changes: &changes,
-    };
-    answer(format, &table)
+    Ok(answer(rendered))
 }
 
 /// `GET /api/v1/stats/targets` (statisticians, admins): each year's target and progress.
@@ -144,6 +166,7 @@ pub async fn chains(
             .content_type("text/csv; charset=utf-8")
             .insert_header(attachment(&format!("{name}.csv")))
             .body(chains_export::to_csv(&overview)),
-        Format::Json => HttpResponse::Ok().json(chains::to_json(&overview)),
+        // `svg` is refused by `parse_chains_query`.
+        Format::Json | Format::Svg => HttpResponse::Ok().json(chains::to_json(&overview)),
     })
 }

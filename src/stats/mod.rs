@@ -19,6 +19,7 @@
 
 pub mod chains;
 pub mod chains_export;
+pub mod chart;
 pub mod compare;
 pub mod export;
 pub mod handlers;

@@ -140,6 +140,8 @@ pub enum Format {
     Json,
     Csv,
     Xlsx,
+    /// A chart (turnover only).
+    Svg,
 }
 
 impl Format {
@@ -148,11 +150,12 @@ impl Format {
             Format::Json => "json",
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
+            Format::Svg => "svg",
         }
     }
 
     fn parse(s: &str) -> Option<Format> {
-        [Format::Json, Format::Csv, Format::Xlsx]
+        [Format::Json, Format::Csv, Format::Xlsx, Format::Svg]
             .into_iter()
             .find(|f| f.as_str() == s)
     }
@@ -312,7 +315,9 @@ pub fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, Forma
                 let parsed = v.parse::<bool>().ok();
                 q.include_unregistered = pick(parsed, &k, &v, &["true", "false"])?;
             }
-            "format" => format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx"])?,
+            "format" => {
+                format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx", "svg"])?;
+            }
             _ => return Err(unknown_param(&k, &PARAMS)),
         }
     }
@@ -368,7 +373,10 @@ pub fn parse_chains_query(pairs: Vec<(String, String)>) -> Result<ChainsQuery, A
         }
         match k.as_str() {
             "year" => q.year = Some(year(&v)?),
-            "format" => q.format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx"])?,
+            "format" => {
+                let tables = Format::parse(&v).filter(|f| *f != Format::Svg);
+                q.format = pick(tables, &k, &v, &["json", "csv", "xlsx"])?;
+            }
             _ => return Err(unknown_param(&k, &CHAINS_PARAMS)),
         }
     }

@@ -552,3 +552,49 @@ async fn year_on_year_and_period_on_period_equal_the_brute_force_sums() {
         assert_eq!(r.body["field"], "compare", "{bad}");
     }
 }
+
+#[actix_rt::test]
+async fn turnover_draws_as_the_same_svg_every_time() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    random_exchange(&app, &admin, 7).await;
+    for q in [
+        "group_by=quarter&year=2025",
+        "group_by=chain",
+        "group_by=month,seller_region",
+        "",
+    ] {
+        let path = format!("/api/v1/stats/turnover?{q}&format=svg");
+        let r = app.get(&path, Some(&admin)).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        assert_eq!(
+            r.header("content-type").as_deref(),
+            Some("image/svg+xml; charset=utf-8")
+        );
+        assert!(
+            r.text.starts_with("<svg ") && r.text.ends_with("</svg>\n"),
+            "{q}"
+        );
+        assert!(
+            r.text.contains("技术合同成交额") && r.text.contains("数据来源"),
+            "{q}"
+        );
+        assert_eq!(
+            app.get(&path, Some(&admin)).await.text,
+            r.text,
+            "same data, same bytes"
+        );
+    }
+    let r = app
+        .get(
+            "/api/v1/stats/turnover?group_by=chain,field&format=svg",
+            Some(&admin),
+        )
+        .await;
+    r.assert_error(400, "invalid_query");
+    assert_eq!(r.body["field"], "format");
+    let r = app
+        .get("/api/v1/stats/chains?format=svg", Some(&admin))
+        .await;
+    r.assert_error(400, "invalid_query");
+}
