@@ -152,13 +152,13 @@ fn fit(s: &str, size: i64, max: i64) -> String {
 }
 
 /// One named series of values, one per category.
-struct Series {
-    name: String,
-    values: Vec<i64>,
+pub(super) struct Series {
+    pub name: String,
+    pub values: Vec<i64>,
 }
 
-/// What a chart shows, before layout.
-enum Plot {
+/// What a chart shows, before layout (the XLSX chart shows the same).
+pub(super) enum Plot {
     /// Categories on x; stacked series as columns, and an optional line.
     Columns {
         categories: Vec<String>,
@@ -174,18 +174,23 @@ enum Plot {
 
 /// The chart of a turnover table, or `400 invalid_query` for a grouping it cannot draw.
 pub fn turnover_svg(t: &Table, q: &TurnoverQuery) -> Result<String, ApiError> {
+    let plot = plot(t).ok_or_else(undrawable)?;
+    Ok(render(&title(t.dims, q), &source(q), &plot))
+}
+
+/// What the table draws as: `None` for more than one time and one other dimension.
+pub(super) fn plot(t: &Table) -> Option<Plot> {
     let time: Vec<usize> = (0..t.dims.len()).filter(|i| t.dims[*i].is_time()).collect();
     let other: Vec<usize> = (0..t.dims.len())
         .filter(|i| !t.dims[*i].is_time())
         .collect();
-    let plot = match (time.as_slice(), other.as_slice()) {
+    Some(match (time.as_slice(), other.as_slice()) {
         ([], []) => totals_plot(t),
         ([at], []) => time_plot(t.rows, *at),
         ([], [at]) => bars_plot(t.rows, *at),
         ([ti], [oi]) => stacked_plot(t.rows, *ti, *oi),
-        _ => return Err(undrawable()),
-    };
-    Ok(render(&title(t.dims, q), &source(q), &plot))
+        _ => return None,
+    })
 }
 
 fn undrawable() -> ApiError {
@@ -307,7 +312,7 @@ fn title(dims: &[Dim], q: &TurnoverQuery) -> String {
 }
 
 /// The data source line: what counts and by which date.
-fn source(q: &TurnoverQuery) -> String {
+pub(super) fn source(q: &TurnoverQuery) -> String {
     let counted = match (q.basis, q.include_unregistered) {
         (Basis::Signed, true) => pick(
             "双方确认的技术合同（含未登记）",

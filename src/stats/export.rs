@@ -1,12 +1,13 @@
 //! The turnover table as JSON, CSV (UTF-8 with a BOM, formula-safe) and XLSX.
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
 use crate::error::i18n::pick;
 use crate::format::percent;
 use crate::format::wan_yuan;
+use crate::stats::chart::{self, Plot, Series};
 use crate::stats::compare::{self, Change, Compare};
 use crate::stats::query::Dim;
 use crate::stats::turnover::{Row, Totals};
@@ -33,6 +34,9 @@ pub struct Table<'a> {
     pub totals: &'a Totals,
     pub compare: &'a [Compare],
     pub changes: &'a [Vec<Change>],
+    /// What the XLSX notes sheet says about the export (label, value): the query, the
+    /// time of export, what counts.
+    pub notes: &'a [(String, String)],
 }
 
 impl<'a> Table<'a> {
@@ -44,6 +48,7 @@ impl<'a> Table<'a> {
             totals,
             compare: &[],
             changes: &[],
+            notes: &[],
         }
     }
 
@@ -206,13 +211,157 @@ pub fn to_xlsx(t: &Table) -> Result<Vec<u8>, ApiError> {
 
 fn write_xlsx(t: &Table) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
+    let name = pick("技术合同成交额", "Contract turnover");
+    write_data_sheet(book.add_worksheet().set_name(name)?, t)?;
+    if let Some(plot) = chart::plot(t).filter(|_| !t.dims.is_empty() && t.rows.len() <= 2000) {
+        let data = pick("图表数据", "Chart data");
+        let (chart, columns) = xlsx_chart(&plot, data, name);
+        write_columns(book.add_worksheet().set_name(data)?, &columns)?;
+        book.add_chartsheet()
+            .set_name(pick("图表", "Chart"))?
+            .insert_chart(0, 0, &chart)?;
+    }
+    write_notes(book.add_worksheet(), t.notes)?;
+    book.save_to_buffer()
+}
+
+/// One column of the chart data sheet: a header, then text or 万元 values.
+enum Column {
+    Text(String, Vec<String>),
+    Wan(String, Vec<i64>),
+}
+
+/// A series of the chart over column `col` of the data sheet (header in row 0).
+fn add_series(chart: &mut Chart, data: &str, col: u16, last: u32) {
+    chart
+        .add_series()
+        .set_name((data, 0, col))
+        .set_categories((data, 1, 0, last, 0))
+        .set_values((data, 1, col, last, col));
+}
+
+/// The native chart of what the SVG draws (stacked columns, bars, or columns with the
+/// technology amount as a line), and the columns of 万元 it reads from sheet `data`.
+fn xlsx_chart(plot: &Plot, data: &str, title: &str) -> (Chart, Vec<Column>) {
+    let (mut chart, columns) = match plot {
+        Plot::Columns {
+            categories,
+            stacks,
+            line,
+        } => columns_chart(categories, stacks, line.as_ref(), data),
+        Plot::Bars { categories, values } => {
+            let mut chart = Chart::new(ChartType::Bar);
+            add_series(&mut chart, data, 1, categories.len() as u32);
+            // Bars are drawn bottom-up; reversed, the largest is on top as in the table.
+            chart.x_axis().set_reverse();
+            let name = pick("成交额", "Contract amount").to_owned();
+            let columns = vec![
+                Column::Text(String::new(), categories.clone()),
+                Column::Wan(name, values.clone()),
+            ];
+            (chart, columns)
+        }
+    };
+    chart.title().set_name(title);
+    chart.y_axis().set_name(pick("万元", "10k CNY"));
+    (chart, columns)
+}
+
+fn columns_chart(
+    cats: &[String],
+    stacks: &[Series],
+    line: Option<&Series>,
+    data: &str,
+) -> (Chart, Vec<Column>) {
+    let kind = match stacks.len() {
+        1 => ChartType::Column,
+        _ => ChartType::ColumnStacked,
+    };
+    let (mut chart, last) = (Chart::new(kind), cats.len() as u32);
+    let mut columns = vec![Column::Text(String::new(), cats.to_vec())];
+    for s in stacks {
+        columns.push(Column::Wan(s.name.clone(), s.values.clone()));
+        add_series(&mut chart, data, columns.len() as u16 - 1, last);
+    }
+    if let Some(l) = line {
+        columns.push(Column::Wan(l.name.clone(), l.values.clone()));
+        let mut line_chart = Chart::new(ChartType::Line);
+        add_series(&mut line_chart, data, columns.len() as u16 - 1, last);
+        chart.combine(&line_chart);
+    }
+    (chart, columns)
+}
+
+/// The chart's data: a header row, then the categories and values in 万元.
+fn write_columns(sheet: &mut Worksheet, columns: &[Column]) -> Result<(), XlsxError> {
+    let wan = Format::new().set_num_format("#,##0.00");
+    for (c, column) in columns.iter().enumerate() {
+        let c = c as u16;
+        let (header, width) = match column {
+            Column::Text(h, cells) => {
+                for (r, v) in cells.iter().enumerate() {
+                    sheet.write_string(r as u32 + 1, c, v)?;
+                }
+                (h, column_width(cells.iter().map(String::as_str)))
+            }
+            Column::Wan(h, values) => {
+                for (r, v) in values.iter().enumerate() {
+                    let wan_yuan = *v as f64 / 1_000_000.0;
+                    sheet.write_number_with_format(r as u32 + 1, c, wan_yuan, &wan)?;
+                }
+                (h, column_width(std::iter::once(h.as_str())).max(14.0))
+            }
+        };
+        sheet.write_string(0, c, header)?;
+        sheet.set_column_width(c, width)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// The notes sheet: what was asked, when, and what counts.
+fn write_notes(sheet: &mut Worksheet, notes: &[(String, String)]) -> Result<(), XlsxError> {
+    sheet.set_name(pick("说明", "Notes"))?;
+    let bold = Format::new().set_bold();
+    for (i, (label, value)) in notes.iter().enumerate() {
+        sheet.write_string_with_format(i as u32, 0, label, &bold)?;
+        sheet.write_string(i as u32, 1, value)?;
+    }
+    sheet.set_column_width(0, 16)?;
+    sheet.set_column_width(1, 90)?;
+    Ok(())
+}
+
+/// The width of a column in Excel's units (a Latin character is one, a CJK one two).
+fn column_width<'a>(cells: impl Iterator<Item = &'a str>) -> f64 {
+    let widest = cells
+        .map(|s| {
+            s.chars()
+                .map(|c| if c as u32 >= 0x2E80 { 2 } else { 1 })
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0);
+    (widest + 2).clamp(8, 60) as f64
+}
+
+/// The table: a frozen, bold header, columns as wide as their text, sums as numbers.
+fn write_data_sheet(sheet: &mut Worksheet, t: &Table) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     let wan = Format::new().set_num_format("#,##0.00");
-    let sheet = book.add_worksheet();
-    sheet.set_name(pick("技术合同成交额", "Contract turnover"))?;
-    for (col, h) in headers(t).iter().enumerate() {
+    let headers = headers(t);
+    for (col, h) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, h, &bold)?;
+        let text = t.rows.iter().filter_map(|r| match col {
+            c if c < 2 * t.dims.len() && c % 2 == 0 => r.keys.get(c / 2).map(String::as_str),
+            c if c < 2 * t.dims.len() => r.labels.get(c / 2).map(String::as_str),
+            _ => None,
+        });
+        let numbers = if col >= 2 * t.dims.len() { 14 } else { 0 };
+        let width = column_width(std::iter::once(h.as_str()).chain(text)).max(f64::from(numbers));
+        sheet.set_column_width(col as u16, width)?;
     }
+    sheet.set_freeze_panes(1, 0)?;
     // The sums first, then the keys and labels: the order cells are written in.
     let col = 2 * t.dims.len() as u16;
     for (i, r) in t.rows.iter().enumerate() {
@@ -234,7 +383,7 @@ fn write_xlsx(t: &Table) -> Result<Vec<u8>, XlsxError> {
         }
     }
     sheet.write_string_with_format(last, 0, total_label(), &bold)?;
-    book.save_to_buffer()
+    Ok(())
 }
 
 /// The comparisons of one line from column `col`; a change without a base stays empty.

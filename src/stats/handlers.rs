@@ -8,6 +8,7 @@ use crate::auth::policy::{self, Action};
 use crate::body::Body;
 use crate::clock::today;
 use crate::error::ApiError;
+use crate::error::i18n::pick;
 use crate::state::AppData;
 use crate::stats::compare::{self, Change};
 use crate::stats::export::Table;
@@ -64,6 +65,36 @@ fn answer(rendered: Rendered) -> HttpResponse {
 /// Rows, totals, and each row's comparisons.
 type Compared = (Vec<Row>, Totals, Vec<Vec<Change>>);
 
+/// What an export says about itself: the request, the time (Beijing time), what counts.
+fn export_notes(q: &TurnoverQuery, asked: &str) -> Vec<(String, String)> {
+    // Beijing time is UTC+8 all year (no daylight saving).
+    let at =
+        (chrono::Utc::now().naive_utc() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S");
+    let pair = |zh: &str, en: &str, value: String| (pick(zh, en).to_owned(), value);
+    vec![
+        pair(
+            "查询",
+            "Query",
+            format!("GET /api/v1/stats/turnover?{asked}"),
+        ),
+        pair(
+            "导出时间",
+            "Exported at",
+            format!("{at} {}", pick("（北京时间）", "(Beijing time)")),
+        ),
+        pair("数据口径", "What counts", chart::source(q)),
+        pair(
+            "单位",
+            "Units",
+            pick(
+                "金额以分计（精确），万元保留两位小数",
+                "amounts in fen (exact) and in 10k CNY (two decimals)",
+            )
+            .to_owned(),
+        ),
+    ]
+}
+
 /// The rows and totals of `q`, and each row's comparisons when it asks for them (from the
 /// same sums over a range widened by a year).
 fn turnover_with_changes(
@@ -87,18 +118,22 @@ pub async fn turnover(
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     policy::authorize(&user, Action::ReadStats)?;
-    let (q, format) = parse_query(query.into_inner())?;
+    let pairs = query.into_inner();
+    let asked: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let (q, format) = parse_query(pairs)?;
     let backend = state.db.backend();
     let rendered = state
         .db
         .read(move |conn| {
             let (rows, totals, changes) = turnover_with_changes(conn, backend, &q)?;
+            let notes = export_notes(&q, &asked.join("&"));
             let table = Table {
                 dims: &q.group_by,
                 rows: &rows,
                 totals: &totals,
                 compare: &q.compare,
                 changes: &changes,
+                notes: &notes,
             };
             render(format, &table, &q)
         })

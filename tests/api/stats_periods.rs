@@ -598,3 +598,36 @@ async fn turnover_draws_as_the_same_svg_every_time() {
         .await;
     r.assert_error(400, "invalid_query");
 }
+
+#[actix_rt::test]
+async fn the_turnover_workbook_has_a_chart_a_frozen_header_and_notes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    random_exchange(&app, &admin, 11).await;
+    let path = "/api/v1/stats/turnover?group_by=quarter,seller_region&year=2025&format=xlsx";
+    let xlsx = bytes(&app, path, &admin).await;
+    let sheet = xlsx_part(&xlsx, "xl/worksheets/sheet1.xml");
+    assert!(
+        sheet.contains(r#"ySplit="1""#) && sheet.contains(r#"state="frozen""#),
+        "{sheet}"
+    );
+    assert!(sheet.contains("<cols>"), "column widths");
+    let chart = xlsx_part(&xlsx, "xl/charts/chart1.xml");
+    // Time × region: the regions stacked per quarter, as the SVG draws them.
+    assert!(chart.contains(r#"<c:grouping val="stacked"/>"#), "{chart}");
+    assert!(
+        chart.contains("图表数据!$A$2:$A$5"),
+        "the four quarters: {chart}"
+    );
+    assert!(chart.contains("<c:v>2025年第1季度</c:v>"), "{chart}");
+    let workbook = xlsx_part(&xlsx, "xl/workbook.xml");
+    assert!(workbook.contains(r#"name="图表""#) && workbook.contains(r#"name="说明""#));
+    let strings = xlsx_part(&xlsx, "xl/sharedStrings.xml");
+    for text in ["导出时间", "（北京时间）", "数据来源：秦创原技术交易平台"]
+    {
+        assert!(strings.contains(text), "{text}");
+    }
+    assert!(strings.contains(
+        "GET /api/v1/stats/turnover?group_by=quarter,seller_region&amp;year=2025&amp;format=xlsx"
+    ));
+}
