@@ -121,6 +121,7 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/stats/targets" => stats::handlers::targets,
         PUT "/api/v1/stats/targets/{year}" => stats::handlers::put_target,
         GET "/api/v1/stats/chains" => stats::handlers::chains,
+        GET "/api/v1/stats/brokers" => stats::handlers::brokers,
     ]
 }
 

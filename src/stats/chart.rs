@@ -193,6 +193,18 @@ pub(super) fn plot(t: &Table) -> Option<Plot> {
     })
 }
 
+/// Sorted horizontal bars of `(label, fen)`: the twenty largest, the rest as 其他.
+pub fn bars_svg(title: &str, source: &str, mut bars: Vec<(String, i64)>) -> String {
+    bars.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if bars.len() > MAX_BARS + 1 {
+        let rest = bars[MAX_BARS..].iter().map(|b| b.1).sum();
+        bars.truncate(MAX_BARS);
+        bars.push((pick("其他", "Other").into(), rest));
+    }
+    let (categories, values) = bars.into_iter().unzip();
+    render(title, source, &Plot::Bars { categories, values })
+}
+
 fn undrawable() -> ApiError {
     ApiError::with_detail(
         ErrorCode::InvalidQuery,

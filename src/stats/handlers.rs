@@ -12,10 +12,12 @@ use crate::error::i18n::pick;
 use crate::state::AppData;
 use crate::stats::compare::{self, Change};
 use crate::stats::export::Table;
-use crate::stats::query::{Format, TurnoverQuery, parse_chains_query, parse_query};
+use crate::stats::query::{
+    Format, TurnoverQuery, parse_brokers_query, parse_chains_query, parse_query,
+};
 use crate::stats::targets::{self, NewTarget, TargetInput};
 use crate::stats::turnover::{Row, Totals};
-use crate::stats::{chains, chains_export, chart, export, turnover as sums};
+use crate::stats::{brokers, chains, chains_export, chart, export, sheet, turnover as sums};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -44,16 +46,16 @@ fn render(format: Format, table: &Table, q: &TurnoverQuery) -> Result<Rendered, 
     })
 }
 
-/// The turnover table as it was rendered: CSV and XLSX as attachments.
-fn answer(rendered: Rendered) -> HttpResponse {
+/// A report as it was rendered: CSV and XLSX as attachments named after `file`.
+fn answer(rendered: Rendered, file: &str) -> HttpResponse {
     match rendered {
         Rendered::Xlsx(bytes) => HttpResponse::Ok()
             .content_type(XLSX)
-            .insert_header(attachment("turnover.xlsx"))
+            .insert_header(attachment(&format!("{file}.xlsx")))
             .body(bytes),
         Rendered::Csv(text) => HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
-            .insert_header(attachment("turnover.csv"))
+            .insert_header(attachment(&format!("{file}.csv")))
             .body(text),
         Rendered::Svg(svg) => HttpResponse::Ok()
             .content_type("image/svg+xml; charset=utf-8")
@@ -138,7 +140,31 @@ pub async fn turnover(
             render(format, &table, &q)
         })
         .await?;
-    Ok(answer(rendered))
+    Ok(answer(rendered, "turnover"))
+}
+
+/// `GET /api/v1/stats/brokers` (statisticians, admins): each broker's and agency's deals,
+/// conversion, days to sign and brokered turnover in a period.
+pub async fn brokers(
+    state: AppData,
+    user: CurrentUser,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ReadStats)?;
+    let (period, format) = parse_brokers_query(query.into_inner())?;
+    let rendered = state
+        .db
+        .read(move |conn| {
+            let r = brokers::report(conn, period)?;
+            Ok(match format {
+                Format::Json => Rendered::Json(brokers::to_json(&r)),
+                Format::Csv => Rendered::Csv(sheet::to_csv(&brokers::sheets(&r)[0])),
+                Format::Xlsx => Rendered::Xlsx(sheet::to_xlsx(&brokers::sheets(&r))?),
+                Format::Svg => Rendered::Svg(brokers::to_svg(&r)),
+            })
+        })
+        .await?;
+    Ok(answer(rendered, "brokers"))
 }
 
 /// `GET /api/v1/stats/targets` (statisticians, admins): each year's target and progress.

@@ -17,6 +17,7 @@
 //!
 //! Statistics only read other slices' tables; the one table they write is `stats_targets`.
 
+pub mod brokers;
 pub mod chains;
 pub mod chains_export;
 pub mod chart;
@@ -25,6 +26,7 @@ pub mod export;
 pub mod handlers;
 pub mod periods;
 pub mod query;
+pub mod sheet;
 pub mod targets;
 pub mod turnover;
 

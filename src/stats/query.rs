@@ -383,6 +383,54 @@ pub fn parse_chains_query(pairs: Vec<(String, String)>) -> Result<ChainsQuery, A
     Ok(q)
 }
 
+/// The query parameters of `GET /api/v1/stats/brokers`.
+const BROKERS_PARAMS: [&str; 4] = ["from", "to", "year", "format"];
+
+/// The query string of `GET /api/v1/stats/brokers`: a period (`from`/`to` or `year`) and
+/// the format, each at most once.
+pub fn parse_brokers_query(
+    pairs: Vec<(String, String)>,
+) -> Result<(crate::stats::brokers::Period, Format), ApiError> {
+    let mut p = crate::stats::brokers::Period::default();
+    let (mut format, mut in_year, mut seen) = (Format::Json, None, HashSet::new());
+    for (k, v) in pairs {
+        if !seen.insert(k.clone()) {
+            return Err(repeated(&k));
+        }
+        match k.as_str() {
+            "from" => p.from = Some(date(&k, &v)?),
+            "to" => p.to = Some(date(&k, &v)?),
+            "year" => in_year = Some(year(&v)?),
+            "format" => {
+                format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx", "svg"])?;
+            }
+            _ => return Err(unknown_param(&k, &BROKERS_PARAMS)),
+        }
+    }
+    if let Some(y) = in_year {
+        if p.from.is_some() || p.to.is_some() {
+            return Err(bad(
+                "year",
+                format!("year 不能与 from、to 同时使用：year={y} 即 from={y}-01-01&to={y}-12-31。"),
+                format!(
+                    "`year` cannot be combined with `from` or `to`: year={y} means from={y}-01-01&to={y}-12-31."
+                ),
+            ));
+        }
+        (p.from, p.to) = year_range(y).unzip();
+    }
+    if let (Some(f), Some(t)) = (p.from, p.to)
+        && f > t
+    {
+        return Err(bad(
+            "from",
+            "from 不能晚于 to。".into(),
+            "`from` is after `to`.".into(),
+        ));
+    }
+    Ok((p, format))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

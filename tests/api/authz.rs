@@ -428,6 +428,7 @@ fn table() -> Vec<Row> {
             |_, _, _| Some(json!({"amount_fen": 400_000_000_000i64})),
             ADMIN_200),
         row(get.clone(), "/api/v1/stats/chains", None, no_body, STATS_200),
+        row(get.clone(), "/api/v1/stats/brokers", None, no_body, STATS_200),
     ]
 }
 

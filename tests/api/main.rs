@@ -31,5 +31,6 @@ mod seed;
 mod spec_contract;
 mod stats;
 mod stats_periods;
+mod stats_reports;
 mod system;
 mod unknown_params;

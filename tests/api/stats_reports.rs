@@ -1,0 +1,179 @@
+//! Reports for the action plan: broker performance against sums computed here from the
+//! deals we made and the contracts the API shows.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Account, TestApp, spawn_app};
+use crate::listings::{achievement_body, demand_body, member, published};
+use crate::stats::{brute_force, random_exchange};
+
+async fn patch_stage(app: &TestApp, deal: &Value, token: &str, stages: &[&str]) {
+    let id = deal["id"].as_i64().unwrap();
+    let mut version = deal["version"].as_i64().unwrap();
+    for stage in stages {
+        let mut body = json!({"version": version, "stage": stage, "note": "跟进"});
+        if *stage == "lost" {
+            body["lost_reason"] = json!("price");
+        }
+        let r = app
+            .request(
+                awc::http::Method::PATCH,
+                &format!("/api/v1/deals/{id}"),
+                Some(token),
+                Some(&body),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        version = r.body["version"].as_i64().unwrap();
+    }
+}
+
+async fn open_deal(app: &TestApp, token: &str, demand: i64, achievement: i64) -> Value {
+    let body = json!({"demand_id": demand, "achievement_id": achievement, "note": "推荐"});
+    let r = app.post("/api/v1/deals", Some(token), &body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body
+}
+
+/// The line of broker `id` in a report.
+fn line(report: &Value, id: i64) -> Value {
+    report["brokers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["broker"]["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("broker {id} missing: {report}"))
+}
+
+#[actix_rt::test]
+async fn broker_performance_counts_deals_conversion_and_brokered_turnover() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contracts = random_exchange(&app, &admin, 42).await;
+    let (uni, _) = member(&app, Account::university(), true, &admin).await;
+    let (ent, _) = member(&app, Account::enterprise(), true, &admin).await;
+    let mut pairs = vec![];
+    for i in 0..3 {
+        let mut a = achievement_body();
+        a["title"] = json!(format!("{} {i}", a["title"].as_str().unwrap()));
+        let mut d = demand_body();
+        d["title"] = json!(format!("{} {i}", d["title"].as_str().unwrap()));
+        pairs.push((
+            published(&app, "demands", &ent, &admin, &d).await,
+            published(&app, "achievements", &uni, &admin, &a).await,
+        ));
+    }
+    let (a, _) = member(&app, Account::broker(), true, &admin).await;
+    let (b, _) = member(&app, Account::broker(), true, &admin).await;
+    let id_of = |t: &str| {
+        let (app, t) = (&app, t.to_owned());
+        async move {
+            app.get("/api/v1/me", Some(&t)).await.body["user"]["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let (a_id, b_id) = (id_of(&a).await, id_of(&b).await);
+    let d = open_deal(&app, &a, pairs[0].0, pairs[0].1).await;
+    patch_stage(&app, &d, &a, &["contacted", "signed"]).await;
+    let d = open_deal(&app, &a, pairs[1].0, pairs[1].1).await;
+    patch_stage(&app, &d, &a, &["lost"]).await;
+    open_deal(&app, &a, pairs[2].0, pairs[2].1).await;
+    let d = open_deal(&app, &b, pairs[0].0, pairs[1].1).await;
+    patch_stage(&app, &d, &b, &["negotiating", "signed"]).await;
+    let d = open_deal(&app, &b, pairs[1].0, pairs[2].1).await;
+    patch_stage(&app, &d, &b, &["contacted"]).await;
+
+    let all = app.get("/api/v1/stats/brokers", Some(&admin)).await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    let la = line(&all.body, a_id);
+    assert_eq!(
+        la["deals"],
+        json!({"recommended": 1, "contacted": 0, "negotiating": 0, "signed": 1, "lost": 1})
+    );
+    assert_eq!(
+        (la["opened"].clone(), la["signed"].clone()),
+        (json!(3), json!(1))
+    );
+    assert_eq!(
+        (la["conversion_bp"].clone(), la["conversion_pct"].clone()),
+        (json!(3333), json!(33.3))
+    );
+    assert_eq!(
+        la["median_days_to_signed"], 0.0,
+        "signed the day it was opened"
+    );
+    let lb = line(&all.body, b_id);
+    assert_eq!(
+        (lb["opened"].clone(), lb["conversion_bp"].clone()),
+        (json!(2), json!(5000))
+    );
+    // Each broker's org is an agency with the same figures.
+    let agency = all.body["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["org"]["id"] == la["broker"]["org"]["id"])
+        .cloned()
+        .unwrap();
+    assert_eq!(agency["deals"], la["deals"]);
+
+    // Brokered turnover: the registered contracts naming the broker, as turnover counts them.
+    for (q, from, to) in [
+        ("", "0000-01-01", "9999-12-31"),
+        ("?year=2025", "2025-01-01", "2025-12-31"),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/stats/brokers{q}"), Some(&admin))
+            .await;
+        let want = brute_force(&contracts, &["broker"], "signed", false, from, to);
+        let mut checked = 0;
+        for b in r.body["brokers"].as_array().unwrap() {
+            let key = vec![b["broker"]["id"].to_string()];
+            let (n, amount, tech) = want.get(&key).copied().unwrap_or_default();
+            assert_eq!(
+                (b["contracts"].as_i64(), b["turnover_fen"].as_i64()),
+                (Some(n), Some(amount)),
+                "{q} {b}"
+            );
+            assert_eq!(b["tech_turnover_fen"], tech, "{q}");
+            checked += usize::from(n > 0);
+        }
+        assert!(checked >= 2, "{q}: {checked} brokers with contracts");
+        // Sorted by turnover.
+        let turnover: Vec<i64> = r.body["brokers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["turnover_fen"].as_i64().unwrap())
+            .collect();
+        assert!(turnover.windows(2).all(|w| w[0] >= w[1]), "{turnover:?}");
+    }
+    // Deals are opened today: none in 2025.
+    let y = app
+        .get("/api/v1/stats/brokers?year=2025", Some(&admin))
+        .await;
+    assert_eq!(line(&y.body, a_id)["opened"], 0);
+
+    // Exports and refusals.
+    let csv = app
+        .get("/api/v1/stats/brokers?format=csv", Some(&admin))
+        .await;
+    assert!(
+        csv.text
+            .starts_with("\u{feff}经纪人ID,经纪人,所属机构,对接：已推荐"),
+        "{}",
+        csv.text
+    );
+    let svg = app
+        .get("/api/v1/stats/brokers?format=svg", Some(&admin))
+        .await;
+    assert!(svg.text.starts_with("<svg ") && svg.text.contains("技术经理人促成的登记合同成交额"));
+    app.get("/api/v1/stats/brokers?stage=signed", Some(&admin))
+        .await
+        .assert_error(400, "invalid_query");
+    app.get("/api/v1/stats/brokers", Some(&uni))
+        .await
+        .assert_error(403, "forbidden");
+}
