@@ -122,6 +122,7 @@ pub fn table() -> Vec<RouteDef> {
         PUT "/api/v1/stats/targets/{year}" => stats::handlers::put_target,
         GET "/api/v1/stats/chains" => stats::handlers::chains,
         GET "/api/v1/stats/brokers" => stats::handlers::brokers,
+        GET "/api/v1/stats/conversion" => stats::handlers::conversion,
     ]
 }
 

@@ -71,6 +71,11 @@ pub enum Action {
     RegisterContract,
     /// Read turnover statistics.
     ReadStats,
+    /// Read the conversion figures of the university or institute `org_id`: statistics
+    /// staff any, its own users theirs.
+    ReadConversion {
+        org_id: i64,
+    },
     /// Set yearly turnover targets.
     SetTargets,
     /// Apply to an open challenge (揭榜) for one's own org.
@@ -248,6 +253,10 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
         }
         Action::RegisterContract => user.role == Role::Admin,
         Action::ReadStats => matches!(user.role, Role::Admin | Role::Statistician),
+        Action::ReadConversion { org_id } => {
+            matches!(user.role, Role::Admin | Role::Statistician)
+                || (acts(user) && user.role == Role::University && user.org_id == org_id)
+        }
         Action::SetTargets => user.role == Role::Admin,
         Action::EditDeal { broker_id } => {
             user.role == Role::Admin || (acts(user) && user.id == broker_id)
@@ -351,6 +360,10 @@ fn who_may(action: Action) -> (&'static str, &'static str) {
         Action::ReadStats => (
             "统计人员（statistician）或管理员（admin）",
             "statisticians (statistician) and admins (admin)",
+        ),
+        Action::ReadConversion { .. } => (
+            "统计人员（statistician）、管理员（admin）或该单位的高校院所用户（university）",
+            "statisticians, admins and the organisation's own university users",
         ),
         Action::ApplyToChallenge => (
             "高校或科研院所用户（university）",

@@ -13,11 +13,14 @@ use crate::state::AppData;
 use crate::stats::compare::{self, Change};
 use crate::stats::export::Table;
 use crate::stats::query::{
-    Format, TurnoverQuery, parse_brokers_query, parse_chains_query, parse_query,
+    Format, TurnoverQuery, parse_brokers_query, parse_chains_query, parse_conversion_query,
+    parse_query,
 };
 use crate::stats::targets::{self, NewTarget, TargetInput};
 use crate::stats::turnover::{Row, Totals};
-use crate::stats::{brokers, chains, chains_export, chart, export, sheet, turnover as sums};
+use crate::stats::{
+    brokers, chains, chains_export, chart, conversion, export, sheet, turnover as sums,
+};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -165,6 +168,37 @@ pub async fn brokers(
         })
         .await?;
     Ok(answer(rendered, "brokers"))
+}
+
+/// `GET /api/v1/stats/conversion` (statisticians and admins: every university and
+/// institute, or `org_id`; a university user: its own org).
+pub async fn conversion(
+    state: AppData,
+    user: CurrentUser,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = policy::authorize(&user, Action::ReadStats);
+    let own = (staff.is_err()).then_some(user.org_id);
+    let q = parse_conversion_query(query.into_inner());
+    let org = q.as_ref().ok().and_then(|q| q.org_id).or(own);
+    match org {
+        Some(org_id) => policy::authorize(&user, Action::ReadConversion { org_id })?,
+        None => staff?,
+    }
+    let q = q?;
+    let rendered = state
+        .db
+        .read(move |conn| {
+            let lines = conversion::report(conn, q.year, org)?;
+            Ok(match q.format {
+                Format::Json => Rendered::Json(conversion::to_json(q.year, &lines)),
+                Format::Csv => Rendered::Csv(sheet::to_csv(&conversion::sheet(&lines))),
+                Format::Xlsx => Rendered::Xlsx(sheet::to_xlsx(&[conversion::sheet(&lines)])?),
+                Format::Svg => Rendered::Svg(conversion::to_svg(q.year, &lines)),
+            })
+        })
+        .await?;
+    Ok(answer(rendered, "conversion"))
 }
 
 /// `GET /api/v1/stats/targets` (statisticians, admins): each year's target and progress.

@@ -22,6 +22,7 @@ pub mod chains;
 pub mod chains_export;
 pub mod chart;
 pub mod compare;
+pub mod conversion;
 pub mod export;
 pub mod handlers;
 pub mod periods;

@@ -383,6 +383,49 @@ pub fn parse_chains_query(pairs: Vec<(String, String)>) -> Result<ChainsQuery, A
     Ok(q)
 }
 
+/// The query parameters of `GET /api/v1/stats/conversion`.
+const CONVERSION_PARAMS: [&str; 3] = ["year", "org_id", "format"];
+
+/// What `GET /api/v1/stats/conversion` is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct ConversionQuery {
+    pub year: Option<i32>,
+    pub org_id: Option<i64>,
+    pub format: Format,
+}
+
+/// The query string of `GET /api/v1/stats/conversion`: `year`, `org_id`, `format`, each
+/// at most once.
+pub fn parse_conversion_query(pairs: Vec<(String, String)>) -> Result<ConversionQuery, ApiError> {
+    let mut q = ConversionQuery {
+        year: None,
+        org_id: None,
+        format: Format::Json,
+    };
+    let mut seen = HashSet::new();
+    for (k, v) in pairs {
+        if !seen.insert(k.clone()) {
+            return Err(repeated(&k));
+        }
+        match k.as_str() {
+            "year" => q.year = Some(year(&v)?),
+            "org_id" => {
+                let id = v.parse::<i64>().ok().filter(|id| *id > 0);
+                let msg = (
+                    format!("org_id 应为正整数，收到 {v:?}。"),
+                    format!("`org_id` must be a positive integer; got {v:?}."),
+                );
+                q.org_id = Some(id.ok_or_else(|| bad("org_id", msg.0, msg.1))?);
+            }
+            "format" => {
+                q.format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx", "svg"])?;
+            }
+            _ => return Err(unknown_param(&k, &CONVERSION_PARAMS)),
+        }
+    }
+    Ok(q)
+}
+
 /// The query parameters of `GET /api/v1/stats/brokers`.
 const BROKERS_PARAMS: [&str; 4] = ["from", "to", "year", "format"];
 

@@ -429,6 +429,9 @@ fn table() -> Vec<Row> {
             ADMIN_200),
         row(get.clone(), "/api/v1/stats/chains", None, no_body, STATS_200),
         row(get.clone(), "/api/v1/stats/brokers", None, no_body, STATS_200),
+        // Statistics staff see every university; a university user its own.
+        row(get.clone(), "/api/v1/stats/conversion", None, no_body,
+            [401, 200, 200, 403, 403, 403, 403, 200, 200]),
     ]
 }
 

@@ -177,3 +177,119 @@ async fn broker_performance_counts_deals_conversion_and_brokered_turnover() {
         .await
         .assert_error(403, "forbidden");
 }
+
+/// The registered contracts each seller sold, by kind, from the contracts the API shows.
+fn conversion_brute_force(
+    contracts: &[Value],
+    year: &str,
+) -> std::collections::BTreeMap<i64, [i64; 6]> {
+    let mut out = std::collections::BTreeMap::new();
+    for c in contracts {
+        let registered = c["consent"] == "confirmed" && c["verified_tech_amount_fen"].is_i64();
+        let in_year = c["signed_on"].as_str().unwrap_or("").starts_with(year);
+        let seller_kind = c["seller_kind"].as_str().unwrap_or("");
+        if !registered || !in_year || !["university", "institute"].contains(&seller_kind) {
+            continue;
+        }
+        let e: &mut [i64; 6] = out.entry(c["seller_org_id"].as_i64().unwrap()).or_default();
+        match (c["kind"].as_str().unwrap(), c["sub_kind"].as_str()) {
+            ("transfer", Some("equity")) => e[2] += 1,
+            ("transfer", _) => e[0] += 1,
+            ("licensing", _) => e[1] += 1,
+            _ => {}
+        }
+        e[3] += 1;
+        e[4] += c["verified_amount_fen"].as_i64().unwrap();
+        e[5] += c["verified_tech_amount_fen"].as_i64().unwrap();
+    }
+    out
+}
+
+#[actix_rt::test]
+async fn conversion_by_university_equals_the_brute_force_and_each_reads_its_own() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contracts = random_exchange(&app, &admin, 5).await;
+    for (q, year) in [("", ""), ("?year=2025", "2025")] {
+        let r = app
+            .get(&format!("/api/v1/stats/conversion{q}"), Some(&admin))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let want = conversion_brute_force(&contracts, year);
+        assert!(!want.is_empty());
+        for o in r.body["orgs"].as_array().unwrap() {
+            let id = o["org"]["id"].as_i64().unwrap();
+            let got = [
+                "transfers",
+                "licences",
+                "equity",
+                "contracts",
+                "amount_fen",
+                "tech_amount_fen",
+            ]
+            .map(|k| o[k].as_i64().unwrap());
+            assert_eq!(
+                got,
+                want.get(&id).copied().unwrap_or_default(),
+                "{q} org {id}"
+            );
+        }
+        let listed: Vec<i64> = r.body["orgs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["org"]["id"].as_i64().unwrap())
+            .collect();
+        assert!(
+            want.keys().all(|k| listed.contains(k)),
+            "every seller listed"
+        );
+    }
+    // A university user reads its own org, and no other.
+    let (uni, org) = member(&app, Account::university(), true, &admin).await;
+    let own = app.get("/api/v1/stats/conversion", Some(&uni)).await;
+    assert_eq!(own.status, 200, "{}", own.text);
+    let orgs = own.body["orgs"].as_array().unwrap();
+    assert_eq!((orgs.len(), orgs[0]["org"]["id"].as_i64()), (1, Some(org)));
+    let other = contracts[0]["seller_org_id"].as_i64().unwrap();
+    app.get(
+        &format!("/api/v1/stats/conversion?org_id={other}"),
+        Some(&uni),
+    )
+    .await
+    .assert_error(403, "forbidden");
+    app.get("/api/v1/stats/conversion?org_id=x", Some(&admin))
+        .await
+        .assert_error(400, "invalid_query");
+}
+
+#[actix_rt::test]
+async fn conversion_counts_the_demo_pool_as_the_pool_shows_it() {
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    actix_web::web::block(move || tt_exchange::tools::seed::seed_demo(&db))
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = app.admin_token().await;
+    let pool = app.get("/api/v1/pool/2025?per_page=100", None).await;
+    assert_eq!(pool.status, 200, "{}", pool.text);
+    let entries = pool.body["items"].as_array().unwrap();
+    let converted = entries.iter().filter(|e| e["converted"] == true).count() as i64;
+    let r = app
+        .get("/api/v1/stats/conversion?year=2025", Some(&admin))
+        .await;
+    let sum = |k: &str| {
+        r.body["orgs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o[k].as_i64().unwrap())
+            .sum::<i64>()
+    };
+    assert_eq!(
+        (sum("pool_entries"), sum("pool_converted")),
+        (entries.len() as i64, converted)
+    );
+    assert!(sum("pool_entries") > 0);
+}
