@@ -123,6 +123,7 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/stats/chains" => stats::handlers::chains,
         GET "/api/v1/stats/brokers" => stats::handlers::brokers,
         GET "/api/v1/stats/conversion" => stats::handlers::conversion,
+        GET "/api/v1/stats/chains/{chain}/quarterly" => stats::handlers::quarterly,
     ]
 }
 

@@ -79,6 +79,7 @@ const NOUNS: &[(&str, &str)] = &[
     ("Pool entry", "培育库条目"),
     ("Target", "年度目标"),
     ("Invitation", "邀请"),
+    ("Chain", "产业链"),
 ];
 
 impl ApiError {

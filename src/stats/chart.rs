@@ -193,6 +193,12 @@ pub(super) fn plot(t: &Table) -> Option<Plot> {
     })
 }
 
+/// Horizontal bars of `(label, fen)` in the order given (periods, say).
+pub fn bars_svg_in_order(title: &str, source: &str, bars: Vec<(String, i64)>) -> String {
+    let (categories, values) = bars.into_iter().unzip();
+    render(title, source, &Plot::Bars { categories, values })
+}
+
 /// Sorted horizontal bars of `(label, fen)`: the twenty largest, the rest as 其他.
 pub fn bars_svg(title: &str, source: &str, mut bars: Vec<(String, i64)>) -> String {
     bars.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

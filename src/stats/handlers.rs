@@ -14,12 +14,12 @@ use crate::stats::compare::{self, Change};
 use crate::stats::export::Table;
 use crate::stats::query::{
     Format, TurnoverQuery, parse_brokers_query, parse_chains_query, parse_conversion_query,
-    parse_query,
+    parse_quarterly_query, parse_query,
 };
 use crate::stats::targets::{self, NewTarget, TargetInput};
 use crate::stats::turnover::{Row, Totals};
 use crate::stats::{
-    brokers, chains, chains_export, chart, conversion, export, sheet, turnover as sums,
+    brokers, chains, chains_export, chart, conversion, export, quarterly, sheet, turnover as sums,
 };
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -199,6 +199,35 @@ pub async fn conversion(
         })
         .await?;
     Ok(answer(rendered, "conversion"))
+}
+
+/// `GET /api/v1/stats/chains/{chain}/quarterly` (statisticians, admins): one chain's
+/// quarter against the previous one and the same one a year before.
+pub async fn quarterly(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<String>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    policy::authorize(&user, Action::ReadStats)?;
+    let chain = path.into_inner();
+    if !crate::taxonomy::CHAINS.contains(&chain) {
+        return Err(ApiError::not_found("Chain"));
+    }
+    let (quarter, format) = parse_quarterly_query(query.into_inner(), today())?;
+    let rendered = state
+        .db
+        .read(move |conn| {
+            let r = quarterly::report(conn, &chain, quarter)?;
+            Ok(match format {
+                Format::Json => Rendered::Json(quarterly::to_json(&r)),
+                Format::Csv => Rendered::Csv(sheet::to_csv(&quarterly::sheet(&r))),
+                Format::Xlsx => Rendered::Xlsx(sheet::to_xlsx(&[quarterly::sheet(&r)])?),
+                Format::Svg => Rendered::Svg(quarterly::to_svg(&r)),
+            })
+        })
+        .await?;
+    Ok(answer(rendered, "chain-quarterly"))
 }
 
 /// `GET /api/v1/stats/targets` (statisticians, admins): each year's target and progress.

@@ -26,6 +26,7 @@ pub mod conversion;
 pub mod export;
 pub mod handlers;
 pub mod periods;
+pub mod quarterly;
 pub mod query;
 pub mod sheet;
 pub mod targets;

@@ -383,6 +383,45 @@ pub fn parse_chains_query(pairs: Vec<(String, String)>) -> Result<ChainsQuery, A
     Ok(q)
 }
 
+/// The query parameters of `GET /api/v1/stats/chains/{chain}/quarterly`.
+const QUARTERLY_PARAMS: [&str; 3] = ["year", "quarter", "format"];
+
+/// `year` and `quarter` (1-4) of a quarterly report, the current quarter by default, and
+/// the format.
+pub fn parse_quarterly_query(
+    pairs: Vec<(String, String)>,
+    today: NaiveDate,
+) -> Result<(crate::stats::quarterly::Quarter, Format), ApiError> {
+    use chrono::Datelike;
+    let (mut y, mut q) = (today.year(), today.month0() / 3 + 1);
+    let (mut format, mut seen) = (Format::Json, HashSet::new());
+    for (k, v) in pairs {
+        if !seen.insert(k.clone()) {
+            return Err(repeated(&k));
+        }
+        match k.as_str() {
+            "year" => y = year(&v)?,
+            "quarter" => {
+                let parsed = v.parse::<u32>().ok().filter(|n| (1..=4).contains(n));
+                q = pick(parsed, &k, &v, &["1", "2", "3", "4"])?;
+            }
+            "format" => {
+                format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx", "svg"])?;
+            }
+            _ => return Err(unknown_param(&k, &QUARTERLY_PARAMS)),
+        }
+    }
+    let quarter = crate::stats::quarterly::Quarter::new(y, q).ok_or_else(|| {
+        ApiError::one_of(
+            ErrorCode::InvalidQuery,
+            "quarter",
+            &q.to_string(),
+            &["1", "2", "3", "4"],
+        )
+    })?;
+    Ok((quarter, format))
+}
+
 /// The query parameters of `GET /api/v1/stats/conversion`.
 const CONVERSION_PARAMS: [&str; 3] = ["year", "org_id", "format"];
 

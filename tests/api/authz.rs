@@ -429,6 +429,7 @@ fn table() -> Vec<Row> {
             ADMIN_200),
         row(get.clone(), "/api/v1/stats/chains", None, no_body, STATS_200),
         row(get.clone(), "/api/v1/stats/brokers", None, no_body, STATS_200),
+        row(get.clone(), "/api/v1/stats/chains/{chain}/quarterly", None, no_body, STATS_200),
         // Statistics staff see every university; a university user its own.
         row(get.clone(), "/api/v1/stats/conversion", None, no_body,
             [401, 200, 200, 403, 403, 403, 403, 200, 200]),
@@ -697,7 +698,9 @@ fn path_of(template: &str, ids: &Ids) -> String {
     } else {
         ids.id
     };
-    let mut p = template.replace("{year}", "2026");
+    let mut p = template
+        .replace("{year}", "2026")
+        .replace("{chain}", "machine_tools");
     if let Some(i) = id {
         p = p.replace("{id}", &i.to_string());
     }

@@ -1112,6 +1112,14 @@ async fn every_operation_answers_as_the_spec_says() {
     .await;
     d.ok(
         M::GET,
+        "/api/v1/stats/chains/{chain}/quarterly",
+        &format!("/api/v1/stats/chains/machine_tools/quarterly?year={year}&quarter=1"),
+        Some(&stat),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
         "/api/v1/stats/conversion",
         &format!("/api/v1/stats/conversion?year={year}"),
         Some(&stat),

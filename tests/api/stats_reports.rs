@@ -293,3 +293,109 @@ async fn conversion_counts_the_demo_pool_as_the_pool_shows_it() {
     );
     assert!(sum("pool_entries") > 0);
 }
+
+/// The value of `metric` in a quarterly report: (now, previous quarter, a year before).
+fn metric(r: &Value, name: &str) -> (i64, i64, i64) {
+    let m = r["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == name)
+        .unwrap();
+    let n = |k: &str| m[k].as_i64().unwrap();
+    (
+        n("value"),
+        n("previous_quarter"),
+        n("same_quarter_last_year"),
+    )
+}
+
+#[actix_rt::test]
+async fn a_chain_quarter_counts_listings_deals_and_contracts_against_earlier_quarters() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contracts = random_exchange(&app, &admin, 9).await;
+    let all = brute_force(
+        &contracts,
+        &["quarter", "chain"],
+        "signed",
+        false,
+        "0000-01-01",
+        "9999-12-31",
+    );
+    let chain = contracts[0]["chain"].as_str().unwrap().to_owned();
+    let sums = |q: &str| {
+        all.get(&vec![q.to_owned(), chain.clone()])
+            .copied()
+            .unwrap_or_default()
+    };
+    let path = format!("/api/v1/stats/chains/{chain}/quarterly?year=2025&quarter=2");
+    let r = app.get(&path, Some(&admin)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        (
+            r.body["previous_quarter"].clone(),
+            r.body["same_quarter_last_year"].clone()
+        ),
+        (json!("2025-Q1"), json!("2024-Q2"))
+    );
+    let (now, prev, before) = (sums("2025-Q2"), sums("2025-Q1"), sums("2024-Q2"));
+    assert_eq!(
+        metric(&r.body, "contracts_registered"),
+        (now.0, prev.0, before.0),
+        "{chain}"
+    );
+    assert_eq!(
+        metric(&r.body, "turnover_fen"),
+        (now.1, prev.1, before.1),
+        "{chain}"
+    );
+    let m = r.body["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "turnover_fen")
+        .unwrap()
+        .clone();
+    let expected =
+        (prev.1 != 0).then(|| ((now.1 - prev.1) as f64 * 10_000.0 / prev.1 as f64).round() as i64);
+    assert_eq!(m["pop_change_bp"], json!(expected));
+
+    // Listings and deals of today's quarter: what we add is what the report adds.
+    let current = "/api/v1/stats/chains/machine_tools/quarterly";
+    let before = app.get(current, Some(&admin)).await.body;
+    let (uni, _) = member(&app, Account::university(), true, &admin).await;
+    let (ent, _) = member(&app, Account::enterprise(), true, &admin).await;
+    let (broker, _) = member(&app, Account::broker(), true, &admin).await;
+    let a = published(&app, "achievements", &uni, &admin, &achievement_body()).await;
+    let mut second = achievement_body();
+    second["title"] = json!("数控机床主轴热误差建模与实时补偿技术（二期）");
+    published(&app, "achievements", &uni, &admin, &second).await;
+    let d = published(&app, "demands", &ent, &admin, &demand_body()).await;
+    let deal = open_deal(&app, &broker, d, a).await;
+    patch_stage(&app, &deal, &broker, &["signed"]).await;
+    let after = app.get(current, Some(&admin)).await.body;
+    for (name, added) in [
+        ("achievements_created", 2),
+        ("achievements_published", 2),
+        ("demands_published", 1),
+        ("deals_opened", 1),
+        ("deals_signed", 1),
+    ] {
+        assert_eq!(
+            metric(&after, name).0 - metric(&before, name).0,
+            added,
+            "{name}"
+        );
+    }
+    app.get("/api/v1/stats/chains/no_such_chain/quarterly", Some(&admin))
+        .await
+        .assert_error(404, "not_found");
+    app.get(&format!("{current}?quarter=5"), Some(&admin))
+        .await
+        .assert_error(400, "invalid_query");
+    let svg = app
+        .get(&format!("{current}?format=svg"), Some(&admin))
+        .await;
+    assert!(svg.text.starts_with("<svg "));
+}

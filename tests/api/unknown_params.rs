@@ -31,6 +31,7 @@ fn fill(template: &str, ids: &Ids) -> String {
             ("{id}", "deals") => ids.deal.to_string(),
             ("{id}", "contracts") => ids.contract.to_string(),
             ("{year}", _) => "2026".to_owned(),
+            ("{chain}", _) => "machine_tools".to_owned(),
             (s, _) if s.starts_with('{') => "1".to_owned(),
             (s, _) => s.to_owned(),
         };
