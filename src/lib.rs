@@ -24,7 +24,8 @@
 //! | [`matching`] | candidates from search, the feature scorer and its reasons |
 //! | [`deals`] | the broker's pipeline: stages, versions, timeline; signed when its contract is confirmed |
 //! | [`contracts`] | technology contracts by consent, amendments, registration (认定登记) with numbers, rollups |
-//! | [`stats`] | turnover sums by any grouping (JSON, CSV, XLSX), yearly targets, the overview by chain |
+//! | [`stats`] | turnover sums by any grouping (JSON, CSV, XLSX, SVG charts) with 同比/环比, yearly targets, the overview by chain, reports (chain quarter, conversion, brokers) |
+//! | [`dashboard`] | the statistics page in the browser, embedded in the binary |
 //! | [`housekeeping`] | hourly deletes of expired refresh tokens, old idempotency keys and sign-in failures |
 //! | [`tools`] | the operator's tooling, apart from the domain: `seed-demo`, `gen-data`, `loadgen` |
 //! | [`audit`] | the audit trail, written in the same transaction as each change |
@@ -48,6 +49,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod contracts;
+pub mod dashboard;
 pub mod db;
 pub mod deals;
 pub mod demands;

@@ -236,6 +236,9 @@ fn table() -> Vec<Row> {
     vec![
         // System and the public vocabularies.
         row(get.clone(), "/health", None, no_body, ALL_200),
+        row(get.clone(), "/dashboard", None, no_body, ALL_200),
+        row(get.clone(), "/dashboard/app.js", None, no_body, ALL_200),
+        row(get.clone(), "/dashboard/app.css", None, no_body, ALL_200),
         row(get.clone(), "/ready", None, no_body, ALL_200),
         row(get.clone(), "/metrics", None, no_body, ALL_200),
         row(get.clone(), "/openapi.yaml", None, no_body, ALL_200),

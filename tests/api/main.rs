@@ -9,6 +9,7 @@ mod authz;
 mod challenges;
 mod check_order;
 mod contracts;
+mod dashboard;
 mod deals;
 mod errors;
 mod faults;

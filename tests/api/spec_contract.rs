@@ -567,6 +567,9 @@ async fn every_operation_answers_as_the_spec_says() {
         "/ready",
         "/metrics",
         "/openapi.yaml",
+        "/dashboard",
+        "/dashboard/app.js",
+        "/dashboard/app.css",
         "/api/v1/taxonomy",
         "/api/v1/errors",
     ] {
