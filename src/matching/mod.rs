@@ -18,7 +18,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::search::{Engine, Filter, IndexKind, SearchEngine, SearchQuery, SearchResult};
+use crate::search::{
+    Engine, Filter, IndexKind, MatchingStrategy, SearchEngine, SearchQuery, SearchResult,
+};
 use crate::taxonomy;
 
 /// A named scoring feature.
@@ -313,6 +315,9 @@ pub async fn find(
             q: term.clone(),
             filters: base_filters.clone(),
             limit: HITS_PER_TERM,
+            // A key term is one concept (五轴机床): all of its words, as before; recall
+            // comes from the many terms, each weighted, not from loosening each one.
+            matching: Some(MatchingStrategy::All),
             ..Default::default()
         };
         let hits = engine.search(kind, &query).await?;

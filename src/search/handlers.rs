@@ -15,8 +15,8 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::error::{ApiError, ErrorCode};
 use crate::search::documents::{self, unexpired};
-use crate::search::embedded::query_words;
 use crate::search::settings::synonyms_of;
+use crate::search::terms::query_words;
 use crate::search::{IndexKind, Order, SearchEngine, SearchQuery, outbox};
 use crate::state::AppData;
 use crate::taxonomy;
@@ -159,6 +159,7 @@ impl Board {
             offset,
             limit,
             facets: self.facets.iter().map(|f| (*f).to_owned()).collect(),
+            matching: None,
         };
         Ok((query, page, per_page))
     }

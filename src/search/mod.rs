@@ -9,6 +9,7 @@ pub mod meili;
 pub mod outbox;
 pub mod reindex;
 pub mod settings;
+pub mod terms;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -16,6 +17,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
+
+pub use self::settings::MatchingStrategy;
 
 /// The two logical indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -80,6 +83,8 @@ pub struct SearchQuery {
     pub limit: usize,
     /// Attributes to count values of over all hits.
     pub facets: Vec<String>,
+    /// How many of the words a hit must contain; `None` is `search-config/query.json`'s.
+    pub matching: Option<MatchingStrategy>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -6,14 +6,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde_json::Value;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query};
 use tantivy::schema::{TantivyDocument, Value as _};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
 
 use super::hits::{self, AllHits, Hit};
 use super::internal;
-use super::query::{Queries, query_words};
+use super::query::Queries;
 use super::schema::{self, Fields};
+use super::strategy;
 use crate::search::settings::{self, IndexSettings};
+use crate::search::terms::{query_terms, query_words, strategy_of};
 use crate::search::{IndexKind, SearchHits, SearchQuery, SearchResult};
 
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -117,12 +120,18 @@ impl Shard {
     }
 
     fn run(&self, searcher: &Searcher, query: &SearchQuery) -> SearchResult<SearchHits> {
-        let queries = Queries {
-            fields: &self.fields,
-            settings: self.settings,
+        let has_text = !query_words(&query.q).is_empty();
+        let Some(mut hits) = self.matching(searcher, query, has_text)? else {
+            // Only stop words: nothing to match on.
+            return Ok(SearchHits {
+                facets: query
+                    .facets
+                    .iter()
+                    .map(|f| (f.clone(), Default::default()))
+                    .collect(),
+                ..Default::default()
+            });
         };
-        let (matcher, has_text) = queries.matcher(&query.q, &query.filters)?;
-        let mut hits = searcher.search(&matcher, &AllHits).map_err(internal)?;
         let total = hits.len() as u64;
         let facets = hits::facets(searcher, &hits, &query.facets)?;
         let wanted = (query.offset + query.limit).min(hits.len());
@@ -139,6 +148,55 @@ impl Shard {
         })
     }
 
+    /// Every hit of the query with its score and bucket; `None` when the query has words
+    /// but all of them are stop words.
+    fn matching(
+        &self,
+        searcher: &Searcher,
+        query: &SearchQuery,
+        has_text: bool,
+    ) -> SearchResult<Option<Vec<Hit>>> {
+        let queries = Queries {
+            fields: &self.fields,
+            settings: self.settings,
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = queries
+            .filters(&query.filters)?
+            .into_iter()
+            .map(|f| (Occur::Must, f))
+            .collect();
+        if !has_text {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+            let all = BooleanQuery::new(clauses);
+            return Ok(Some(searcher.search(&all, &AllHits).map_err(internal)?));
+        }
+        let terms: Vec<Box<dyn Query>> = query_terms(&query.q)
+            .iter()
+            .map(|t| queries.term_query(t))
+            .collect();
+        if terms.is_empty() {
+            return Ok(None);
+        }
+        let frequency = strategy::frequencies(searcher, &terms)?;
+        let plan = strategy::plan(strategy_of(query.matching), &frequency);
+        let required = BooleanQuery::new(
+            plan.required
+                .iter()
+                .map(|&t| (Occur::Must, terms[t].box_clone()))
+                .collect(),
+        );
+        clauses.push((Occur::Must, Box::new(required.clone())));
+        for &t in plan.dropped.iter().flatten() {
+            // Optional, but scored: more matched words score higher within a bucket.
+            clauses.push((Occur::Should, terms[t].box_clone()));
+        }
+        let mut hits = searcher
+            .search(&BooleanQuery::new(clauses), &AllHits)
+            .map_err(internal)?;
+        strategy::assign_buckets(searcher, &plan, &terms, &required, &mut hits)?;
+        Ok(Some(hits))
+    }
+
     /// The JSON documents of the page's hits, as they were indexed.
     fn stored<'h>(
         &self,
@@ -146,7 +204,7 @@ impl Shard {
         page: impl Iterator<Item = &'h Hit>,
     ) -> SearchResult<Vec<Value>> {
         let mut docs = Vec::new();
-        for (seg, doc, _) in page {
+        for (seg, doc, _, _) in page {
             let stored: TantivyDocument = searcher
                 .doc(DocAddress::new(*seg, *doc))
                 .map_err(internal)?;
