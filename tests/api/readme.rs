@@ -85,10 +85,16 @@ fn call(words: &[String], expect: u16) -> Call {
         expect,
     };
     let mut explicit = None;
+    let mut query: Vec<String> = vec![];
     let mut it = words.iter().skip(1);
     while let Some(w) = it.next() {
         match w.as_str() {
-            "-s" => {}
+            "-s" | "-G" => {}
+            "--data-urlencode" => {
+                let pair = it.next().unwrap();
+                let (k, v) = pair.split_once('=').unwrap();
+                query.push(format!("{k}={}", crate::match_quality::url_encode(v)));
+            }
             "-X" => explicit = it.next().map(|m| Method::from_bytes(m.as_bytes()).unwrap()),
             "-H" => {
                 let h = it.next().unwrap();
@@ -98,6 +104,10 @@ fn call(words: &[String], expect: u16) -> Call {
             "-d" => c.body = it.next().cloned(),
             url => c.path = encoded(url.trim_start_matches("localhost:8080")),
         }
+    }
+    if !query.is_empty() {
+        let sep = if c.path.contains('?') { '&' } else { '?' };
+        c.path = format!("{}{sep}{}", c.path, query.join("&"));
     }
     c.method = explicit.unwrap_or(if c.body.is_some() {
         Method::POST
