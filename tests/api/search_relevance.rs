@@ -59,9 +59,16 @@ async fn demo() -> (TestApp, HashMap<String, i64>) {
 
 /// The ids of the first `n` hits of `q`, and the total.
 async fn search(app: &TestApp, q: &str, n: usize) -> (Vec<i64>, u64) {
+    search_with(app, q, n, "").await
+}
+
+async fn search_with(app: &TestApp, q: &str, n: usize, more: &str) -> (Vec<i64>, u64) {
     let r = app
         .get(
-            &format!("/api/v1/achievements?q={}&per_page={n}", url_encode(q)),
+            &format!(
+                "/api/v1/achievements?q={}&per_page={n}{more}",
+                url_encode(q)
+            ),
             None,
         )
         .await;
@@ -90,6 +97,17 @@ async fn the_queries_people_type_find_the_titanium_bar_forging() {
         println!("{q}: rank {rank:?} of {total}");
         assert!(rank.is_some_and(|r| r < 3), "{q}: {ids:?}");
     }
+    // `match` chooses another strategy: `last` needs the first word (钛合金), `all` both.
+    let (last, total_last) = search_with(&app, "钛合金 锻件", 20, "&match=last").await;
+    assert_eq!(last[0], forging);
+    assert!(total_last >= 10, "{total_last}");
+    let (all, _) = search_with(&app, "钛合金 锻件", 20, "&match=all").await;
+    assert_eq!(all, [forging]);
+    let bad = app.get("/api/v1/achievements?q=x&match=any", None).await;
+    assert_eq!(
+        (bad.status, bad.body["code"].as_str()),
+        (400, Some("invalid_query"))
+    );
     // A stop word alone finds nothing; with a real word it changes nothing.
     assert_eq!(search(&app, "的", 10).await.1, 0);
     assert_eq!(
