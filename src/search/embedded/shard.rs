@@ -15,7 +15,7 @@ use super::internal;
 use super::query::Queries;
 use super::schema::{self, Fields};
 use super::strategy;
-use crate::search::settings::{self, IndexSettings};
+use crate::search::settings::{self, IndexSettings, MatchingStrategy};
 use crate::search::terms::{query_terms, query_words, strategy_of};
 use crate::search::{IndexKind, SearchHits, SearchQuery, SearchResult};
 
@@ -177,8 +177,15 @@ impl Shard {
         if terms.is_empty() {
             return Ok(None);
         }
-        let frequency = strategy::frequencies(searcher, &terms)?;
-        let plan = strategy::plan(strategy_of(query.matching), &frequency);
+        let chosen = strategy_of(query.matching);
+        // Only `frequency` with several terms needs to count: spare the others the work.
+        let frequency = match chosen {
+            MatchingStrategy::Frequency if terms.len() > 1 => {
+                strategy::frequencies(searcher, &terms)?
+            }
+            _ => vec![0; terms.len()],
+        };
+        let plan = strategy::plan(chosen, &frequency);
         let required = BooleanQuery::new(
             plan.required
                 .iter()
