@@ -161,6 +161,7 @@ impl Board {
             limit,
             facets: self.facets.iter().map(|f| (*f).to_owned()).collect(),
             matching: matching(&p)?,
+            fetch: Default::default(),
         };
         Ok((query, page, per_page))
     }

@@ -15,8 +15,8 @@ use serde_json::Value;
 use crate::search::settings::{MatchingStrategy, raw_settings};
 use crate::search::terms::{engine_text, query_terms, query_words, strategy_of};
 use crate::search::{
-    EngineHealth, Filter, FilterValue, IndexKind, Order, SearchEngine, SearchError, SearchHits,
-    SearchQuery, SearchResult, Target,
+    EngineHealth, Fetch, Filter, FilterValue, IndexKind, Order, SearchEngine, SearchError,
+    SearchHits, SearchQuery, SearchResult, Target,
 };
 
 const TASK_TIMEOUT: Duration = Duration::from_secs(120);
@@ -296,6 +296,13 @@ impl SearchEngine for MeiliEngine {
         }
         if !facet_refs.is_empty() {
             s.with_facets(Selectors::Some(&facet_refs));
+        }
+        let retrieve: Vec<&str> = match &query.fetch {
+            Fetch::Documents => vec![],
+            Fetch::Attributes(attrs) => attrs.iter().map(|(name, _)| *name).collect(),
+        };
+        if !retrieve.is_empty() {
+            s.with_attributes_to_retrieve(Selectors::Some(&retrieve));
         }
         let r = s.execute::<Value>().await.map_err(classify)?;
         let facets = r

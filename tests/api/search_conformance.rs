@@ -11,8 +11,8 @@ use tt_exchange::search::documents;
 use tt_exchange::search::embedded::EmbeddedEngine;
 use tt_exchange::search::meili::MeiliEngine;
 use tt_exchange::search::{
-    Engine, Filter, FilterValue, IndexKind, MatchingStrategy, Order, SearchEngine, SearchQuery,
-    Target,
+    Engine, Fetch, Filter, FilterValue, IndexKind, MatchingStrategy, Order, SearchEngine,
+    SearchQuery, Shape, Target,
 };
 
 #[allow(clippy::too_many_arguments)]
@@ -288,6 +288,43 @@ async fn matching_strategies(engine: &Engine) {
     );
 }
 
+/// Hits of a few filterable attributes ([`Fetch::Attributes`], what matching ranks by)
+/// hold exactly the documents' values, nulls, empty lists and booleans included.
+async fn attributes_from_the_index(engine: &Engine) {
+    const FACTS: &[(&str, Shape)] = &[
+        ("id", Shape::Int),
+        ("org_id", Shape::Int),
+        ("chain", Shape::Str),
+        ("region", Shape::Str),
+        ("trl", Shape::Int),
+        ("price_min_fen", Shape::Int),
+        ("price_max_fen", Shape::Int),
+        ("transfer_modes", Shape::Strs),
+        ("pool_years", Shape::Ints),
+        ("key_project", Shape::Bool),
+        ("negotiable", Shape::Bool),
+        ("published_at", Shape::Int),
+    ];
+    let query = SearchQuery {
+        sort: vec![("id".into(), Order::Asc)],
+        limit: 50,
+        fetch: Fetch::Attributes(FACTS),
+        ..Default::default()
+    };
+    let r = engine
+        .search(IndexKind::Achievements, &query)
+        .await
+        .unwrap();
+    assert_eq!(r.hits.len(), documents().len());
+    for (hit, doc) in r.hits.iter().zip(documents()) {
+        let expected: serde_json::Map<String, Value> = FACTS
+            .iter()
+            .map(|(name, _)| ((*name).to_owned(), doc[*name].clone()))
+            .collect();
+        assert_eq!(hit, &Value::Object(expected));
+    }
+}
+
 /// Every synonym group of `search-config/synonyms.json` is applied: a document holding one
 /// term is found by each of its equivalents (in the demands index, empty otherwise).
 async fn every_synonym_group(engine: &Engine) {
@@ -475,6 +512,7 @@ pub async fn conformance(engine: &Engine) {
     assert_eq!(r.facets["chain"]["semiconductors"], 4);
     assert_eq!(r.facets["chain"]["seed_industry"], 2);
     assert_eq!(r.facets["trl"]["7"], 3);
+    attributes_from_the_index(engine).await;
     // Documents come back as indexed.
     let one = engine
         .search(IndexKind::Achievements, &q("逆变器"))

@@ -10,6 +10,7 @@
 //! [`SearchEngine`] calls, each moved onto a blocking thread. [`schema`] maps settings to
 //! fields, [`shard`] is one open generation, [`hits`] turns matches into a page and facets.
 
+mod columns;
 mod hits;
 mod query;
 mod schema;

@@ -10,6 +10,7 @@ use tantivy::query::{AllQuery, BooleanQuery, Occur, Query};
 use tantivy::schema::{TantivyDocument, Value as _};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
 
+use super::columns;
 use super::hits::{self, AllHits, Hit};
 use super::internal;
 use super::query::Queries;
@@ -17,7 +18,7 @@ use super::schema::{self, Fields};
 use super::strategy;
 use crate::search::settings::{self, IndexSettings, MatchingStrategy};
 use crate::search::terms::{query_terms, query_words, strategy_of};
-use crate::search::{IndexKind, SearchHits, SearchQuery, SearchResult};
+use crate::search::{Fetch, IndexKind, SearchHits, SearchQuery, SearchResult};
 
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
@@ -141,8 +142,12 @@ impl Shard {
             hits::rank_by_score(&mut hits, wanted);
         }
         let page = hits.iter().take(wanted).skip(query.offset);
+        let hits = match &query.fetch {
+            Fetch::Documents => self.stored(searcher, page)?,
+            Fetch::Attributes(attrs) => columns::attributes(searcher, page, attrs)?,
+        };
         Ok(SearchHits {
-            hits: self.stored(searcher, page)?,
+            hits,
             total,
             facets,
         })
