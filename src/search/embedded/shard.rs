@@ -170,11 +170,23 @@ impl Shard {
             .into_iter()
             .map(|f| (Occur::Must, f))
             .collect();
-        if !has_text {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-            let all = BooleanQuery::new(clauses);
-            return Ok(Some(searcher.search(&all, &AllHits).map_err(internal)?));
+        if has_text {
+            return self.text_hits(searcher, &queries, query, clauses);
         }
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+        let all = BooleanQuery::new(clauses);
+        Ok(Some(searcher.search(&all, &AllHits).map_err(internal)?))
+    }
+
+    /// The hits of a query with words, under its matching strategy: the plan's required
+    /// terms must match, the others only score and set the bucket.
+    fn text_hits(
+        &self,
+        searcher: &Searcher,
+        queries: &Queries,
+        query: &SearchQuery,
+        mut clauses: Vec<(Occur, Box<dyn Query>)>,
+    ) -> SearchResult<Option<Vec<Hit>>> {
         let terms: Vec<Box<dyn Query>> = query_terms(&query.q)
             .iter()
             .map(|t| queries.term_query(t))
