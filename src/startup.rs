@@ -172,7 +172,7 @@ impl Application {
         outbox::prepare(&db, &engine).await;
         // jieba's dictionaries load in a blocking thread, not on the first request.
         actix_web::rt::task::spawn_blocking(|| {
-            let _ = crate::search::embedded::query_words("预热");
+            let _ = crate::search::terms::query_words("预热");
             crate::matching::warm_up();
         });
         let shutdown = spawn_background(&db, &engine, &settings);

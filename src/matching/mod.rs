@@ -19,7 +19,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::i18n::pick;
-use crate::search::{Engine, Filter, IndexKind, SearchEngine, SearchQuery, SearchResult};
+use crate::search::{
+    Engine, Fetch, Filter, FilterValue, IndexKind, MatchingStrategy, SearchEngine, SearchQuery,
+    SearchResult, Shape,
+};
 use crate::taxonomy;
 
 /// A named scoring feature.
@@ -299,6 +302,72 @@ pub fn score(
     }
 }
 
+/// What scoring reads of an achievement candidate: filterable or sortable attributes
+/// only, so the engine answers from its index columns.
+const ACHIEVEMENT_FACTS: &[(&str, Shape)] = &[
+    ("id", Shape::Int),
+    ("org_id", Shape::Int),
+    ("chain", Shape::Str),
+    ("field", Shape::Str),
+    ("region", Shape::Str),
+    ("trl", Shape::Int),
+    ("price_min_fen", Shape::Int),
+    ("price_max_fen", Shape::Int),
+    ("transfer_modes", Shape::Strs),
+    ("pool_years", Shape::Ints),
+    ("key_project", Shape::Bool),
+    ("published_at", Shape::Int),
+];
+
+/// What scoring reads of a demand candidate.
+const DEMAND_FACTS: &[(&str, Shape)] = &[
+    ("id", Shape::Int),
+    ("org_id", Shape::Int),
+    ("chain", Shape::Str),
+    ("field", Shape::Str),
+    ("region", Shape::Str),
+    ("trl_min", Shape::Int),
+    ("budget_min_fen", Shape::Int),
+    ("budget_max_fen", Shape::Int),
+    ("cooperation_modes", Shape::Strs),
+    ("published_at", Shape::Int),
+];
+
+/// The whole documents of the matches that are shown, in one search by id; a match whose
+/// listing left the index meanwhile is dropped.
+async fn with_documents(
+    engine: &Engine,
+    kind: IndexKind,
+    scored: Vec<Scored>,
+) -> SearchResult<Vec<Scored>> {
+    let ids: Vec<FilterValue> = scored
+        .iter()
+        .filter_map(|s| s.doc["id"].as_i64().map(FilterValue::Int))
+        .collect();
+    if ids.is_empty() {
+        return Ok(scored);
+    }
+    let query = SearchQuery {
+        limit: ids.len(),
+        filters: vec![Filter::In("id".into(), ids)],
+        ..Default::default()
+    };
+    let mut docs: HashMap<i64, Value> = engine
+        .search(kind, &query)
+        .await?
+        .hits
+        .into_iter()
+        .filter_map(|d| Some((d["id"].as_i64()?, d)))
+        .collect();
+    Ok(scored
+        .into_iter()
+        .filter_map(|mut s| {
+            s.doc = docs.remove(&s.doc["id"].as_i64()?)?;
+            Some(s)
+        })
+        .collect())
+}
+
 /// Candidates for `source` from the index of the other side, best first.
 pub async fn find(
     engine: &Engine,
@@ -326,6 +395,14 @@ pub async fn find(
             q: term.clone(),
             filters: base_filters.clone(),
             limit: HITS_PER_TERM,
+            // A key term is one concept (五轴机床): all of its words, as before; recall
+            // comes from the many terms, each weighted, not from loosening each one.
+            matching: Some(MatchingStrategy::All),
+            fetch: Fetch::Attributes(if source_is_demand {
+                ACHIEVEMENT_FACTS
+            } else {
+                DEMAND_FACTS
+            }),
             ..Default::default()
         };
         let hits = engine.search(kind, &query).await?;
@@ -356,7 +433,7 @@ pub async fn find(
             .then_with(|| a.doc["id"].as_i64().cmp(&b.doc["id"].as_i64()))
     });
     scored.truncate(limit);
-    Ok(scored)
+    with_documents(engine, kind, scored).await
 }
 
 #[cfg(test)]

@@ -10,13 +10,12 @@ mod params;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
-use self::params::{Param, Params, paging, query_text, sort_of};
+use self::params::{Param, Params, matching, paging, query_text, sort_of};
 use crate::auth::extract::CurrentUser;
 use crate::auth::policy::{self, Action};
 use crate::error::{ApiError, ErrorCode};
 use crate::search::documents::{self, unexpired};
-use crate::search::embedded::query_words;
-use crate::search::settings::synonyms_of;
+use crate::search::terms::{query_terms, query_words};
 use crate::search::{IndexKind, Order, SearchEngine, SearchQuery, outbox};
 use crate::state::AppData;
 use crate::taxonomy;
@@ -46,6 +45,7 @@ const PLACE: &[Param] = &[
 
 const ACHIEVEMENT_PARAMS: &[&str] = &[
     "q",
+    "match",
     "chain",
     "field",
     "region",
@@ -95,6 +95,7 @@ const ACHIEVEMENTS: Board = Board {
 
 const DEMAND_PARAMS: &[&str] = &[
     "q",
+    "match",
     "chain",
     "field",
     "region",
@@ -159,6 +160,8 @@ impl Board {
             offset,
             limit,
             facets: self.facets.iter().map(|f| (*f).to_owned()).collect(),
+            matching: matching(&p)?,
+            fetch: Default::default(),
         };
         Ok((query, page, per_page))
     }
@@ -246,15 +249,17 @@ pub fn highlight(text: &str, terms: &[String]) -> String {
     out
 }
 
-/// What [`highlight`] marks: the query's words, their synonyms and the synonyms' words.
+/// What [`highlight`] marks: the query's terms (stop words left out), their words, their
+/// synonyms and the synonyms' words.
 fn highlight_terms(q: &str) -> Vec<String> {
     let mut terms = Vec::new();
-    for w in query_words(q) {
-        for s in synonyms_of(&w) {
+    for t in query_terms(q) {
+        for s in &t.synonyms {
             terms.extend(query_words(s));
             terms.push(s.clone());
         }
-        terms.push(w);
+        terms.extend(t.words);
+        terms.push(t.text);
     }
     terms.sort();
     terms.dedup();

@@ -12,10 +12,11 @@ use meilisearch_sdk::settings::Settings;
 use meilisearch_sdk::task_info::TaskInfo;
 use serde_json::Value;
 
-use crate::search::settings::raw_settings;
+use crate::search::settings::{MatchingStrategy, raw_settings};
+use crate::search::terms::{engine_text, query_terms, query_words, strategy_of};
 use crate::search::{
-    EngineHealth, Filter, FilterValue, IndexKind, Order, SearchEngine, SearchError, SearchHits,
-    SearchQuery, SearchResult, Target,
+    EngineHealth, Fetch, Filter, FilterValue, IndexKind, Order, SearchEngine, SearchError,
+    SearchHits, SearchQuery, SearchResult, Target,
 };
 
 const TASK_TIMEOUT: Duration = Duration::from_secs(120);
@@ -73,6 +74,14 @@ fn attribute(name: &str) -> Result<&str, SearchError> {
         Err(SearchError::Internal(format!(
             "bad attribute name {name:?}"
         )))
+    }
+}
+
+fn strategy(s: MatchingStrategy) -> MatchingStrategies {
+    match s {
+        MatchingStrategy::All => MatchingStrategies::ALL,
+        MatchingStrategy::Last => MatchingStrategies::LAST,
+        MatchingStrategy::Frequency => MatchingStrategies::FREQUENCY,
     }
 }
 
@@ -252,6 +261,18 @@ impl SearchEngine for MeiliEngine {
     }
 
     async fn search(&self, kind: IndexKind, query: &SearchQuery) -> SearchResult<SearchHits> {
+        // The query's terms, stop words left out, as the embedded engine sees them.
+        let text = engine_text(&query_terms(&query.q));
+        if text.is_empty() && !query_words(&query.q).is_empty() {
+            return Ok(SearchHits {
+                facets: query
+                    .facets
+                    .iter()
+                    .map(|f| (f.clone(), Default::default()))
+                    .collect(),
+                ..Default::default()
+            });
+        }
         let index = self.client.index(self.uid(kind, false));
         let filter = filter_expression(&query.filters)?;
         let mut sort: Vec<String> = Vec::new();
@@ -263,10 +284,10 @@ impl SearchEngine for MeiliEngine {
         let facet_refs: Vec<&str> = query.facets.iter().map(String::as_str).collect();
         let limit = query.limit.max(1);
         let mut s = index.search();
-        s.with_query(&query.q)
+        s.with_query(&text)
             .with_page(query.offset / limit + 1)
             .with_hits_per_page(limit)
-            .with_matching_strategy(MatchingStrategies::ALL);
+            .with_matching_strategy(strategy(strategy_of(query.matching)));
         if let Some(f) = &filter {
             s.with_filter(f);
         }
@@ -275,6 +296,13 @@ impl SearchEngine for MeiliEngine {
         }
         if !facet_refs.is_empty() {
             s.with_facets(Selectors::Some(&facet_refs));
+        }
+        let retrieve: Vec<&str> = match &query.fetch {
+            Fetch::Documents => vec![],
+            Fetch::Attributes(attrs) => attrs.iter().map(|(name, _)| *name).collect(),
+        };
+        if !retrieve.is_empty() {
+            s.with_attributes_to_retrieve(Selectors::Some(&retrieve));
         }
         let r = s.execute::<Value>().await.map_err(classify)?;
         let facets = r

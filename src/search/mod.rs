@@ -9,6 +9,7 @@ pub mod meili;
 pub mod outbox;
 pub mod reindex;
 pub mod settings;
+pub mod terms;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -16,6 +17,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
+
+pub use self::settings::MatchingStrategy;
 
 /// The two logical indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -68,6 +71,29 @@ pub enum Order {
     Desc,
 }
 
+/// The JSON shape of an attribute read from the index rather than the stored document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Str,
+    Strs,
+    Int,
+    Ints,
+    Bool,
+}
+
+/// What each hit carries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Fetch {
+    /// The whole document, as indexed.
+    #[default]
+    Documents,
+    /// Only these filterable or sortable attributes (and nothing else): read from the
+    /// index's columns by the embedded engine, which then never decompresses a stored
+    /// document, and `attributesToRetrieve` on Meilisearch. For callers that rank many
+    /// hits and show few (matching).
+    Attributes(&'static [(&'static str, Shape)]),
+}
+
 /// A typed search request.
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery {
@@ -80,6 +106,9 @@ pub struct SearchQuery {
     pub limit: usize,
     /// Attributes to count values of over all hits.
     pub facets: Vec<String>,
+    /// How many of the words a hit must contain; `None` is `search-config/query.json`'s.
+    pub matching: Option<MatchingStrategy>,
+    pub fetch: Fetch,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -1,11 +1,12 @@
 //! The index settings of `search-config/`, compiled in: the single source of truth for
-//! both engines. Meilisearch receives the JSON as-is (plus the synonyms); the embedded
-//! engine reads the same attribute lists, typo rules and synonyms from it.
+//! both engines. Meilisearch receives the JSON as-is (plus the synonyms and the stop words
+//! of `query.json`); the embedded engine reads the same attribute lists, typo rules,
+//! synonyms, stop words and matching strategy from it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::search::IndexKind;
@@ -13,6 +14,29 @@ use crate::search::IndexKind;
 const ACHIEVEMENTS: &str = include_str!("../../search-config/achievements.json");
 const DEMANDS: &str = include_str!("../../search-config/demands.json");
 const SYNONYMS: &str = include_str!("../../search-config/synonyms.json");
+const QUERY: &str = include_str!("../../search-config/query.json");
+
+/// How many of a query's words a document must contain, named as in Meilisearch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchingStrategy {
+    /// Every word.
+    All,
+    /// All words first, then fewer, dropping words from the end of the query; the first
+    /// word is required.
+    Last,
+    /// All words first, then fewer, dropping the most frequent words first; the rarest
+    /// word found in the index is required.
+    Frequency,
+}
+
+/// `query.json`: what both engines do with the words of a query.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QueryFile {
+    matching_strategy: MatchingStrategy,
+    stop_words: Vec<String>,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -46,16 +70,22 @@ pub struct Config {
     pub demands_raw: Value,
     /// term → its equivalents (lower-cased), from `synonyms.json`.
     pub synonyms: HashMap<String, Vec<String>>,
+    /// The default strategy of searches that do not choose one, from `query.json`.
+    pub matching_strategy: MatchingStrategy,
+    /// Words that never make a document match on their own (lower-cased).
+    pub stop_words: HashSet<String>,
 }
 
 fn load() -> Result<Config, String> {
     let synonyms_raw: BTreeMap<String, Vec<String>> =
         serde_json::from_str(SYNONYMS).map_err(|e| format!("synonyms.json: {e}"))?;
+    let query: QueryFile = serde_json::from_str(QUERY).map_err(|e| format!("query.json: {e}"))?;
     let with_synonyms = |text: &str, name: &str| -> Result<(IndexSettings, Value), String> {
         let settings: IndexSettings =
             serde_json::from_str(text).map_err(|e| format!("{name}.json: {e}"))?;
         let mut raw: Value = serde_json::from_str(text).map_err(|e| format!("{name}.json: {e}"))?;
         raw["synonyms"] = serde_json::to_value(&synonyms_raw).map_err(|e| e.to_string())?;
+        raw["stopWords"] = serde_json::to_value(&query.stop_words).map_err(|e| e.to_string())?;
         Ok((settings, raw))
     };
     let (achievements, achievements_raw) = with_synonyms(ACHIEVEMENTS, "achievements")?;
@@ -75,6 +105,8 @@ fn load() -> Result<Config, String> {
         achievements_raw,
         demands_raw,
         synonyms,
+        matching_strategy: query.matching_strategy,
+        stop_words: query.stop_words.iter().map(|w| w.to_lowercase()).collect(),
     })
 }
 
@@ -88,6 +120,8 @@ pub static CONFIG: LazyLock<Config> = LazyLock::new(|| {
             achievements_raw: Value::Null,
             demands_raw: Value::Null,
             synonyms: HashMap::new(),
+            matching_strategy: MatchingStrategy::All,
+            stop_words: HashSet::new(),
         }
     })
 });
@@ -123,6 +157,27 @@ pub fn raw_settings(kind: IndexKind) -> &'static Value {
 
 pub fn synonyms_of(term: &str) -> &'static [String] {
     CONFIG.synonyms.get(term).map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// The strategy of a search that names none.
+pub fn default_matching_strategy() -> MatchingStrategy {
+    CONFIG.matching_strategy
+}
+
+pub fn is_stop_word(word: &str) -> bool {
+    CONFIG.stop_words.contains(word)
+}
+
+/// Every term of `synonyms.json` with its equivalents, sorted: what the conformance suite
+/// checks both engines apply, one direction at a time.
+pub fn synonym_groups() -> Vec<(String, Vec<String>)> {
+    let mut groups: Vec<(String, Vec<String>)> = CONFIG
+        .synonyms
+        .iter()
+        .map(|(term, others)| (term.clone(), others.clone()))
+        .collect();
+    groups.sort();
+    groups
 }
 
 #[cfg(test)]

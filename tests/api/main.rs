@@ -27,6 +27,7 @@ mod readme;
 mod schema;
 mod search_api;
 mod search_conformance;
+mod search_relevance;
 mod security;
 mod seed;
 mod spec_contract;

@@ -22,7 +22,7 @@ fn dcg(gains: &[f64]) -> f64 {
 }
 
 /// nDCG@10 of a ranking against graded labels.
-fn ndcg(ranked: &[String], labels: &HashMap<String, f64>) -> f64 {
+pub(crate) fn ndcg(ranked: &[String], labels: &HashMap<String, f64>) -> f64 {
     let gains: Vec<f64> = ranked
         .iter()
         .take(10)
@@ -158,7 +158,7 @@ async fn matches_reach_ndcg_at_10_of_0_80_and_beat_plain_search() {
     assert!(matched >= 0.80, "matches nDCG@10 {matched:.3} < 0.80");
 }
 
-fn url_encode(s: &str) -> String {
+pub(crate) fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

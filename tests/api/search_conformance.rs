@@ -11,7 +11,8 @@ use tt_exchange::search::documents;
 use tt_exchange::search::embedded::EmbeddedEngine;
 use tt_exchange::search::meili::MeiliEngine;
 use tt_exchange::search::{
-    Engine, Filter, FilterValue, IndexKind, Order, SearchEngine, SearchQuery, Target,
+    Engine, Fetch, Filter, FilterValue, IndexKind, MatchingStrategy, Order, SearchEngine,
+    SearchQuery, Shape, Target,
 };
 
 #[allow(clippy::too_many_arguments)]
@@ -243,6 +244,114 @@ fn set(v: &[i64]) -> BTreeSet<i64> {
     v.iter().copied().collect()
 }
 
+/// The configured strategy (`frequency`): the rarest word found is required, documents
+/// with more of the words come first, word order does not matter, an unknown word does
+/// not empty the answer, stop words never match; `total` and facets count what matched.
+/// `all` and `last` on request.
+async fn matching_strategies(engine: &Engine) {
+    // 光伏 (6, 7) is rarer than 碳化硅/SiC (1, 2, 7).
+    assert_eq!(ids(engine, q("碳化硅 光伏")).await, [7, 6]);
+    assert_eq!(ids(engine, q("光伏 碳化硅")).await, [7, 6]);
+    assert_eq!(id_set(engine, q("猕猴桃 量子")).await, set(&[8, 9]));
+    assert!(id_set(engine, q("量子雷达")).await.is_empty());
+    assert_eq!(ids(engine, q("碳化硅的逆变器")).await, [7]);
+    for only_stop_words in ["的", "技术", "基于 的 方法"] {
+        let r = engine
+            .search(IndexKind::Achievements, &q(only_stop_words))
+            .await
+            .unwrap();
+        assert_eq!((r.total, r.hits.len()), (0, 0), "{only_stop_words}");
+    }
+    let mut faceted = q("碳化硅 光伏");
+    faceted.facets = vec!["chain".into()];
+    faceted.limit = 1;
+    let r = engine
+        .search(IndexKind::Achievements, &faceted)
+        .await
+        .unwrap();
+    assert_eq!(r.total, 2);
+    assert_eq!(r.facets["chain"]["semiconductors"], 1);
+    assert_eq!(r.facets["chain"]["other"], 1);
+    let with = |text: &str, strategy: MatchingStrategy| SearchQuery {
+        matching: Some(strategy),
+        ..q(text)
+    };
+    assert_eq!(
+        ids(engine, with("碳化硅 光伏", MatchingStrategy::All)).await,
+        [7]
+    );
+    let last = ids(engine, with("碳化硅 光伏", MatchingStrategy::Last)).await;
+    assert_eq!((last[0], set(&last)), (7, set(&[1, 2, 7])));
+    assert_eq!(
+        ids(engine, with("光伏 碳化硅", MatchingStrategy::Last)).await,
+        [7, 6]
+    );
+}
+
+/// Hits of a few filterable attributes ([`Fetch::Attributes`], what matching ranks by)
+/// hold exactly the documents' values, nulls, empty lists and booleans included.
+async fn attributes_from_the_index(engine: &Engine) {
+    const FACTS: &[(&str, Shape)] = &[
+        ("id", Shape::Int),
+        ("org_id", Shape::Int),
+        ("chain", Shape::Str),
+        ("region", Shape::Str),
+        ("trl", Shape::Int),
+        ("price_min_fen", Shape::Int),
+        ("price_max_fen", Shape::Int),
+        ("transfer_modes", Shape::Strs),
+        ("pool_years", Shape::Ints),
+        ("key_project", Shape::Bool),
+        ("negotiable", Shape::Bool),
+        ("published_at", Shape::Int),
+    ];
+    let query = SearchQuery {
+        sort: vec![("id".into(), Order::Asc)],
+        limit: 50,
+        fetch: Fetch::Attributes(FACTS),
+        ..Default::default()
+    };
+    let r = engine
+        .search(IndexKind::Achievements, &query)
+        .await
+        .unwrap();
+    assert_eq!(r.hits.len(), documents().len());
+    for (hit, doc) in r.hits.iter().zip(documents()) {
+        let expected: serde_json::Map<String, Value> = FACTS
+            .iter()
+            .map(|(name, _)| ((*name).to_owned(), doc[*name].clone()))
+            .collect();
+        assert_eq!(hit, &Value::Object(expected));
+    }
+}
+
+/// Every synonym group of `search-config/synonyms.json` is applied: a document holding one
+/// term is found by each of its equivalents (in the demands index, empty otherwise).
+async fn every_synonym_group(engine: &Engine) {
+    let groups = tt_exchange::search::settings::synonym_groups();
+    let docs: Vec<Value> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (term, _))| json!({"id": i as i64 + 1, "title": term}))
+        .collect();
+    let target = Target::live(IndexKind::Demands);
+    engine.upsert(&target, docs).await.expect("index");
+    let mut missed = Vec::new();
+    for (i, (term, equivalents)) in groups.iter().enumerate() {
+        for other in equivalents {
+            let r = engine
+                .search(IndexKind::Demands, &q(other))
+                .await
+                .expect("search");
+            if !r.hits.iter().any(|h| h["id"] == json!(i as i64 + 1)) {
+                missed.push(format!("{other} → {term}"));
+            }
+        }
+    }
+    assert!(missed.is_empty(), "synonyms not applied: {missed:?}");
+    assert!(groups.len() >= 150, "{}", groups.len());
+}
+
 /// The suite itself; `engine` must have empty live indexes.
 pub async fn conformance(engine: &Engine) {
     engine.prepare().await.expect("prepare");
@@ -257,10 +366,8 @@ pub async fn conformance(engine: &Engine) {
     assert_eq!(id_set(engine, q("芯片")).await, set(&[3]));
     assert_eq!(id_set(engine, q("猕猴桃")).await, set(&[8, 9]));
     assert_eq!(id_set(engine, q("奇异果")).await, set(&[8, 9]));
-    // Every word must match.
-    assert_eq!(id_set(engine, q("碳化硅 光伏")).await, set(&[7]));
     assert_eq!(id_set(engine, q("钛合金")).await, set(&[4, 5]));
-    assert!(id_set(engine, q("量子雷达")).await.is_empty());
+    matching_strategies(engine).await;
     // Typo tolerance on Latin words: one typo from five letters on.
     assert_eq!(id_set(engine, q("mosfat")).await, set(&[1]));
     assert_eq!(id_set(engine, q("MOSFET")).await, set(&[1]));
@@ -405,6 +512,7 @@ pub async fn conformance(engine: &Engine) {
     assert_eq!(r.facets["chain"]["semiconductors"], 4);
     assert_eq!(r.facets["chain"]["seed_industry"], 2);
     assert_eq!(r.facets["trl"]["7"], 3);
+    attributes_from_the_index(engine).await;
     // Documents come back as indexed.
     let one = engine
         .search(IndexKind::Achievements, &q("逆变器"))
@@ -461,6 +569,7 @@ pub async fn conformance(engine: &Engine) {
     assert!(health.available);
     assert_eq!(health.documents["achievements"], 2);
     open_ended_prices(engine).await;
+    every_synonym_group(engine).await;
 }
 
 #[actix_rt::test]

@@ -13,8 +13,10 @@ use tantivy::{DocId, Score, Searcher, SegmentReader};
 use super::internal;
 use crate::search::{Order, SearchResult};
 
-/// A hit: segment ordinal, document within it, score.
-pub(super) type Hit = (u32, DocId, Score);
+/// A hit: segment ordinal, document within it, text score, and its bucket of the matching
+/// strategy (0: every query word matched; each word group dropped adds one). The bucket
+/// ranks before the score and before sort keys, as Meilisearch's `words` rule does.
+pub(super) type Hit = (u32, DocId, Score, u32);
 
 /// Hits arrive grouped by segment (collector order): the runs of one segment each.
 fn by_segment(hits: &[Hit]) -> impl Iterator<Item = (u32, &[Hit])> {
@@ -32,10 +34,12 @@ fn top_k<T>(items: &mut [T], k: usize, mut cmp: impl FnMut(&T, &T) -> Ordering) 
     items[..k].sort_by(cmp);
 }
 
-/// Puts the best `wanted` hits by score first (ties in collector order).
+/// Puts the best `wanted` hits by bucket, then score first (ties in collector order).
 pub(super) fn rank_by_score(hits: &mut [Hit], wanted: usize) {
     top_k(hits, wanted, |a, b| {
-        b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1)))
+        a.3.cmp(&b.3)
+            .then(b.2.total_cmp(&a.2))
+            .then((a.0, a.1).cmp(&(b.0, b.1)))
     });
 }
 
@@ -50,6 +54,10 @@ pub(super) fn sorted_page(
     let keys = sort_keys(searcher, hits, sort);
     let width = sort.len();
     let cmp = |a: &usize, b: &usize| {
+        let bucket = hits[*a].3.cmp(&hits[*b].3);
+        if bucket != Ordering::Equal {
+            return bucket;
+        }
         let (ka, kb) = (&keys[a * width..][..width], &keys[b * width..][..width]);
         for (i, (_, order)) in sort.iter().enumerate() {
             // Documents without the field come last either way, as in Meilisearch.
@@ -120,7 +128,7 @@ fn count_strings(
         return Ok(());
     };
     let mut per_ord = vec![0u64; col.num_terms()];
-    for (_, doc, _) in run {
+    for (_, doc, _, _) in run {
         for ord in col.term_ords(*doc) {
             if let Some(n) = per_ord.get_mut(ord as usize) {
                 *n += 1;
@@ -152,7 +160,7 @@ fn count_numbers(
         return;
     };
     let mut per_value: HashMap<i64, u64> = HashMap::new();
-    for (_, doc, _) in run {
+    for (_, doc, _, _) in run {
         for v in col.values_for_doc(*doc) {
             *per_value.entry(v).or_default() += 1;
         }
@@ -194,7 +202,7 @@ impl SegmentCollector for SegmentHits {
     type Fruit = Vec<Hit>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        self.hits.push((self.segment, doc, score));
+        self.hits.push((self.segment, doc, score, 0));
     }
 
     fn harvest(self) -> Self::Fruit {

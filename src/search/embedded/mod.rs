@@ -4,15 +4,18 @@
 //! filterable and sortable attributes become a raw keyword field (strings, booleans) and an
 //! i64 fast field (numbers). The JSON document is stored whole and returned as indexed.
 //!
-//! Query semantics follow Meilisearch's `matchingStrategy: all` ([`query`]). This file is
+//! Query semantics follow Meilisearch's matching strategies ([`strategy`]), terms and
+//! synonyms as in [`query`]. This file is
 //! the engine's face: which generation of each kind is live or staged, and the
 //! [`SearchEngine`] calls, each moved onto a blocking thread. [`schema`] maps settings to
 //! fields, [`shard`] is one open generation, [`hits`] turns matches into a page and facets.
 
+mod columns;
 mod hits;
 mod query;
 mod schema;
 mod shard;
+mod strategy;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -20,7 +23,6 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value;
 
-pub use self::query::query_words;
 use self::schema::fingerprint;
 use self::shard::Shard;
 use crate::search::{

@@ -1,41 +1,23 @@
-//! A [`SearchQuery`]'s words and typed filters as a tantivy query, with Meilisearch's
-//! `matchingStrategy: all`: every query word must match some searchable attribute,
-//! directly, through a synonym, or (for Latin words) with the typos the settings allow.
+//! A [`SearchQuery`]'s terms and typed filters as tantivy queries. Each term (a word, or
+//! words joined by a synonym, see [`crate::search::terms`]) matches a searchable attribute
+//! directly, through a synonym, or (for Latin words) with the typos the settings allow;
+//! which terms a hit must contain is the matching strategy's business ([`super::strategy`]).
 
 use std::ops::Bound;
 
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
-    TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
-use tantivy::tokenizer::{LowerCaser, TextAnalyzer};
-use tantivy_jieba::JiebaTokenizer;
 
 use super::internal;
 use super::schema::Fields;
-use crate::search::settings::{self, IndexSettings};
+use crate::search::settings::IndexSettings;
+use crate::search::terms::{QueryTerm, query_words};
 use crate::search::{Filter, FilterValue, SearchResult};
 
 type Clauses = Vec<(Occur, Box<dyn Query>)>;
-
-/// The words of a query: jieba's plain segmentation, lower-cased, punctuation dropped,
-/// duplicates removed.
-pub fn query_words(q: &str) -> Vec<String> {
-    let mut analyzer = TextAnalyzer::builder(JiebaTokenizer::with_search_mode(false))
-        .filter(LowerCaser)
-        .build();
-    let mut stream = analyzer.token_stream(q);
-    let mut out: Vec<String> = Vec::new();
-    while let Some(token) = stream.next() {
-        let word = token.text.trim();
-        if word.chars().any(char::is_alphanumeric) && !out.iter().any(|w| w == word) {
-            out.push(word.to_owned());
-        }
-    }
-    out
-}
 
 /// Builds queries against one kind's fields, with its typo tolerance.
 pub(super) struct Queries<'a> {
@@ -44,21 +26,37 @@ pub(super) struct Queries<'a> {
 }
 
 impl Queries<'_> {
-    /// The whole query: the words (or every document when there are none) and the filters,
-    /// which narrow without scoring. `true` when there were words to rank by.
-    pub(super) fn matcher(
-        &self,
-        q: &str,
-        filters: &[Filter],
-    ) -> SearchResult<(BooleanQuery, bool)> {
-        let text = self.text_query(q);
-        let has_text = text.is_some();
-        let mut clauses: Clauses = vec![(Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery)))];
+    /// The filters, each narrowing without scoring.
+    pub(super) fn filters(&self, filters: &[Filter]) -> SearchResult<Vec<Box<dyn Query>>> {
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
         for f in filters {
-            let filter = ConstScoreQuery::new(self.filter_query(f)?, 0.0);
-            clauses.push((Occur::Must, Box::new(filter)));
+            out.push(Box::new(ConstScoreQuery::new(self.filter_query(f)?, 0.0)));
         }
-        Ok((BooleanQuery::new(clauses), has_text))
+        Ok(out)
+    }
+
+    /// One term: all of its words (with typos), or any of its synonyms.
+    pub(super) fn term_query(&self, term: &QueryTerm) -> Box<dyn Query> {
+        let own: Box<dyn Query> = match term.words.as_slice() {
+            [one] => self.word_query(one, true),
+            words => Box::new(BooleanQuery::new(
+                words
+                    .iter()
+                    .map(|w| (Occur::Must, self.word_query(w, true)))
+                    .collect(),
+            )),
+        };
+        let mut alternatives: Clauses = vec![(Occur::Should, own)];
+        if term.words.len() > 1 {
+            // Indexed whole by jieba's search mode ("数控机床" as well as its parts).
+            alternatives.push((Occur::Should, self.word_query(&term.text, false)));
+        }
+        for synonym in &term.synonyms {
+            if let Some(q) = self.phrase_query(synonym) {
+                alternatives.push((Occur::Should, q));
+            }
+        }
+        Box::new(BooleanQuery::new(alternatives))
     }
 
     fn word_query(&self, word: &str, typos: bool) -> Box<dyn Query> {
@@ -103,29 +101,6 @@ impl Queries<'_> {
                     .collect(),
             ))),
         }
-    }
-
-    fn text_query(&self, q: &str) -> Option<Box<dyn Query>> {
-        let words = query_words(q);
-        if words.is_empty() {
-            return None;
-        }
-        let musts = words
-            .iter()
-            .map(|w| {
-                let mut alternatives: Clauses = vec![(Occur::Should, self.word_query(w, true))];
-                for synonym in settings::synonyms_of(w) {
-                    if let Some(q) = self.phrase_query(synonym) {
-                        alternatives.push((Occur::Should, q));
-                    }
-                }
-                (
-                    Occur::Must,
-                    Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        Some(Box::new(BooleanQuery::new(musts)))
     }
 
     fn term(&self, field: &str, value: &FilterValue) -> SearchResult<Term> {

@@ -6,15 +6,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde_json::Value;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query};
 use tantivy::schema::{TantivyDocument, Value as _};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
 
+use super::columns;
 use super::hits::{self, AllHits, Hit};
 use super::internal;
-use super::query::{Queries, query_words};
+use super::query::Queries;
 use super::schema::{self, Fields};
-use crate::search::settings::{self, IndexSettings};
-use crate::search::{IndexKind, SearchHits, SearchQuery, SearchResult};
+use super::strategy;
+use crate::search::settings::{self, IndexSettings, MatchingStrategy};
+use crate::search::terms::{query_terms, query_words, strategy_of};
+use crate::search::{Fetch, IndexKind, SearchHits, SearchQuery, SearchResult};
 
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
@@ -117,12 +121,18 @@ impl Shard {
     }
 
     fn run(&self, searcher: &Searcher, query: &SearchQuery) -> SearchResult<SearchHits> {
-        let queries = Queries {
-            fields: &self.fields,
-            settings: self.settings,
+        let has_text = !query_words(&query.q).is_empty();
+        let Some(mut hits) = self.matching(searcher, query, has_text)? else {
+            // Only stop words: nothing to match on.
+            return Ok(SearchHits {
+                facets: query
+                    .facets
+                    .iter()
+                    .map(|f| (f.clone(), Default::default()))
+                    .collect(),
+                ..Default::default()
+            });
         };
-        let (matcher, has_text) = queries.matcher(&query.q, &query.filters)?;
-        let mut hits = searcher.search(&matcher, &AllHits).map_err(internal)?;
         let total = hits.len() as u64;
         let facets = hits::facets(searcher, &hits, &query.facets)?;
         let wanted = (query.offset + query.limit).min(hits.len());
@@ -132,11 +142,83 @@ impl Shard {
             hits::rank_by_score(&mut hits, wanted);
         }
         let page = hits.iter().take(wanted).skip(query.offset);
+        let hits = match &query.fetch {
+            Fetch::Documents => self.stored(searcher, page)?,
+            Fetch::Attributes(attrs) => columns::attributes(searcher, page, attrs)?,
+        };
         Ok(SearchHits {
-            hits: self.stored(searcher, page)?,
+            hits,
             total,
             facets,
         })
+    }
+
+    /// Every hit of the query with its score and bucket; `None` when the query has words
+    /// but all of them are stop words.
+    fn matching(
+        &self,
+        searcher: &Searcher,
+        query: &SearchQuery,
+        has_text: bool,
+    ) -> SearchResult<Option<Vec<Hit>>> {
+        let queries = Queries {
+            fields: &self.fields,
+            settings: self.settings,
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = queries
+            .filters(&query.filters)?
+            .into_iter()
+            .map(|f| (Occur::Must, f))
+            .collect();
+        if has_text {
+            return self.text_hits(searcher, &queries, query, clauses);
+        }
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+        let all = BooleanQuery::new(clauses);
+        Ok(Some(searcher.search(&all, &AllHits).map_err(internal)?))
+    }
+
+    /// The hits of a query with words, under its matching strategy: the plan's required
+    /// terms must match, the others only score and set the bucket.
+    fn text_hits(
+        &self,
+        searcher: &Searcher,
+        queries: &Queries,
+        query: &SearchQuery,
+        mut clauses: Vec<(Occur, Box<dyn Query>)>,
+    ) -> SearchResult<Option<Vec<Hit>>> {
+        let terms: Vec<Box<dyn Query>> = query_terms(&query.q)
+            .iter()
+            .map(|t| queries.term_query(t))
+            .collect();
+        if terms.is_empty() {
+            return Ok(None);
+        }
+        let chosen = strategy_of(query.matching);
+        // Only `frequency` with several terms needs to count: spare the others the work.
+        let frequency = match chosen {
+            MatchingStrategy::Frequency if terms.len() > 1 => {
+                strategy::frequencies(searcher, &terms)?
+            }
+            _ => vec![0; terms.len()],
+        };
+        let plan = strategy::plan(chosen, &frequency);
+        let required = BooleanQuery::new(
+            plan.required
+                .iter()
+                .map(|&t| (Occur::Must, terms[t].box_clone()))
+                .collect(),
+        );
+        clauses.push((Occur::Must, Box::new(required.clone())));
+        for &t in plan.dropped.iter().flatten() {
+            // Optional, but scored: more matched words score higher within a bucket.
+            clauses.push((Occur::Should, terms[t].box_clone()));
+        }
+        let mut hits = searcher
+            .search(&BooleanQuery::new(clauses), &AllHits)
+            .map_err(internal)?;
+        strategy::assign_buckets(searcher, &plan, &terms, &required, &mut hits)?;
+        Ok(Some(hits))
     }
 
     /// The JSON documents of the page's hits, as they were indexed.
@@ -146,7 +228,7 @@ impl Shard {
         page: impl Iterator<Item = &'h Hit>,
     ) -> SearchResult<Vec<Value>> {
         let mut docs = Vec::new();
-        for (seg, doc, _) in page {
+        for (seg, doc, _, _) in page {
             let stored: TantivyDocument = searcher
                 .doc(DocAddress::new(*seg, *doc))
                 .map_err(internal)?;

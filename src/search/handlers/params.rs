@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::fields;
-use crate::search::{Filter, FilterValue, Order};
+use crate::search::{Filter, FilterValue, MatchingStrategy, Order};
 use crate::taxonomy::Vocabulary;
 
 /// Meilisearch's `pagination.maxTotalHits`: deeper pages are refused on both engines.
@@ -129,6 +129,24 @@ pub(super) fn query_text(p: &Params) -> Result<String, ApiError> {
         .field("q"));
     }
     Ok(q.to_owned())
+}
+
+/// `match`: how many of the words a hit needs; absent is `search-config/query.json`'s.
+pub(super) fn matching(p: &Params) -> Result<Option<MatchingStrategy>, ApiError> {
+    const NAMES: [&str; 3] = ["frequency", "last", "all"];
+    p.one("match")?
+        .map(|v| match v {
+            "frequency" => Ok(MatchingStrategy::Frequency),
+            "last" => Ok(MatchingStrategy::Last),
+            "all" => Ok(MatchingStrategy::All),
+            _ => Err(ApiError::one_of(
+                ErrorCode::InvalidQuery,
+                "match",
+                v,
+                &NAMES,
+            )),
+        })
+        .transpose()
 }
 
 pub(super) fn trl_range(
