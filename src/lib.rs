@@ -24,6 +24,9 @@
 //! | [`matching`] | candidates from search, the feature scorer and its reasons |
 //! | [`deals`] | the broker's pipeline: stages, versions, timeline; signed when its contract is confirmed |
 //! | [`contracts`] | technology contracts by consent, amendments, registration (认定登记) with numbers, rollups |
+//! | [`offerings`] | listed sales (挂牌) and auctions (拍卖) of achievements: bids serialised by a row lock, anti-sniping, closes that record the contract |
+//! | [`publicity`] | agreed prices made public (协议定价公示), objections, and the rule that holds back confirmation meanwhile |
+//! | [`scheduler`] | due jobs (offering closes) claimed once across servers, caught up after downtime |
 //! | [`stats`] | turnover sums by any grouping (JSON, CSV, XLSX), yearly targets, the overview by chain |
 //! | [`housekeeping`] | hourly deletes of expired refresh tokens, old idempotency keys and sign-in failures |
 //! | [`tools`] | the operator's tooling, apart from the domain: `seed-demo`, `gen-data`, `loadgen` |
@@ -58,8 +61,11 @@ pub mod http;
 pub mod listings;
 pub mod matching;
 pub mod metrics;
+pub mod offerings;
 pub mod pagination;
+pub mod publicity;
 pub mod routes;
+pub mod scheduler;
 pub mod search;
 pub mod startup;
 pub mod state;
