@@ -1253,6 +1253,22 @@ fn query_targets(t: &Targets, achievement: i64, challenge: i64) -> Vec<QueryTarg
             ],
         },
         QueryTarget {
+            path: "/api/v1/offerings".into(),
+            known: &[
+                "mode",
+                "status",
+                "chain",
+                "achievement_id",
+                "closing_within_hours",
+                "page",
+                "per_page",
+            ],
+        },
+        QueryTarget {
+            path: "/api/v1/publicity".into(),
+            known: &["status", "achievement_id", "page", "per_page"],
+        },
+        QueryTarget {
             path: "/api/v1/stats/turnover".into(),
             known: &[
                 "group_by",
