@@ -34,7 +34,8 @@ pub struct Rules {
 
 impl Rules {
     pub fn from_settings(s: &crate::config::Settings) -> Rules {
-        let secs = |v: u64| Duration::seconds(i64::try_from(v).unwrap_or(i64::MAX / 1_000_000));
+        // Ten years at most, so a mistyped setting cannot overflow a timestamp.
+        let secs = |v: u64| Duration::seconds(i64::try_from(v.min(10 * 366 * 86_400)).unwrap_or(0));
         Rules {
             min_window: secs(s.offering_min_window_secs),
             extension: secs(s.offering_extension_secs),
