@@ -189,16 +189,6 @@ pub async fn run_due(db: &Db, jobs: &Jobs, limit: usize) -> Result<Vec<Ran>, Api
     Ok(ran)
 }
 
-/// How many jobs wait, and how many of those are due (for the admin's view and tests).
-pub fn backlog(conn: &mut AnyConnection) -> QueryResult<(i64, i64)> {
-    let all: i64 = scheduled_jobs::table.count().get_result(conn)?;
-    let due: i64 = scheduled_jobs::table
-        .filter(scheduled_jobs::due_at.le(now()))
-        .count()
-        .get_result(conn)?;
-    Ok((all, due))
-}
-
 /// The background loop: runs what is due at start (catching up after downtime), then
 /// every `tick`, until `shutdown`.
 pub async fn run(db: Db, jobs: Jobs, tick: StdDuration, shutdown: Shutdown) {
