@@ -142,7 +142,7 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         .await?
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     println!(
-        "demo data: added {} orgs, {} users, {} achievements, {} demands, {} pool entries, {} challenge applications, {} milestones, {} contracts, {} listings awaiting review, {} targets",
+        "demo data: added {} orgs, {} users, {} achievements, {} demands, {} pool entries, {} challenge applications, {} milestones, {} contracts, {} listings awaiting review, {} targets, {} publicities (协议定价公示)",
         report.orgs,
         report.users,
         report.achievements,
@@ -152,7 +152,8 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         report.milestones,
         report.contracts,
         report.awaiting_review,
-        report.targets
+        report.targets,
+        report.publicities
     );
     println!(
         "sign in with any of these (password {}):",

@@ -11,6 +11,21 @@ pub fn now() -> NaiveDateTime {
     t.with_nanosecond(micros).unwrap_or(t)
 }
 
+/// A timestamp at the precision the database keeps (microseconds), so a value given by a
+/// client reads back equal on both backends.
+pub fn truncate(t: NaiveDateTime) -> NaiveDateTime {
+    let micros = t.nanosecond() / 1_000 * 1_000;
+    t.with_nanosecond(micros).unwrap_or(t)
+}
+
+/// A stored UTC time as people in Shaanxi read it: RFC 3339 in Asia/Shanghai (UTC+8 all
+/// year; China has no daylight saving time).
+pub fn shanghai(t: NaiveDateTime) -> String {
+    (t + chrono::Duration::hours(8))
+        .format("%Y-%m-%dT%H:%M:%S+08:00")
+        .to_string()
+}
+
 /// The calendar day that dates (`valid_until`, `apply_by`, `signed_on`) are compared with.
 pub fn today() -> NaiveDate {
     Utc::now().date_naive()

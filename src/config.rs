@@ -149,6 +149,18 @@ pub struct Settings {
     pub client_ip_header: Option<String>,
     /// Language of error messages when `Accept-Language` names none we speak: `zh` or `en`.
     pub default_language: crate::error::Language,
+    /// Shortest window an offering (挂牌 or 拍卖) may be open for; the law sets none, the
+    /// operator may ask for more than the minute allowed by default.
+    pub offering_min_window_secs: u64,
+    /// Anti-sniping: a bid this close to an auction's close moves the close this much later.
+    pub offering_extension_secs: u64,
+    /// How long the run-off auction among several intents at a listed price lasts.
+    pub offering_runoff_secs: u64,
+    /// How often the scheduler looks for due jobs (offerings to close).
+    pub scheduler_tick_ms: u64,
+    /// A university's or institute's contract at an agreed price that was made public
+    /// (协议定价公示) may be confirmed only once the period ended without open objections.
+    pub publicity_blocks_confirmation: bool,
 }
 
 impl Default for Settings {
@@ -188,6 +200,11 @@ impl Default for Settings {
             rate_limit_writes_per_min: 120,
             client_ip_header: None,
             default_language: crate::error::Language::Zh,
+            offering_min_window_secs: 60,
+            offering_extension_secs: 300,
+            offering_runoff_secs: 24 * 60 * 60,
+            scheduler_tick_ms: 1000,
+            publicity_blocks_confirmation: true,
         }
     }
 }
@@ -236,6 +253,7 @@ const MIN_DISTINCT_SECRET_BYTES: usize = 10;
 enum Kind {
     Str,
     Int,
+    Bool,
 }
 
 const KEYS: &[(&str, Kind)] = &[
@@ -273,6 +291,11 @@ const KEYS: &[(&str, Kind)] = &[
     ("rate_limit_writes_per_min", Kind::Int),
     ("client_ip_header", Kind::Str),
     ("default_language", Kind::Str),
+    ("offering_min_window_secs", Kind::Int),
+    ("offering_extension_secs", Kind::Int),
+    ("offering_runoff_secs", Kind::Int),
+    ("scheduler_tick_ms", Kind::Int),
+    ("publicity_blocks_confirmation", Kind::Bool),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -332,6 +355,15 @@ impl Settings {
                     Ok(n) => toml::Value::Integer(n),
                     Err(_) => return Err(ConfigError::NotAnInteger { var, value }),
                 },
+                Kind::Bool => match value.trim().to_ascii_lowercase().as_str() {
+                    "true" | "1" | "on" | "yes" => toml::Value::Boolean(true),
+                    "false" | "0" | "off" | "no" => toml::Value::Boolean(false),
+                    _ => {
+                        return Err(ConfigError::Invalid(format!(
+                            "{var} must be true or false, got {value:?}"
+                        )));
+                    }
+                },
             };
             table.insert((*name).to_owned(), value);
         }
@@ -365,6 +397,11 @@ impl Settings {
         if self.registry_jurisdiction.is_empty() {
             return Err(ConfigError::Invalid(
                 "TT_REGISTRY_JURISDICTION needs at least one region code or prefix".into(),
+            ));
+        }
+        if self.offering_min_window_secs == 0 || self.scheduler_tick_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "TT_OFFERING_MIN_WINDOW_SECS and TT_SCHEDULER_TICK_MS must be at least 1".into(),
             ));
         }
         if self.db_pool_size == 0 {
@@ -550,6 +587,14 @@ impl fmt::Debug for Settings {
             .field("rate_limit_writes_per_min", &self.rate_limit_writes_per_min)
             .field("client_ip_header", &self.client_ip_header)
             .field("default_language", &self.default_language)
+            .field("offering_min_window_secs", &self.offering_min_window_secs)
+            .field("offering_extension_secs", &self.offering_extension_secs)
+            .field("offering_runoff_secs", &self.offering_runoff_secs)
+            .field("scheduler_tick_ms", &self.scheduler_tick_ms)
+            .field(
+                "publicity_blocks_confirmation",
+                &self.publicity_blocks_confirmation,
+            )
             .finish()
     }
 }

@@ -24,6 +24,9 @@
 //! | [`matching`] | candidates from search, the feature scorer and its reasons |
 //! | [`deals`] | the broker's pipeline: stages, versions, timeline; signed when its contract is confirmed |
 //! | [`contracts`] | technology contracts by consent, amendments, registration (认定登记) with numbers, rollups |
+//! | [`offerings`] | listed sales (挂牌) and auctions (拍卖) of achievements: bids serialised by a row lock, anti-sniping, closes that record the contract |
+//! | [`publicity`] | agreed prices made public (协议定价公示), objections, and the rule that holds back confirmation meanwhile |
+//! | [`scheduler`] | due jobs (offering closes) claimed once across servers, caught up after downtime |
 //! | [`stats`] | turnover sums by any grouping (JSON, CSV, XLSX, SVG charts) with 同比/环比, yearly targets, the overview by chain, reports (chain quarter, conversion, brokers) |
 //! | [`dashboard`] | the statistics page in the browser, embedded in the binary |
 //! | [`housekeeping`] | hourly deletes of expired refresh tokens, old idempotency keys and sign-in failures |
@@ -60,8 +63,11 @@ pub mod http;
 pub mod listings;
 pub mod matching;
 pub mod metrics;
+pub mod offerings;
 pub mod pagination;
+pub mod publicity;
 pub mod routes;
+pub mod scheduler;
 pub mod search;
 pub mod startup;
 pub mod state;

@@ -8,8 +8,8 @@ use actix_web::{Route, web};
 
 use crate::achievements::AchievementStore;
 use crate::{
-    accounts, achievements, audit, auth, challenges, contracts, deals, listings, matching, search,
-    stats, system,
+    accounts, achievements, audit, auth, challenges, contracts, deals, listings, matching,
+    offerings, publicity, search, stats, system,
 };
 
 /// Demands with the challenge board on a single read: the challenges slice gives it, so
@@ -119,6 +119,18 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/contracts/{id}/amendments/{amendment_id}/decline" => contracts::handlers::decline_amendment,
         POST "/api/v1/contracts/{id}/registration-request" => contracts::handlers::request_registration,
         POST "/api/v1/contracts/{id}/registration" => contracts::handlers::register,
+
+        POST "/api/v1/achievements/{id}/offerings" => offerings::handlers::create,
+        GET "/api/v1/offerings" => offerings::handlers::list,
+        GET "/api/v1/offerings/{id}" => offerings::handlers::get,
+        POST "/api/v1/offerings/{id}/bids" => offerings::handlers::bid,
+
+        POST "/api/v1/achievements/{id}/publicity" => publicity::handlers::create,
+        GET "/api/v1/publicity" => publicity::handlers::list,
+        GET "/api/v1/publicity/{id}" => publicity::handlers::get,
+        POST "/api/v1/publicity/{id}/objections" => publicity::handlers::object,
+        POST "/api/v1/objections/{id}/answer" => publicity::handlers::answer,
+        POST "/api/v1/objections/{id}/close" => publicity::handlers::close,
 
         GET "/api/v1/stats/turnover" => stats::handlers::turnover,
         GET "/api/v1/stats/targets" => stats::handlers::targets,

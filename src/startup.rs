@@ -105,12 +105,20 @@ pub fn build_engine(settings: &Settings) -> anyhow::Result<Engine> {
     })
 }
 
-/// The background tasks: the outbox worker and the hourly housekeeping, stopped together.
+/// The background tasks: the outbox worker, the scheduler (offering closes) and the hourly
+/// housekeeping, stopped together.
 fn spawn_background(db: &Db, engine: &Engine, settings: &Settings) -> Shutdown {
     let shutdown = Shutdown::default();
     actix_web::rt::spawn(outbox::run_worker(
         db.clone(),
         engine.clone(),
+        shutdown.clone(),
+    ));
+    let jobs = crate::offerings::jobs(crate::scheduler::Jobs::default(), settings);
+    actix_web::rt::spawn(crate::scheduler::run(
+        db.clone(),
+        jobs,
+        Duration::from_millis(settings.scheduler_tick_ms),
         shutdown.clone(),
     ));
     actix_web::rt::spawn(crate::housekeeping::run(

@@ -97,6 +97,26 @@ pub enum Action {
     SeeEngagements {
         org_id: i64,
     },
+    /// Set the price of an achievement of `org_id` the ways the law allows: offer it
+    /// (挂牌 or 拍卖) or publish an agreed price (协议定价公示).
+    PriceAchievement {
+        org_id: i64,
+    },
+    /// Register intent at a listed price, or bid in an auction, for an achievement of
+    /// `seller_org`: verified enterprises other than the seller.
+    Bid {
+        seller_org: i64,
+    },
+    /// Object to a publicity of `seller_org`: verified member users other than the seller's.
+    Object {
+        seller_org: i64,
+    },
+    /// Answer an objection to a publicity of `org_id`: the seller.
+    AnswerObjection {
+        org_id: i64,
+    },
+    /// Close an objection: the exchange.
+    CloseObjection,
 }
 
 /// Which rows of a list a user reaches; each slice turns it into its own filter, so the
@@ -187,6 +207,12 @@ pub fn owner_role(kind: ListingKind) -> Role {
 
 fn is_owner(user: &CurrentUser, kind: ListingKind, org_id: i64) -> bool {
     user.org_id == org_id && user.role == owner_role(kind)
+}
+
+/// Who bid in an offering of `org_id`: the seller's members and admins; others see the
+/// amounts and times only.
+pub fn sees_bidders(user: Option<&CurrentUser>, org_id: i64) -> bool {
+    user.is_some_and(|u| u.role == Role::Admin || u.org_id == org_id)
 }
 
 /// Members of the owning org and admins see a listing in every status, with its history.
@@ -280,6 +306,16 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
         // Reading is not speaking for the org: unverified members read their own too.
         Action::ReadOwnApplications => !user.role.is_exchange_staff(),
         Action::SeeEngagements { org_id } => user.role == Role::Admin || user.org_id == org_id,
+        Action::PriceAchievement { org_id } | Action::AnswerObjection { org_id } => {
+            acts(user) && is_owner(user, ListingKind::Achievement, org_id)
+        }
+        Action::Bid { seller_org } => {
+            acts(user) && user.role == Role::Enterprise && user.org_id != seller_org
+        }
+        Action::Object { seller_org } => {
+            acts(user) && !user.role.is_exchange_staff() && user.org_id != seller_org
+        }
+        Action::CloseObjection => user.role == Role::Admin,
     }
 }
 
@@ -320,7 +356,20 @@ fn who_may(action: Action) -> (&'static str, &'static str) {
         | Action::ReadSearchStatus
         | Action::RegisterContract
         | Action::ManageUsers
-        | Action::SetTargets => ADMINS,
+        | Action::SetTargets
+        | Action::CloseObjection => ADMINS,
+        Action::PriceAchievement { .. } | Action::AnswerObjection { .. } => (
+            "成果所属机构的高校或科研院所用户（university）",
+            "university users of the achievement's organisation",
+        ),
+        Action::Bid { .. } => (
+            "成果所属机构以外的企业用户（enterprise）",
+            "enterprise users of organisations other than the seller",
+        ),
+        Action::Object { .. } => (
+            "卖方以外机构的高校、企业或技术经纪人用户",
+            "users of member organisations other than the seller",
+        ),
         Action::ReadOwnApplications => (
             "高校、企业或技术经纪人用户（交易所工作人员除外）",
             "users of member organisations (not exchange staff)",
@@ -575,6 +624,39 @@ mod tests {
             Action::ReadOwnApplications
         ));
         assert!(!allows(&user(Role::Admin, 1), Action::ReadOwnApplications));
+    }
+
+    #[test]
+    fn prices_are_set_by_the_owner_and_bid_by_other_verified_enterprises() {
+        let price = Action::PriceAchievement { org_id: 5 };
+        assert!(allows(&user(Role::University, 5), price));
+        assert!(!allows(&user(Role::University, 6), price));
+        assert!(!allows(&user(Role::Admin, 1), price));
+        assert_eq!(
+            authorize(&unverified(Role::University, 5), price)
+                .unwrap_err()
+                .code(),
+            ErrorCode::OrgNotVerified
+        );
+        let bid = Action::Bid { seller_org: 5 };
+        assert!(allows(&user(Role::Enterprise, 7), bid));
+        assert!(!allows(&user(Role::Enterprise, 5), bid));
+        assert!(!allows(&user(Role::University, 7), bid));
+        assert!(!allows(&user(Role::Broker, 7), bid));
+        assert_eq!(
+            authorize(&unverified(Role::Enterprise, 7), bid)
+                .unwrap_err()
+                .code(),
+            ErrorCode::OrgNotVerified
+        );
+        let object = Action::Object { seller_org: 5 };
+        assert!(allows(&user(Role::Broker, 7), object));
+        assert!(!allows(&user(Role::University, 5), object));
+        assert!(!allows(&user(Role::Admin, 1), object));
+        assert!(allows(&user(Role::Admin, 1), Action::CloseObjection));
+        assert!(sees_bidders(Some(&user(Role::University, 5)), 5));
+        assert!(!sees_bidders(Some(&user(Role::Enterprise, 7)), 5));
+        assert!(!sees_bidders(None, 5));
     }
 
     #[test]

@@ -50,11 +50,26 @@ fn take_effect(conn: &mut AnyConnection, row: &ContractRow, actor: i64) -> Resul
     Ok(())
 }
 
+/// A rule the confirmation that makes a contract take effect must pass, given by the
+/// caller so this slice names no other (the publicity of an agreed price, 协议定价公示).
+pub type Guard = fn(&mut AnyConnection, &ContractRow) -> Result<(), ApiError>;
+
 /// The other party confirms; once both have, the contract counts and takes effect.
 pub fn confirm(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     id: i64,
+) -> Result<ContractRow, ApiError> {
+    confirm_with(conn, user, id, None)
+}
+
+/// [`confirm`], with `guard` checked before the last confirmation (the one that makes the
+/// contract take effect); a party may still confirm first while the guard would refuse.
+pub fn confirm_with(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    id: i64,
+    guard: Option<Guard>,
 ) -> Result<ContractRow, ApiError> {
     let row = visible_locked(conn, user, id)?;
     let consent = row.consent()?;
@@ -62,6 +77,9 @@ pub fn confirm(
     let next = consent
         .confirmed_by(side)
         .ok_or_else(|| ApiError::new(ErrorCode::ConsentSettled))?;
+    if let (Consent::Confirmed, Some(g)) = (next, guard) {
+        g(conn, &row)?;
+    }
     let at = now();
     let target = contracts::table.find(id);
     let state = (

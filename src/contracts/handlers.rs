@@ -299,8 +299,12 @@ pub async fn confirm(
     _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    let guard = state
+        .settings
+        .publicity_blocks_confirmation
+        .then_some(crate::publicity::guard as consent::Guard);
     let view = step(&state, user, id, "contract.confirm", move |conn, u, _| {
-        consent::confirm(conn, u, id)
+        consent::confirm_with(conn, u, id, guard)
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))

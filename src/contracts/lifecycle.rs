@@ -255,10 +255,82 @@ pub fn record(
         },
     )?;
     check_broker(conn, user, &mut req, deal_broker.is_some())?;
-    let (chain, field) = link_listings(conn, &req, seller.id, buyer.id)?;
+    let listing = link_listings(conn, &req, seller.id, buyer.id)?;
     let side = model::acting_side(user.role, user.org_id, seller.id, buyer.id);
+    let by = Recorder {
+        user_id: user.id,
+        side,
+        offering_id: None,
+    };
+    let id = insert(conn, &req, (&seller, &buyer), listing, by)?;
+    model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Contract"))
+}
+
+/// A sale the exchange itself closed (a won offering, 挂牌 or 拍卖): nobody's side has
+/// confirmed it, so it awaits both parties like any contract recorded by staff.
+#[derive(Debug, Clone)]
+pub struct Sale {
+    pub kind: &'static str,
+    pub sub_kind: Option<&'static str>,
+    pub seller_org_id: i64,
+    pub buyer_org_id: i64,
+    pub achievement_id: i64,
+    pub offering_id: i64,
+    pub amount_fen: i64,
+    /// The user who offered it: `created_by` of the record.
+    pub offered_by: i64,
+}
+
+/// Records a [`Sale`] awaiting both parties, linked to its achievement and offering; the
+/// achievement must still be the seller's and published.
+pub fn record_sale(conn: &mut AnyConnection, sale: &Sale) -> Result<ContractRow, ApiError> {
+    let req = NewContract {
+        kind: sale.kind.to_owned(),
+        sub_kind: sale.sub_kind.map(str::to_owned),
+        seller_org_id: sale.seller_org_id,
+        buyer_org_id: sale.buyer_org_id,
+        seller_region: None,
+        buyer_region: None,
+        deal_id: None,
+        achievement_id: Some(sale.achievement_id),
+        demand_id: None,
+        broker_id: None,
+        signed_on: crate::clock::today(),
+        amount_fen: sale.amount_fen,
+        tech_amount_fen: sale.amount_fen,
+        chain: None,
+        field: None,
+    };
+    let (seller, buyer) = party_orgs(conn, &req)?;
+    let listing = link_listings(conn, &req, seller.id, buyer.id)?;
+    let by = Recorder {
+        user_id: sale.offered_by,
+        side: None,
+        offering_id: Some(sale.offering_id),
+    };
+    let id = insert(conn, &req, (&seller, &buyer), listing, by)?;
+    model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Contract"))
+}
+
+/// Who records a contract, the side it stands for (confirmed at once), and the offering
+/// the contract closes, if any.
+struct Recorder {
+    user_id: i64,
+    side: Option<Side>,
+    offering_id: Option<i64>,
+}
+
+/// Inserts the contract row, awaiting the side(s) the recorder does not stand for.
+fn insert(
+    conn: &mut AnyConnection,
+    req: &NewContract,
+    (seller, buyer): (&OrgRow, &OrgRow),
+    (chain, field): (String, String),
+    by: Recorder,
+) -> Result<i64, ApiError> {
     let at = now();
-    let by = |s: Side| (side == Some(s)).then_some(user.id);
+    let side = by.side;
+    let confirmer = |s: Side| (side == Some(s)).then_some(by.user_id);
     let when = |s: Side| (side == Some(s)).then_some(at);
     let id: i64 = diesel::insert_into(contracts::table)
         .values((
@@ -277,6 +349,7 @@ pub fn record(
                 contracts::demand_id.eq(req.demand_id),
                 contracts::broker_id.eq(req.broker_id),
                 contracts::signed_on.eq(req.signed_on),
+                contracts::offering_id.eq(by.offering_id),
             ),
             (
                 contracts::amount_fen.eq(req.amount_fen),
@@ -286,15 +359,15 @@ pub fn record(
                 contracts::chain.eq(&chain),
                 contracts::field.eq(&field),
                 contracts::registration_status.eq(RegistrationStatus::NotSubmitted.as_str()),
-                contracts::created_by.eq(user.id),
+                contracts::created_by.eq(by.user_id),
                 contracts::created_at.eq(at),
                 contracts::updated_at.eq(at),
             ),
             (
                 contracts::consent.eq(Consent::initial(side).as_str()),
-                contracts::seller_confirmed_by.eq(by(Side::Seller)),
+                contracts::seller_confirmed_by.eq(confirmer(Side::Seller)),
                 contracts::seller_confirmed_at.eq(when(Side::Seller)),
-                contracts::buyer_confirmed_by.eq(by(Side::Buyer)),
+                contracts::buyer_confirmed_by.eq(confirmer(Side::Buyer)),
                 contracts::buyer_confirmed_at.eq(when(Side::Buyer)),
                 contracts::stat_status.eq(model::StatStatus::NotCounted.as_str()),
                 contracts::stat_amount_fen.eq(0),
@@ -303,7 +376,7 @@ pub fn record(
         ))
         .returning(contracts::id)
         .get_result(conn)?;
-    model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Contract"))
+    Ok(id)
 }
 
 /// The contract for a write, locked; 404 for those who may not see it.

@@ -152,6 +152,7 @@ pub struct ContractRow {
     pub stat_status: String,
     pub stat_amount_fen: i64,
     pub stat_tech_amount_fen: i64,
+    pub offering_id: Option<i64>,
 }
 
 /// What statistics count for a contract: its status and the two amounts.

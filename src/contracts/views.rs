@@ -140,6 +140,9 @@ pub struct ContractView {
     pub deal_id: Option<i64>,
     pub achievement_id: Option<i64>,
     pub demand_id: Option<i64>,
+    /// The offering (挂牌 or 拍卖) this contract closed, if it came from one.
+    #[serde(default)]
+    pub offering_id: Option<i64>,
     pub broker_id: Option<i64>,
     pub signed_on: NaiveDate,
     pub amount_fen: i64,
@@ -295,6 +298,7 @@ fn view_of(
         seller_kind: r.seller_kind,
         deal_id: r.deal_id,
         achievement_id: r.achievement_id,
+        offering_id: r.offering_id,
         demand_id: r.demand_id,
         broker_id: r.broker_id,
         signed_on: r.signed_on,

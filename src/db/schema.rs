@@ -252,6 +252,7 @@ diesel::table! {
         stat_status -> Text,
         stat_amount_fen -> BigInt,
         stat_tech_amount_fen -> BigInt,
+        offering_id -> Nullable<BigInt>,
     }
 }
 
@@ -359,6 +360,92 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    offerings (id) {
+        id -> BigInt,
+        achievement_id -> BigInt,
+        org_id -> BigInt,
+        created_by -> BigInt,
+        mode -> Text,
+        status -> Text,
+        transfer_mode -> Text,
+        price_fen -> Nullable<BigInt>,
+        reserve_price_fen -> Nullable<BigInt>,
+        increment_fen -> BigInt,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        initial_closes_at -> Timestamp,
+        terms -> Text,
+        best_bid_id -> Nullable<BigInt>,
+        best_amount_fen -> Nullable<BigInt>,
+        bid_count -> BigInt,
+        extensions -> Integer,
+        winner_org_id -> Nullable<BigInt>,
+        contract_id -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offering_bids (id) {
+        id -> BigInt,
+        offering_id -> BigInt,
+        org_id -> BigInt,
+        bidder_id -> BigInt,
+        kind -> Text,
+        amount_fen -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    publicities (id) {
+        id -> BigInt,
+        achievement_id -> BigInt,
+        org_id -> BigInt,
+        buyer_org_id -> BigInt,
+        price_fen -> BigInt,
+        transfer_mode -> Text,
+        days -> Integer,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    publicity_objections (id) {
+        id -> BigInt,
+        publicity_id -> BigInt,
+        org_id -> BigInt,
+        user_id -> BigInt,
+        reason -> Text,
+        status -> Text,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
+        resolution -> Nullable<Text>,
+        closed_by -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scheduled_jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        ref_id -> BigInt,
+        due_at -> Timestamp,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
@@ -369,6 +456,10 @@ diesel::joinable!(deal_events -> deals (deal_id));
 diesel::joinable!(contract_amendments -> contracts (contract_id));
 diesel::joinable!(challenge_applications -> orgs (org_id));
 diesel::joinable!(challenge_milestones -> challenge_applications (application_id));
+diesel::joinable!(offerings -> achievements (achievement_id));
+diesel::joinable!(offering_bids -> offerings (offering_id));
+diesel::joinable!(publicities -> achievements (achievement_id));
+diesel::joinable!(publicity_objections -> publicities (publicity_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     registry_sequences,
@@ -392,6 +483,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     turnover_rollups,
     challenge_applications,
     challenge_milestones,
+    offerings,
+    offering_bids,
+    publicities,
+    publicity_objections,
+    scheduled_jobs,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(demands::chain, deals::stage);

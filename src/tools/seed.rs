@@ -29,6 +29,7 @@ use crate::search::{IndexKind, outbox};
 
 mod contracts;
 mod history;
+mod publicity;
 mod waiting;
 
 /// The password of every demo account, printed by the command.
@@ -90,6 +91,8 @@ pub struct SeedReport {
     pub awaiting_review: usize,
     /// Yearly turnover targets set.
     pub targets: usize,
+    /// Agreed prices made public (协议定价公示): one running, one finished.
+    pub publicities: usize,
     pub accounts: Vec<(String, String)>,
 }
 
@@ -162,6 +165,7 @@ fn seed(conn: &mut AnyConnection, demo: Demo, hash: &str) -> Result<SeedReport, 
     waiting::unverified_orgs(conn, &mut report, &demo.unverified_orgs, hash)?;
     waiting::awaiting_review(conn, &mut report, demo.awaiting_review, &owners)?;
     waiting::targets(conn, &mut report, admin)?;
+    report.publicities = publicity::seed(conn)?;
     Ok(report)
 }
 

@@ -81,6 +81,12 @@ enum Fx {
     ContractSubmitted,
     /// Confirmed, with an amendment by the broker awaiting both parties.
     Amendment,
+    /// A listed sale (挂牌) of `Uni`'s published achievement, open for an hour.
+    Offering,
+    /// An agreed price of `Uni`'s achievement with `Ent`'s org, made public (公示).
+    Publicity,
+    /// An objection to that publicity by `EntOther`'s org.
+    Objection,
 }
 
 /// A built fixture: the path parameters and anything bodies need.
@@ -215,6 +221,45 @@ pub fn challenge_body() -> Value {
         "criteria": "补偿后热漂移≤8微米，现场验证三个月", "max_winners": 1
     });
     body
+}
+
+const LISTED_PRICE: i64 = 1_000_000;
+
+fn offering_body() -> Value {
+    let closes = (Utc::now() + Duration::hours(1)).to_rfc3339();
+    json!({"mode": "listed", "transfer_mode": "licensing", "price_fen": LISTED_PRICE, "closes_at": closes})
+}
+
+fn publicity_body(w: &World) -> Value {
+    json!({"buyer_org_id": w.ent_org, "price_fen": 80_000_000, "transfer_mode": "licensing", "days": 15})
+}
+
+/// `(publicity, objection)`: `Uni`'s agreed price, and `EntOther`'s objection to it.
+async fn publicity(app: &TestApp, w: &World) -> (i64, i64) {
+    let a = published(app, "achievements", &w.uni, &w.admin, &achievement_body()).await;
+    let r = ok(
+        app.post(
+            &format!("/api/v1/achievements/{a}/publicity"),
+            Some(&w.uni),
+            &publicity_body(w),
+        )
+        .await,
+        "publicity",
+    )
+    .await;
+    let p = r.body["id"].as_i64().unwrap();
+    let objector = w.token(Who::EntOther).unwrap_or_default();
+    let r = ok(
+        app.post(
+            &format!("/api/v1/publicity/{p}/objections"),
+            Some(objector),
+            &json!({"reason": "价格偏低"}),
+        )
+        .await,
+        "objection",
+    )
+    .await;
+    (p, r.body["id"].as_i64().unwrap())
 }
 
 fn milestone_plan() -> Value {
@@ -425,6 +470,32 @@ fn table() -> Vec<Row> {
             ADMIN_200),
 
         // Statistics.
+        // Offerings (`Uni`'s achievement; verified enterprises of other orgs bid).
+        row(post.clone(), "/api/v1/achievements/{id}/offerings", AchPublished,
+            |_, _, _| Some(offering_body()),
+            [401, 201, 403, 403, 403, 403, 403, 403, 403]),
+        row(get.clone(), "/api/v1/offerings", None, no_body, ALL_200),
+        row(get.clone(), "/api/v1/offerings/{id}", Offering, no_body, ALL_200),
+        row(post.clone(), "/api/v1/offerings/{id}/bids", Offering,
+            |_, _, _| Some(json!({"amount_fen": LISTED_PRICE})),
+            [401, 403, 403, 201, 201, 403, 403, 403, 403]),
+
+        // Publicity of agreed prices (`Uni`'s; anyone reads; others object; the exchange closes).
+        row(post.clone(), "/api/v1/achievements/{id}/publicity", AchPublished,
+            |w, _, _| Some(publicity_body(w)),
+            [401, 201, 403, 403, 403, 403, 403, 403, 403]),
+        row(get.clone(), "/api/v1/publicity", None, no_body, ALL_200),
+        row(get.clone(), "/api/v1/publicity/{id}", Publicity, no_body, ALL_200),
+        row(post.clone(), "/api/v1/publicity/{id}/objections", Publicity,
+            |_, _, _| Some(json!({"reason": "价格偏低"})),
+            [401, 403, 201, 201, 201, 201, 201, 403, 403]),
+        row(post.clone(), "/api/v1/objections/{id}/answer", Objection,
+            |_, _, _| Some(json!({"answer": "已有第三方评估报告"})),
+            [401, 200, 403, 403, 403, 403, 403, 403, 403]),
+        row(post.clone(), "/api/v1/objections/{id}/close", Objection,
+            |_, _, _| Some(json!({"resolution": "异议不成立"})),
+            ADMIN_200),
+
         row(get.clone(), "/api/v1/stats/turnover", None, no_body, STATS_200),
         row(get.clone(), "/api/v1/stats/targets", None, no_body, STATS_200),
         row(put.clone(), "/api/v1/stats/targets/{year}", None,
@@ -643,6 +714,22 @@ async fn build(app: &TestApp, w: &World, fx: Fx, who: Who) -> Ids {
         Fx::Contract | Fx::ContractPending | Fx::ContractSubmitted | Fx::Amendment => {
             contract(app, w, fx).await
         }
+        Fx::Offering => {
+            let a = published(app, "achievements", &w.uni, &w.admin, &achievement_body()).await;
+            let r = ok(
+                app.post(
+                    &format!("/api/v1/achievements/{a}/offerings"),
+                    Some(&w.uni),
+                    &offering_body(),
+                )
+                .await,
+                "offering",
+            )
+            .await;
+            id(r.body["id"].as_i64().unwrap())
+        }
+        Fx::Publicity => id(publicity(app, w).await.0),
+        Fx::Objection => id(publicity(app, w).await.1),
     }
 }
 

@@ -230,6 +230,18 @@ impl TestApp {
         start(settings, data_dir, pg).await
     }
 
+    /// Another server on this one's PostgreSQL database, with its own data dir: what a
+    /// deployment behind a load balancer runs. `None` on SQLite, which allows one process.
+    pub async fn second_server(&self, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+        let url = self._pg.as_ref()?.url.clone();
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = self.settings.clone();
+        settings.data_dir = data_dir.path().to_owned();
+        settings.database_url = Some(Secret::new(url));
+        configure(&mut settings);
+        Some(start(settings, data_dir, None).await)
+    }
+
     /// Waits until the search outbox is drained, so searches see every committed change.
     pub async fn sync_search(&self) {
         for _ in 0..1000 {

@@ -218,6 +218,11 @@ const TABLES: &[&str] = &[
     "turnover_rollups",
     "challenge_applications",
     "challenge_milestones",
+    "offerings",
+    "offering_bids",
+    "publicities",
+    "publicity_objections",
+    "scheduled_jobs",
 ];
 
 fn counts(db: &Db) -> Vec<(&'static str, i64)> {
@@ -282,6 +287,7 @@ const CONTRACT_FEN_BAD: &[i64] = &[-1, i64::MIN, i64::MAX, 10_000_000_000_001];
 const VERSION_BAD: &[i64] = &[i64::MAX, i64::MIN, 0, -1, 2_147_483_648, 9_999];
 const TARGET_BAD: &[i64] = &[0, -1, i64::MIN, i64::MAX];
 const WINNERS_BAD: &[i64] = &[0, -1, i64::MAX, i64::MIN];
+const DAYS_BAD: &[i64] = &[14, 91, 0, -1, i64::MAX, i64::MIN, 4_294_967_311];
 
 #[derive(Clone)]
 struct Endpoint {
@@ -405,6 +411,31 @@ async fn targets(app: &TestApp) -> Targets {
         ("chain", Code),
         ("field", Code),
     ];
+    // Prices set by law: an achievement to offer, an open listed sale to bid on, and a
+    // running publicity to object to.
+    let to_offer = published(app, "achievements", &uni, &admin, &achievement_body()).await;
+    let closes = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let offering_base = json!({"mode": "listed", "transfer_mode": "licensing", "price_fen": 1_000_000,
+        "increment_fen": 10_000, "opens_at": null, "closes_at": closes, "terms": "普通许可"});
+    let r = app
+        .post(
+            &format!("/api/v1/achievements/{achievement}/offerings"),
+            Some(&uni),
+            &offering_base,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let offering = r.body["id"].as_i64().unwrap();
+    let publicity_base = json!({"buyer_org_id": ent_org, "price_fen": 1_000_000, "transfer_mode": "licensing", "days": 15});
+    let r = app
+        .post(
+            &format!("/api/v1/achievements/{achievement}/publicity"),
+            Some(&uni),
+            &publicity_base,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let publicity = r.body["id"].as_i64().unwrap();
     let register = Account::university()
         .email("hostile@example.cn")
         .org("秦岭测试大学", "university", "610100")
@@ -529,6 +560,47 @@ async fn targets(app: &TestApp) -> Targets {
             ],
         },
         Endpoint {
+            method: Method::POST,
+            path: format!("/api/v1/achievements/{to_offer}/offerings"),
+            token: Some(uni.clone()),
+            base: offering_base,
+            fields: vec![
+                ("mode", Code),
+                ("transfer_mode", Code),
+                ("price_fen", Int(FEN_BAD)),
+                ("increment_fen", Int(FEN_BAD)),
+                ("opens_at", Date),
+                ("closes_at", Date),
+                ("terms", Text(false)),
+            ],
+        },
+        Endpoint {
+            method: Method::POST,
+            path: format!("/api/v1/offerings/{offering}/bids"),
+            token: Some(ent.clone()),
+            base: json!({"amount_fen": 1_000_000}),
+            fields: vec![("amount_fen", Int(FEN_BAD))],
+        },
+        Endpoint {
+            method: Method::POST,
+            path: format!("/api/v1/achievements/{to_offer}/publicity"),
+            token: Some(uni.clone()),
+            base: publicity_base,
+            fields: vec![
+                ("buyer_org_id", Id),
+                ("price_fen", Int(FEN_BAD)),
+                ("transfer_mode", Code),
+                ("days", Int(DAYS_BAD)),
+            ],
+        },
+        Endpoint {
+            method: Method::POST,
+            path: format!("/api/v1/publicity/{publicity}/objections"),
+            token: Some(broker.clone()),
+            base: json!({"reason": "价格偏低"}),
+            fields: vec![("reason", Text(true))],
+        },
+        Endpoint {
             method: Method::PUT,
             path: format!("/api/v1/pool/2026/entries/{achievement}"),
             token: Some(admin.clone()),
@@ -546,6 +618,8 @@ async fn targets(app: &TestApp) -> Targets {
             (format!("/api/v1/contracts/{submitted}"), uni.clone()),
             ("/api/v1/stats/targets".into(), admin.clone()),
             ("/api/v1/pool/2026".into(), admin.clone()),
+            (format!("/api/v1/offerings/{offering}"), uni.clone()),
+            (format!("/api/v1/publicity/{publicity}"), uni.clone()),
         ],
         admin,
         uni,
@@ -1177,6 +1251,22 @@ fn query_targets(t: &Targets, achievement: i64, challenge: i64) -> Vec<QueryTarg
                 "page",
                 "per_page",
             ],
+        },
+        QueryTarget {
+            path: "/api/v1/offerings".into(),
+            known: &[
+                "mode",
+                "status",
+                "chain",
+                "achievement_id",
+                "closing_within_hours",
+                "page",
+                "per_page",
+            ],
+        },
+        QueryTarget {
+            path: "/api/v1/publicity".into(),
+            known: &["status", "achievement_id", "page", "per_page"],
         },
         QueryTarget {
             path: "/api/v1/stats/turnover".into(),

@@ -546,6 +546,103 @@ async fn people_operations(d: &mut Driver<'_>, admin: &str, uni: &str, a1: i64) 
     assert_eq!(r.body["applications"]["total"], 1, "{}", r.text);
 }
 
+/// Offerings (挂牌, 拍卖) and publicity (公示) of `uni`'s new achievement.
+async fn pricing_operations(d: &mut Driver<'_>, admin: &str, uni: &str) {
+    use Method as M;
+    let app = d.app;
+    let a = crate::listings::published(app, "achievements", uni, admin, &achievement_body()).await;
+    let (ent, ent_org) = crate::listings::member(app, Account::enterprise(), true, admin).await;
+    let (other, _) = crate::listings::member(app, Account::enterprise(), true, admin).await;
+    let closes = (Utc::now() + Duration::hours(1)).to_rfc3339();
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/achievements/{id}/offerings",
+            &format!("/api/v1/achievements/{a}/offerings"),
+            Some(uni),
+            Some(json!({"mode": "auction", "transfer_mode": "licensing", "reserve_price_fen": 1_000_000,
+                        "increment_fen": 50_000, "closes_at": closes, "terms": "普通许可"})),
+        )
+        .await;
+    let o = r.body["id"].as_i64().unwrap();
+    d.ok(
+        M::POST,
+        "/api/v1/offerings/{id}/bids",
+        &format!("/api/v1/offerings/{o}/bids"),
+        Some(&ent),
+        Some(json!({"amount_fen": 1_000_000})),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/offerings",
+        "/api/v1/offerings?mode=auction&status=open&chain=machine_tools&closing_within_hours=2",
+        None,
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/offerings/{id}",
+        &format!("/api/v1/offerings/{o}"),
+        Some(uni),
+        None,
+    )
+    .await;
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/achievements/{id}/publicity",
+            &format!("/api/v1/achievements/{a}/publicity"),
+            Some(uni),
+            Some(json!({"buyer_org_id": ent_org, "price_fen": 80_000_000, "transfer_mode": "licensing", "days": 15})),
+        )
+        .await;
+    let p = r.body["id"].as_i64().unwrap();
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/publicity/{id}/objections",
+            &format!("/api/v1/publicity/{p}/objections"),
+            Some(&other),
+            Some(json!({"reason": "价格偏低"})),
+        )
+        .await;
+    let objection = r.body["id"].as_i64().unwrap();
+    d.ok(
+        M::POST,
+        "/api/v1/objections/{id}/answer",
+        &format!("/api/v1/objections/{objection}/answer"),
+        Some(uni),
+        Some(json!({"answer": "已有第三方评估报告"})),
+    )
+    .await;
+    d.ok(
+        M::POST,
+        "/api/v1/objections/{id}/close",
+        &format!("/api/v1/objections/{objection}/close"),
+        Some(admin),
+        Some(json!({"resolution": "异议不成立"})),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/publicity",
+        "/api/v1/publicity?status=running",
+        None,
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/publicity/{id}",
+        &format!("/api/v1/publicity/{p}"),
+        Some(uni),
+        None,
+    )
+    .await;
+}
+
 #[actix_rt::test]
 async fn every_operation_answers_as_the_spec_says() {
     let app = spawn_app().await;
@@ -1071,6 +1168,7 @@ async fn every_operation_answers_as_the_spec_says() {
     .await;
 
     people_operations(&mut d, &admin, &uni, a1).await;
+    pricing_operations(&mut d, &admin, &uni).await;
 
     // Statistics and the audit trail.
     d.ok(

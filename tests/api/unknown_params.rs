@@ -17,6 +17,9 @@ struct Ids {
     demand: i64,
     deal: i64,
     contract: i64,
+    offering: i64,
+    publicity: i64,
+    objection: i64,
 }
 
 /// `template` with its parameters filled: `{id}` by the collection before it.
@@ -30,6 +33,9 @@ fn fill(template: &str, ids: &Ids) -> String {
             ("{id}", "demands") => ids.demand.to_string(),
             ("{id}", "deals") => ids.deal.to_string(),
             ("{id}", "contracts") => ids.contract.to_string(),
+            ("{id}", "offerings") => ids.offering.to_string(),
+            ("{id}", "publicity") => ids.publicity.to_string(),
+            ("{id}", "objections") => ids.objection.to_string(),
             ("{year}", _) => "2026".to_owned(),
             ("{chain}", _) => "machine_tools".to_owned(),
             (s, _) if s.starts_with('{') => "1".to_owned(),
@@ -68,12 +74,45 @@ async fn every_api_route_refuses_an_unknown_query_parameter() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
+    let contract = r.body["id"].as_i64().unwrap();
+    let closes = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let offered = json!({"mode": "listed", "transfer_mode": "licensing", "price_fen": 1_000_000, "closes_at": closes});
+    let r = app
+        .post(
+            &format!("/api/v1/achievements/{achievement}/offerings"),
+            Some(&uni),
+            &offered,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let offering = r.body["id"].as_i64().unwrap();
+    let agreed = json!({"buyer_org_id": ent_org, "price_fen": 1_000_000, "transfer_mode": "licensing", "days": 15});
+    let r = app
+        .post(
+            &format!("/api/v1/achievements/{achievement}/publicity"),
+            Some(&uni),
+            &agreed,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let publicity = r.body["id"].as_i64().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/publicity/{publicity}/objections"),
+            Some(&broker),
+            &json!({"reason": "价格偏低"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
     let ids = Ids {
         org,
         achievement,
         demand,
         deal,
-        contract: r.body["id"].as_i64().unwrap(),
+        contract,
+        offering,
+        publicity,
+        objection: r.body["id"].as_i64().unwrap(),
     };
     let mut checked = (0, 0);
     for (method, template) in tt_exchange::routes::list() {

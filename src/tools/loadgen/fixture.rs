@@ -1,7 +1,7 @@
 //! What the requests need, found or made through the API before the run: tokens, the
 //! run's statistician accounts, ids to read and match, orgs to sign contracts between.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use anyhow::{Context, anyhow, bail};
 use serde_json::json;
@@ -25,7 +25,21 @@ pub(super) struct Fixture {
     /// Registration numbers of this run: `8` + 8 digits of the run + a 7-digit counter.
     pub run_tag: u64,
     pub contract_seq: AtomicU64,
+    /// The auction of `bid_hot`, when that scenario runs.
+    pub hot: Option<HotAuction>,
 }
+
+/// One auction and its bidders: 8 verified enterprises of the run's own.
+pub(super) struct HotAuction {
+    pub offering: i64,
+    pub bidders: Vec<String>,
+    pub increment: i64,
+    /// The amount the next bid is sent with; each bid takes one step.
+    pub next: AtomicI64,
+}
+
+/// The bidders of `bid_hot`.
+const BIDDERS: usize = 8;
 
 /// Finds ids and orgs through the API and makes the run's statistician accounts.
 pub(super) async fn prepare(opts: &Options) -> anyhow::Result<Fixture> {
@@ -51,6 +65,10 @@ pub(super) async fn prepare(opts: &Options) -> anyhow::Result<Fixture> {
     let run_tag = now.as_secs() % 100_000_000;
     let tag = format!("{:x}", now.as_micros() % (1 << 40));
     let (logins, stat_tokens) = make_statisticians(&c, base, &admin_token, &tag).await?;
+    let hot = match opts.scenarios.contains(&super::Scenario::BidHot) {
+        true => Some(hot_auction(&c, base, &admin_token, &tag).await?),
+        false => None,
+    };
     Ok(Fixture {
         admin_token,
         stat_tokens,
@@ -61,6 +79,90 @@ pub(super) async fn prepare(opts: &Options) -> anyhow::Result<Fixture> {
         buyers,
         run_tag,
         contract_seq: AtomicU64::new(0),
+        hot,
+    })
+}
+
+/// Registers a member of a new org of `kind`, has the admin verify the org, signs in.
+async fn verified_member(
+    c: &reqwest::Client,
+    base: &str,
+    admin_token: &str,
+    (role, kind, email, password): (&str, &str, &str, &str),
+) -> anyhow::Result<String> {
+    let body = json!({"email": email, "password": password, "name": "压测用户", "role": role,
+        "org": {"name": format!("压测{email}"), "kind": kind, "region": "610100"}});
+    let r = send_json(c, base, &Req::post("/api/v1/auth/register", body)).await?;
+    let org = r["org"]["id"]
+        .as_i64()
+        .ok_or_else(|| anyhow!("register: no org id"))?;
+    let verify = Req::post(&format!("/api/v1/orgs/{org}/verify"), json!({})).token(admin_token);
+    send(c, base, &verify).await.map_err(|e| anyhow!(e))?;
+    login(c, base, email, password).await
+}
+
+/// A university of the run's own offers a new achievement by auction (reserve 1万元,
+/// raises of 1元, open for six hours); 8 enterprises of the run's own will bid.
+async fn hot_auction(
+    c: &reqwest::Client,
+    base: &str,
+    admin_token: &str,
+    tag: &str,
+) -> anyhow::Result<HotAuction> {
+    let password = format!("Loadgen-秦创原-{tag}");
+    let seller_email = format!("loadgen-{tag}-seller@loadgen.example.cn");
+    let seller = verified_member(
+        c,
+        base,
+        admin_token,
+        ("university", "university", &seller_email, &password),
+    )
+    .await?;
+    let achievement = json!({"title": "压测用高热流密度微通道散热技术", "summary": "压测用成果。",
+        "keywords": ["压测"], "chain": "machine_tools", "field": "advanced_manufacturing", "trl": 6,
+        "stage": "pilot", "transfer_modes": ["licensing"], "inventors": ["压测"]});
+    let r = send_json(
+        c,
+        base,
+        &Req::post("/api/v1/achievements", achievement).token(&seller),
+    )
+    .await?;
+    let a = r["id"]
+        .as_i64()
+        .ok_or_else(|| anyhow!("achievement: no id"))?;
+    let submit = Req::post(&format!("/api/v1/achievements/{a}/submit"), json!({})).token(&seller);
+    send(c, base, &submit).await.map_err(|e| anyhow!(e))?;
+    let review = Req::post(
+        &format!("/api/v1/achievements/{a}/review"),
+        json!({"decision": "approve"}),
+    )
+    .token(admin_token);
+    send(c, base, &review).await.map_err(|e| anyhow!(e))?;
+    let closes = (chrono::Utc::now() + chrono::Duration::hours(6)).to_rfc3339();
+    let (reserve, increment) = (1_000_000, 100);
+    let offer = json!({"mode": "auction", "transfer_mode": "licensing", "reserve_price_fen": reserve,
+        "increment_fen": increment, "closes_at": closes});
+    let path = format!("/api/v1/achievements/{a}/offerings");
+    let r = send_json(c, base, &Req::post(&path, offer).token(&seller)).await?;
+    let offering = r["id"].as_i64().ok_or_else(|| anyhow!("offering: no id"))?;
+    let mut bidders = Vec::new();
+    for i in 0..BIDDERS {
+        let email = format!("loadgen-{tag}-bidder{i}@loadgen.example.cn");
+        bidders.push(
+            verified_member(
+                c,
+                base,
+                admin_token,
+                ("enterprise", "enterprise", &email, &password),
+            )
+            .await?,
+        );
+    }
+    Ok(HotAuction {
+        offering,
+        bidders,
+        increment,
+        next: AtomicI64::new(reserve),
     })
 }
 
@@ -155,6 +257,12 @@ impl Fixture {
             buyers: self.buyers.clone(),
             run_tag: self.run_tag,
             contract_seq: AtomicU64::new(self.contract_seq.load(Ordering::Relaxed)),
+            hot: self.hot.as_ref().map(|h| HotAuction {
+                offering: h.offering,
+                bidders: h.bidders.clone(),
+                increment: h.increment,
+                next: AtomicI64::new(h.next.load(Ordering::Relaxed)),
+            }),
         })
     }
 }

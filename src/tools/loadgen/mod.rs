@@ -24,6 +24,7 @@
 //! | `read_by_id` | `GET /api/v1/achievements/{id}`, anonymous |
 //! | `login` | `POST /api/v1/auth/login` of the run's statisticians (argon2, slow on purpose) |
 //! | `search_under_login` | `search` on N connections while `--storm-connections` more hammer `login` |
+//! | `bid_hot` | `POST /api/v1/offerings/{id}/bids` on one auction the run opens, by 8 enterprises of its own, each bid the next step up; a bid that lost the race (`422 bid_too_low`) is a served request, not an error |
 //!
 //! The work runs on the caller's actix runtime ([`run`] spawns local tasks), as the CLI
 //! and `#[actix_rt::test]` provide.
@@ -52,10 +53,11 @@ pub enum Scenario {
     ReadById,
     Login,
     SearchUnderLogin,
+    BidHot,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::Search,
         Scenario::Match,
         Scenario::Turnover,
@@ -63,6 +65,7 @@ impl Scenario {
         Scenario::ReadById,
         Scenario::Login,
         Scenario::SearchUnderLogin,
+        Scenario::BidHot,
     ];
 
     pub fn name(self) -> &'static str {
@@ -74,6 +77,7 @@ impl Scenario {
             Scenario::ReadById => "read_by_id",
             Scenario::Login => "login",
             Scenario::SearchUnderLogin => "search_under_login",
+            Scenario::BidHot => "bid_hot",
         }
     }
 
@@ -115,7 +119,7 @@ pub struct LoadgenArgs {
     #[arg(long, default_value = "1s")]
     pub warmup: String,
     /// Comma-separated scenarios (default: all): search, match, turnover,
-    /// contract_create, read_by_id, login, search_under_login.
+    /// contract_create, read_by_id, login, search_under_login, bid_hot.
     #[arg(long, value_delimiter = ',')]
     pub scenario: Vec<String>,
     /// An existing admin account (make one with `create-user --role admin`).
