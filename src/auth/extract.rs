@@ -90,8 +90,8 @@ pub fn load_from(
     if epoch != current_epoch {
         return Err(ApiError::with_detail(
             ErrorCode::InvalidToken,
-            "此登录会话已结束（密码已更改），请重新登录。",
-            "This session has ended (the password was changed); sign in again.",
+            "此登录会话已结束（密码已更改或账户曾被停用），请重新登录。",
+            "This session has ended (the password was changed or the account disabled); sign in again.",
         ));
     }
     let role = Role::parse(&role)
