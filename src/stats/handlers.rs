@@ -73,8 +73,7 @@ type Compared = (Vec<Row>, Totals, Vec<Vec<Change>>);
 /// What an export says about itself: the request, the time (Beijing time), what counts.
 fn export_notes(q: &TurnoverQuery, asked: &str) -> Vec<(String, String)> {
     // Beijing time is UTC+8 all year (no daylight saving).
-    let at =
-        (chrono::Utc::now().naive_utc() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S");
+    let at = (crate::clock::now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S");
     let pair = |zh: &str, en: &str, value: String| (pick(zh, en).to_owned(), value);
     vec![
         pair(
