@@ -284,6 +284,48 @@ fn date(k: &str, v: &str) -> Result<NaiveDate, ApiError> {
     })
 }
 
+/// `year=YYYY` as the period it stands for (never with `from`/`to`), then `from` not after
+/// `to`: the period rules every statistic shares.
+fn period(
+    in_year: Option<i32>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<(Option<NaiveDate>, Option<NaiveDate>), ApiError> {
+    let (from, to) = match in_year {
+        Some(y) if from.is_some() || to.is_some() => {
+            return Err(bad(
+                "year",
+                format!("year 不能与 from、to 同时使用：year={y} 即 from={y}-01-01&to={y}-12-31。"),
+                format!(
+                    "`year` cannot be combined with `from` or `to`: year={y} means from={y}-01-01&to={y}-12-31."
+                ),
+            ));
+        }
+        Some(y) => year_range(y).unzip(),
+        None => (from, to),
+    };
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(bad(
+            "from",
+            "from 不能晚于 to。".into(),
+            "`from` is after `to`.".into(),
+        ));
+    }
+    Ok((from, to))
+}
+
+/// `format` of a report that can also be drawn: json, csv, xlsx or svg.
+fn any_format(v: &str) -> Result<Format, ApiError> {
+    pick(
+        Format::parse(v),
+        "format",
+        v,
+        &["json", "csv", "xlsx", "svg"],
+    )
+}
+
 /// The query string of `GET /api/v1/stats/turnover`: every parameter at most once, none
 /// unknown, `from` not after `to`.
 pub fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, Format), ApiError> {
@@ -315,39 +357,17 @@ pub fn parse_query(pairs: Vec<(String, String)>) -> Result<(TurnoverQuery, Forma
                 let parsed = v.parse::<bool>().ok();
                 q.include_unregistered = pick(parsed, &k, &v, &["true", "false"])?;
             }
-            "format" => {
-                format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx", "svg"])?;
-            }
+            "format" => format = any_format(&v)?,
             _ => return Err(unknown_param(&k, &PARAMS)),
         }
     }
-    if let Some(y) = in_year {
-        if q.from.is_some() || q.to.is_some() {
-            return Err(bad(
-                "year",
-                format!("year 不能与 from、to 同时使用：year={y} 即 from={y}-01-01&to={y}-12-31。"),
-                format!(
-                    "`year` cannot be combined with `from` or `to`: year={y} means from={y}-01-01&to={y}-12-31."
-                ),
-            ));
-        }
-        (q.from, q.to) = year_range(y).unzip();
-    }
+    (q.from, q.to) = period(in_year, q.from, q.to)?;
     if !q.compare.is_empty() && !q.group_by.iter().any(|d| d.is_time()) {
         return Err(bad(
             "compare",
             "同比、环比需要按时间分组：group_by 须含 year、quarter 或 month。".into(),
             "`compare` needs a time grouping: `group_by` must include year, quarter or month."
                 .into(),
-        ));
-    }
-    if let (Some(f), Some(t)) = (q.from, q.to)
-        && f > t
-    {
-        return Err(bad(
-            "from",
-            "from 不能晚于 to。".into(),
-            "`from` is after `to`.".into(),
         ));
     }
     Ok((q, format))
@@ -405,9 +425,7 @@ pub fn parse_quarterly_query(
                 let parsed = v.parse::<u32>().ok().filter(|n| (1..=4).contains(n));
                 q = pick(parsed, &k, &v, &["1", "2", "3", "4"])?;
             }
-            "format" => {
-                format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx", "svg"])?;
-            }
+            "format" => format = any_format(&v)?,
             _ => return Err(unknown_param(&k, &QUARTERLY_PARAMS)),
         }
     }
@@ -456,9 +474,7 @@ pub fn parse_conversion_query(pairs: Vec<(String, String)>) -> Result<Conversion
                 );
                 q.org_id = Some(id.ok_or_else(|| bad("org_id", msg.0, msg.1))?);
             }
-            "format" => {
-                q.format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx", "svg"])?;
-            }
+            "format" => q.format = any_format(&v)?,
             _ => return Err(unknown_param(&k, &CONVERSION_PARAMS)),
         }
     }
@@ -483,33 +499,11 @@ pub fn parse_brokers_query(
             "from" => p.from = Some(date(&k, &v)?),
             "to" => p.to = Some(date(&k, &v)?),
             "year" => in_year = Some(year(&v)?),
-            "format" => {
-                format = pick(Format::parse(&v), &k, &v, &["json", "csv", "xlsx", "svg"])?;
-            }
+            "format" => format = any_format(&v)?,
             _ => return Err(unknown_param(&k, &BROKERS_PARAMS)),
         }
     }
-    if let Some(y) = in_year {
-        if p.from.is_some() || p.to.is_some() {
-            return Err(bad(
-                "year",
-                format!("year 不能与 from、to 同时使用：year={y} 即 from={y}-01-01&to={y}-12-31。"),
-                format!(
-                    "`year` cannot be combined with `from` or `to`: year={y} means from={y}-01-01&to={y}-12-31."
-                ),
-            ));
-        }
-        (p.from, p.to) = year_range(y).unzip();
-    }
-    if let (Some(f), Some(t)) = (p.from, p.to)
-        && f > t
-    {
-        return Err(bad(
-            "from",
-            "from 不能晚于 to。".into(),
-            "`from` is after `to`.".into(),
-        ));
-    }
+    (p.from, p.to) = period(in_year, p.from, p.to)?;
     Ok((p, format))
 }
 
