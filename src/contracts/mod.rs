@@ -31,6 +31,6 @@ pub mod views;
 
 pub use model::{
     CONVERTING_KINDS, Consent, ContractRow, MAX_CONTRACT_FEN, RegistrationStatus, Registry,
-    StatStatus, converted_achievements,
+    StatStatus, converted_achievements, converted_achievements_by,
 };
 pub use views::{ContractQuery, ContractView};

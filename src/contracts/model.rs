@@ -338,10 +338,23 @@ impl Registry {
 /// The achievements among `ids` that converted: a transfer (including 作价投资, equity)
 /// or licensing contract for them was confirmed by both parties.
 pub fn converted_achievements(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashSet<i64>> {
+    // The last date both databases store and compare as `YYYY-MM-DD` text or a date.
+    let any_day = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default();
+    converted_achievements_by(conn, ids, any_day)
+}
+
+/// The achievements among `ids` that had converted by the end of day `by`: as
+/// [`converted_achievements`], counting contracts signed on or before `by`.
+pub fn converted_achievements_by(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    by: NaiveDate,
+) -> QueryResult<HashSet<i64>> {
     let rows: Vec<Option<i64>> = contracts::table
         .filter(contracts::achievement_id.eq_any(ids))
         .filter(contracts::consent.eq(Consent::Confirmed.as_str()))
         .filter(contracts::kind.eq_any(CONVERTING_KINDS))
+        .filter(contracts::signed_on.le(by))
         .select(contracts::achievement_id)
         .distinct()
         .load(conn)?;

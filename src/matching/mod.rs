@@ -52,6 +52,9 @@ pub const WEIGHTS: &[(Feature, f64)] = &[
     (Feature::Fresh, 0.04),
 ];
 
+/// The text share from which the other features count in full (see `Scoring::total`).
+const TEXT_GATE: f64 = 0.5;
+
 /// How many hits each key term may bring.
 const HITS_PER_TERM: usize = 60;
 
@@ -239,12 +242,20 @@ impl Scoring<'_> {
         }
     }
 
-    /// The weighted mean of the features, rounded to three decimals.
+    /// The weighted mean of the features, rounded to three decimals. The other features
+    /// count in full only for a candidate whose text answers the source (a text share of
+    /// [`TEXT_GATE`] or more), and in proportion below it: a listing that shares one word
+    /// with a demand is no better a match for being in the same region and price range.
     fn total(&self) -> f64 {
         let total: f64 = WEIGHTS.iter().map(|(_, w)| w).sum();
+        let value = |f: &Feature| self.features.get(f).copied().unwrap_or(0.0);
+        let gate = (value(&Feature::Text) / TEXT_GATE).min(1.0);
         let score = WEIGHTS
             .iter()
-            .map(|(feat, w)| w * self.features.get(feat).copied().unwrap_or(0.0))
+            .map(|(f, w)| match f {
+                Feature::Text => w * value(f),
+                _ => w * value(f) * gate,
+            })
             .sum::<f64>()
             / total;
         (score * 1000.0).round() / 1000.0
@@ -368,6 +379,57 @@ async fn with_documents(
         .collect())
 }
 
+/// How much a term tells in this index: BM25's inverse document frequency of a term that
+/// `df` of the `n` candidates contain. A term every listing of the chain carries (无人机)
+/// says little about which listing fits; a rare one (激光雷达小型化) says much.
+fn idf(df: u64, n: u64) -> f64 {
+    let (df, n) = (df as f64, (n.max(df)) as f64);
+    ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
+}
+
+/// Candidates by id with the weight of the terms they were found by, and those terms.
+type Found = BTreeMap<i64, (Value, f64, Vec<String>)>;
+
+/// One search per key term; each hit collects the term's weight times its [`idf`] in the
+/// index. Returns the candidates and the weight of the terms that matched anything.
+async fn candidates(
+    engine: &Engine,
+    kind: IndexKind,
+    source: &Profile,
+    terms: &[(String, f64)],
+    base: SearchQuery,
+) -> SearchResult<(Found, f64)> {
+    let all = SearchQuery {
+        limit: 0,
+        ..base.clone()
+    };
+    let n = engine.search(kind, &all).await?.total;
+    let (mut found, mut total_weight) = (Found::new(), 0.0);
+    for (term, weight) in terms {
+        let query = SearchQuery {
+            q: term.clone(),
+            ..base.clone()
+        };
+        let hits = engine.search(kind, &query).await?;
+        let weight = weight * idf(hits.total, n);
+        if hits.total > 0 {
+            total_weight += weight;
+        }
+        for doc in hits.hits {
+            let Some(id) = doc["id"].as_i64() else {
+                continue;
+            };
+            if doc["org_id"].as_i64() == Some(source.org_id) {
+                continue;
+            }
+            let e = found.entry(id).or_insert_with(|| (doc, 0.0, Vec::new()));
+            e.1 += weight;
+            e.2.push(term.clone());
+        }
+    }
+    Ok((found, total_weight))
+}
+
 /// Candidates for `source` from the index of the other side, best first.
 pub async fn find(
     engine: &Engine,
@@ -388,36 +450,21 @@ pub async fn find(
     let terms = actix_web::web::block(move || key_terms(&profile))
         .await
         .map_err(|e| crate::search::SearchError::Internal(e.to_string()))?;
-    let total_weight: f64 = terms.iter().map(|(_, w)| w).sum::<f64>().max(1e-9);
-    let mut found: BTreeMap<i64, (Value, f64, Vec<String>)> = BTreeMap::new();
-    for (term, weight) in &terms {
-        let query = SearchQuery {
-            q: term.clone(),
-            filters: base_filters.clone(),
-            limit: HITS_PER_TERM,
-            // A key term is one concept (五轴机床): all of its words, as before; recall
-            // comes from the many terms, each weighted, not from loosening each one.
-            matching: Some(MatchingStrategy::All),
-            fetch: Fetch::Attributes(if source_is_demand {
-                ACHIEVEMENT_FACTS
-            } else {
-                DEMAND_FACTS
-            }),
-            ..Default::default()
-        };
-        let hits = engine.search(kind, &query).await?;
-        for doc in hits.hits {
-            let Some(id) = doc["id"].as_i64() else {
-                continue;
-            };
-            if doc["org_id"].as_i64() == Some(source.org_id) {
-                continue;
-            }
-            let e = found.entry(id).or_insert_with(|| (doc, 0.0, Vec::new()));
-            e.1 += weight;
-            e.2.push(term.clone());
-        }
-    }
+    let base = SearchQuery {
+        filters: base_filters,
+        limit: HITS_PER_TERM,
+        // A key term is one concept (五轴机床): all of its words, as before; recall
+        // comes from the many terms, each weighted, not from loosening each one.
+        matching: Some(MatchingStrategy::All),
+        fetch: Fetch::Attributes(if source_is_demand {
+            ACHIEVEMENT_FACTS
+        } else {
+            DEMAND_FACTS
+        }),
+        ..Default::default()
+    };
+    let (found, total_weight) = candidates(engine, kind, source, &terms, base).await?;
+    let total_weight = total_weight.max(1e-9);
     let mut scored: Vec<Scored> = found
         .into_values()
         .map(|(doc, w, matched)| {

@@ -1,14 +1,15 @@
 //! The chain overview as CSV (UTF-8 with a BOM, formula-safe, like the turnover table) and
-//! as XLSX (frozen header; a second sheet with the pool by year). A line per chain in
-//! taxonomy order, then a `合计` line; turnover in fen and in 万元 with two decimals.
+//! as XLSX (frozen header, widths that fit Chinese labels; a sheet with the pool by year,
+//! a native bar chart of turnover by chain, and the notes of the export). A line per chain
+//! in taxonomy order, then a `合计` line; turnover in fen and in 万元 with two decimals.
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 
 use crate::error::ApiError;
 use crate::error::i18n::pick;
 use crate::format::wan_yuan;
 use crate::stats::chains::{ChainRow, Overview};
-use crate::stats::export::{csv_field, csv_text, total_label};
+use crate::stats::export::{column_width, csv_field, csv_text, total_label, write_notes};
 
 /// The name of a deal stage, Chinese and English.
 fn stage_name(stage: &str) -> (&'static str, &'static str) {
@@ -112,17 +113,38 @@ pub fn to_csv(o: &Overview) -> String {
 }
 
 /// The same table as an XLSX workbook (numbers as numbers, codes and labels as strings,
-/// the header frozen), with the pool by year on a second sheet.
-pub fn to_xlsx(o: &Overview) -> Result<Vec<u8>, ApiError> {
-    write_xlsx(o).map_err(|e| ApiError::internal(anyhow::anyhow!("xlsx: {e}")))
+/// the header frozen), with the pool by year, a chart of turnover by chain and `notes`.
+pub fn to_xlsx(o: &Overview, notes: &[(String, String)]) -> Result<Vec<u8>, ApiError> {
+    write_xlsx(o, notes).map_err(|e| ApiError::internal(anyhow::anyhow!("xlsx: {e}")))
 }
 
+/// The header row, frozen, each column as wide as its header (a CJK character is two).
 fn header_row(sheet: &mut Worksheet, headers: &[String], bold: &Format) -> Result<(), XlsxError> {
     for (col, h) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, h, bold)?;
+        sheet.set_column_width(col as u16, column_width(std::iter::once(h.as_str())))?;
     }
     sheet.set_freeze_panes(1, 0)?;
     Ok(())
+}
+
+/// A bar chart of the chains' turnover in 万元, read from the chains sheet `data`:
+/// labels in column 1, 万元 in column `wan_col`, one row per chain from row 1.
+fn turnover_chart(data: &str, chains: u32, wan_col: u16) -> Chart {
+    let mut chart = Chart::new(ChartType::Bar);
+    chart
+        .add_series()
+        .set_name(pick("成交额（万元）", "Turnover (10k CNY)"))
+        .set_categories((data, 1, 1, chains, 1))
+        .set_values((data, 1, wan_col, chains, wan_col));
+    // Bars are drawn bottom-up; reversed, the chains read in the table's order.
+    chart.x_axis().set_reverse();
+    chart.title().set_name(pick(
+        "各产业链登记合同成交额",
+        "Registered turnover by chain",
+    ));
+    chart.y_axis().set_name(pick("万元", "10k CNY"));
+    chart
 }
 
 /// The counts of one line from column 2, and the turnover in 万元 after them.
@@ -140,13 +162,16 @@ fn write_counts(
     Ok(())
 }
 
-fn write_xlsx(o: &Overview) -> Result<Vec<u8>, XlsxError> {
+fn write_xlsx(o: &Overview, notes: &[(String, String)]) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let wan = Format::new().set_num_format("#,##0.00");
-    let sheet = book.add_worksheet();
-    sheet.set_name(pick("产业链概览", "Industry chains"))?;
-    header_row(sheet, &headers(o), &bold)?;
+    let name = pick("产业链概览", "Industry chains");
+    let sheet = book.add_worksheet().set_name(name)?;
+    let headers = headers(o);
+    header_row(sheet, &headers, &bold)?;
+    let labels = o.chains.iter().map(|c| c.chain_label);
+    sheet.set_column_width(1, column_width(labels.chain([headers[1].as_str()])))?;
     for (i, c) in o.chains.iter().enumerate() {
         let row = i as u32 + 1;
         sheet.write_string(row, 0, c.chain)?;
@@ -156,7 +181,19 @@ fn write_xlsx(o: &Overview) -> Result<Vec<u8>, XlsxError> {
     let last = o.chains.len() as u32 + 1;
     sheet.write_string_with_format(last, 0, total_label(), &bold)?;
     write_counts(sheet, last, &totals(o), &wan)?;
-    let pool = book.add_worksheet();
+    write_pool(book.add_worksheet(), o, &bold)?;
+    if !o.chains.is_empty() {
+        let chart = turnover_chart(name, o.chains.len() as u32, headers.len() as u16 - 1);
+        book.add_chartsheet()
+            .set_name(pick("图表", "Chart"))?
+            .insert_chart(0, 0, &chart)?;
+    }
+    write_notes(book.add_worksheet(), notes)?;
+    book.save_to_buffer()
+}
+
+/// The pool sheet: entries, key projects and conversions by year.
+fn write_pool(pool: &mut Worksheet, o: &Overview, bold: &Format) -> Result<(), XlsxError> {
     pool.set_name(pick("培育库", "Pool"))?;
     let h = [
         pick("年度", "Year"),
@@ -165,7 +202,7 @@ fn write_xlsx(o: &Overview) -> Result<Vec<u8>, XlsxError> {
         pick("已转化", "Converted"),
     ]
     .map(String::from);
-    header_row(pool, &h, &bold)?;
+    header_row(pool, &h, bold)?;
     for (i, p) in o.pool.iter().enumerate() {
         let row = i as u32 + 1;
         for (col, n) in [i64::from(p.year), p.entries, p.key_projects, p.converted]
@@ -175,7 +212,7 @@ fn write_xlsx(o: &Overview) -> Result<Vec<u8>, XlsxError> {
             pool.write_number(row, col as u16, *n as f64)?;
         }
     }
-    book.save_to_buffer()
+    Ok(())
 }
 
 #[cfg(test)]
@@ -217,17 +254,31 @@ mod tests {
     }
 
     #[test]
-    fn xlsx_has_two_sheets_and_a_frozen_header() {
+    fn xlsx_has_the_sheets_a_chart_of_the_chains_and_a_frozen_header() {
         use std::io::Read;
-        let bytes = to_xlsx(&overview()).unwrap();
+        let notes = [("查询".to_owned(), "GET /api/v1/stats/chains".to_owned())];
+        let bytes = to_xlsx(&overview(), &notes).unwrap();
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-        let mut sheet = String::new();
-        zip.by_name("xl/worksheets/sheet1.xml")
-            .unwrap()
-            .read_to_string(&mut sheet)
-            .unwrap();
+        let mut read = |name: &str| {
+            let mut s = String::new();
+            zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+            s
+        };
+        let sheet = read("xl/worksheets/sheet1.xml");
         assert!(sheet.contains(r#"state="frozen""#), "{sheet}");
         assert!(!sheet.contains("<f>"), "{sheet}");
-        assert!(zip.by_name("xl/worksheets/sheet2.xml").is_ok());
+        // The label column fits "其中卡脖子需求"-wide Chinese headers, not Excel's 8.43.
+        assert!(sheet.contains(r#"<col min="2" max="2""#), "{sheet}");
+        let chart = read("xl/charts/chart1.xml");
+        assert!(chart.contains("<c:barChart>"), "{chart}");
+        // Categories are the two chains' labels, values their 万元 (column J).
+        assert!(chart.contains("$B$2:$B$3"), "{chart}");
+        assert!(chart.contains("$J$2:$J$3"), "{chart}");
+        let workbook = read("xl/workbook.xml");
+        assert!(
+            workbook.contains("图表") && workbook.contains("说明"),
+            "{workbook}"
+        );
+        assert!(read("xl/sharedStrings.xml").contains("GET /api/v1/stats/chains"));
     }
 }

@@ -320,7 +320,10 @@ fn write_columns(sheet: &mut Worksheet, columns: &[Column]) -> Result<(), XlsxEr
 }
 
 /// The notes sheet: what was asked, when, and what counts.
-fn write_notes(sheet: &mut Worksheet, notes: &[(String, String)]) -> Result<(), XlsxError> {
+pub(super) fn write_notes(
+    sheet: &mut Worksheet,
+    notes: &[(String, String)],
+) -> Result<(), XlsxError> {
     sheet.set_name(pick("说明", "Notes"))?;
     let bold = Format::new().set_bold();
     for (i, (label, value)) in notes.iter().enumerate() {
@@ -333,7 +336,7 @@ fn write_notes(sheet: &mut Worksheet, notes: &[(String, String)]) -> Result<(), 
 }
 
 /// The width of a column in Excel's units (a Latin character is one, a CJK one two).
-fn column_width<'a>(cells: impl Iterator<Item = &'a str>) -> f64 {
+pub(super) fn column_width<'a>(cells: impl Iterator<Item = &'a str>) -> f64 {
     let widest = cells
         .map(|s| {
             s.chars()

@@ -72,21 +72,25 @@ type Compared = (Vec<Row>, Totals, Vec<Vec<Change>>);
 
 /// What an export says about itself: the request, the time (Beijing time), what counts.
 fn export_notes(q: &TurnoverQuery, asked: &str) -> Vec<(String, String)> {
+    notes_of(
+        format!("GET /api/v1/stats/turnover?{asked}"),
+        chart::source(q),
+    )
+}
+
+/// The notes sheet of an export: the request line, the time (Beijing time), what counts.
+fn notes_of(request: String, counts: String) -> Vec<(String, String)> {
     // Beijing time is UTC+8 all year (no daylight saving).
     let at = (crate::clock::now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S");
     let pair = |zh: &str, en: &str, value: String| (pick(zh, en).to_owned(), value);
     vec![
-        pair(
-            "查询",
-            "Query",
-            format!("GET /api/v1/stats/turnover?{asked}"),
-        ),
+        pair("查询", "Query", request),
         pair(
             "导出时间",
             "Exported at",
             format!("{at} {}", pick("（北京时间）", "(Beijing time)")),
         ),
-        pair("数据口径", "What counts", chart::source(q)),
+        pair("数据口径", "What counts", counts),
         pair(
             "单位",
             "Units",
@@ -262,6 +266,19 @@ pub async fn put_target(
     Ok(HttpResponse::Ok().json(item))
 }
 
+/// The notes of the chain overview's export: the request, the time, what counts.
+fn chains_notes(year: Option<i32>) -> Vec<(String, String)> {
+    let request = match year {
+        Some(y) => format!("GET /api/v1/stats/chains?year={y}&format=xlsx"),
+        None => "GET /api/v1/stats/chains?format=xlsx".to_owned(),
+    };
+    let counts = pick(
+        "数据来源：秦创原技术交易平台 · 成交额为已认定登记的技术合同（核定金额）· 成果与需求为当前已发布或年内发布",
+        "Source: Qinchuangyuan technology exchange · turnover of registered contracts (verified amounts) · listings published now or within the year",
+    );
+    notes_of(request, counts.to_owned())
+}
+
 /// `GET /api/v1/stats/chains` (statisticians, admins): the state of each industry chain,
 /// today or within `year`, as JSON, CSV or XLSX.
 pub async fn chains(
@@ -284,7 +301,7 @@ pub async fn chains(
         Format::Xlsx => HttpResponse::Ok()
             .content_type(XLSX)
             .insert_header(attachment(&format!("{name}.xlsx")))
-            .body(chains_export::to_xlsx(&overview)?),
+            .body(chains_export::to_xlsx(&overview, &chains_notes(q.year))?),
         Format::Csv => HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header(attachment(&format!("{name}.csv")))

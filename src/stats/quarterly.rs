@@ -2,9 +2,8 @@
 //! demands published (bottlenecks apart), deals opened and where they stand now, registered
 //! contracts signed and their turnover — each against the previous quarter and the same
 //! quarter a year before — and the chain's key projects in that year's pool with how many
-//! converted, against the year before.
-
-use std::collections::HashSet;
+//! had converted by the quarter's end, against the previous quarter's end and last year's
+//! pool at the same point.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
@@ -157,8 +156,14 @@ fn figures(conn: &mut AnyConnection, chain: &str, quarter: Quarter) -> Result<[i
     ])
 }
 
-/// The chain's key projects in the pool of `year` and how many converted.
-fn key_projects(conn: &mut AnyConnection, chain: &str, year: i32) -> Result<(i64, i64), ApiError> {
+/// The chain's key projects in the pool of `year`, and how many had converted by the end
+/// of each of `days`.
+fn key_projects<const N: usize>(
+    conn: &mut AnyConnection,
+    chain: &str,
+    year: i32,
+    days: [Option<NaiveDate>; N],
+) -> Result<(i64, [i64; N]), ApiError> {
     let ids: Vec<i64> = pool_entries::table
         .inner_join(achievements::table)
         .filter(pool_entries::year.eq(year))
@@ -166,8 +171,51 @@ fn key_projects(conn: &mut AnyConnection, chain: &str, year: i32) -> Result<(i64
         .filter(achievements::chain.eq(chain))
         .select(achievements::id)
         .load(conn)?;
-    let converted: HashSet<i64> = crate::contracts::converted_achievements(conn, &ids)?;
-    Ok((ids.len() as i64, converted.len() as i64))
+    let mut converted = [0; N];
+    for (n, day) in converted.iter_mut().zip(days) {
+        if let Some(day) = day {
+            *n = crate::contracts::converted_achievements_by(conn, &ids, day)?.len() as i64;
+        }
+    }
+    Ok((ids.len() as i64, converted))
+}
+
+/// The key projects of a quarter's pool year, and how many had converted by the end of the
+/// quarter and of the previous one; last year's pool by the end of the same quarter then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolProgress {
+    pub key_projects: i64,
+    pub converted: i64,
+    pub converted_by_previous_quarter: i64,
+    pub last_year_key_projects: i64,
+    pub last_year_converted: i64,
+}
+
+fn pool_progress(
+    conn: &mut AnyConnection,
+    chain: &str,
+    quarter: Quarter,
+) -> Result<PoolProgress, ApiError> {
+    let end = |q: Quarter| q.bounds().map(|(_, last, _, _)| last);
+    let (n, [now, prev]) = key_projects(
+        conn,
+        chain,
+        quarter.year,
+        [end(quarter), end(quarter.previous())],
+    )?;
+    let (n_last, [last]) = key_projects(
+        conn,
+        chain,
+        quarter.year - 1,
+        [end(quarter.a_year_before())],
+    )?;
+    Ok(PoolProgress {
+        key_projects: n,
+        converted: now,
+        converted_by_previous_quarter: prev,
+        last_year_key_projects: n_last,
+        last_year_converted: last,
+    })
 }
 
 /// The report: the quarter, the previous one, the same one a year before, and the pool.
@@ -179,8 +227,7 @@ pub struct Report {
     pub current: [i64; 8],
     pub previous: [i64; 8],
     pub year_before: [i64; 8],
-    pub key_projects: (i64, i64),
-    pub key_projects_year_before: (i64, i64),
+    pub pool: PoolProgress,
 }
 
 pub fn report(conn: &mut AnyConnection, chain: &str, quarter: Quarter) -> Result<Report, ApiError> {
@@ -191,12 +238,12 @@ pub fn report(conn: &mut AnyConnection, chain: &str, quarter: Quarter) -> Result
         current: figures(conn, chain, quarter)?,
         previous: figures(conn, chain, quarter.previous())?,
         year_before: figures(conn, chain, quarter.a_year_before())?,
-        key_projects: key_projects(conn, chain, quarter.year)?,
-        key_projects_year_before: key_projects(conn, chain, quarter.year - 1)?,
+        pool: pool_progress(conn, chain, quarter)?,
     })
 }
 
 pub fn to_json(r: &Report) -> Value {
+    let p = &r.pool;
     let metrics: Vec<Value> = METRICS
         .iter()
         .enumerate()
@@ -217,8 +264,13 @@ pub fn to_json(r: &Report) -> Value {
         "metrics": metrics,
         "pool": {
             "year": r.quarter.year,
-            "key_projects": r.key_projects.0, "converted": r.key_projects.1,
-            "last_year": {"key_projects": r.key_projects_year_before.0, "converted": r.key_projects_year_before.1},
+            "key_projects": p.key_projects, "converted": p.converted,
+            "converted_by_previous_quarter": p.converted_by_previous_quarter,
+            "converted_in_quarter": p.converted - p.converted_by_previous_quarter,
+            "last_year": {
+                "year": r.quarter.year - 1,
+                "key_projects": p.last_year_key_projects, "converted": p.last_year_converted,
+            },
         },
     })
 }
@@ -248,19 +300,37 @@ pub fn sheet(r: &Report) -> Sheet {
             ]
         })
         .collect();
-    let pool = |(n, c): (i64, i64)| format!("{n} / {c}");
-    rows.push(vec![
-        Cell::Text(
-            pick(
-                "百项成果库重点项目 / 已转化（年度）",
-                "Key pool projects / converted (year)",
-            )
-            .to_owned(),
+    let p = &r.pool;
+    let pool_rows = [
+        (
+            (
+                "百项成果库重点项目（年度）",
+                "Key pool projects (of the year)",
+            ),
+            [p.key_projects, p.key_projects, p.last_year_key_projects],
         ),
-        Cell::Text(pool(r.key_projects)),
-        Cell::Text(String::new()),
-        Cell::Text(pool(r.key_projects_year_before)),
-    ]);
+        (
+            (
+                "其中截至季末已转化",
+                "Of which converted by the quarter's end",
+            ),
+            [
+                p.converted,
+                p.converted_by_previous_quarter,
+                p.last_year_converted,
+            ],
+        ),
+    ];
+    for ((zh, en), [now, prev, before]) in pool_rows {
+        rows.push(vec![
+            Cell::Text(pick(zh, en).to_owned()),
+            Cell::Int(now),
+            Cell::Int(prev),
+            Cell::Int(before),
+            Cell::Decimal(change_bp(now, prev).map(percent)),
+            Cell::Decimal(change_bp(now, before).map(percent)),
+        ]);
+    }
     let name = pick(
         format!("{}{}", r.chain_label, r.quarter.key()),
         format!("{} {}", r.chain_label, r.quarter.key()),

@@ -399,3 +399,75 @@ async fn a_chain_quarter_counts_listings_deals_and_contracts_against_earlier_qua
         .await;
     assert!(svg.text.starts_with("<svg "));
 }
+
+/// The pool in a chain's quarter: key projects of the quarter's year and how many had
+/// converted by the end of the quarter and of the previous one (contracts signed by then),
+/// last year's pool at the same point; non-key entries and non-converting contracts apart.
+#[actix_rt::test]
+async fn a_chain_quarter_counts_key_pool_projects_converted_by_each_quarters_end() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (uni, uni_org) = member(&app, Account::university(), true, &admin).await;
+    let (ent, ent_org) = member(&app, Account::enterprise(), true, &admin).await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let mut body = achievement_body();
+        body["title"] = json!(format!("数控机床主轴热误差建模与实时补偿技术（{n}期）"));
+        ids.push(published(&app, "achievements", &uni, &admin, &body).await);
+    }
+    // 2025: two key projects and one entry that is not key; 2024: one key project.
+    for (year, id, key) in [
+        (2025, ids[0], true),
+        (2025, ids[1], true),
+        (2025, ids[2], false),
+        (2024, ids[3], true),
+    ] {
+        let r = app
+            .request(
+                awc::http::Method::PUT,
+                &format!("/api/v1/pool/{year}/entries/{id}"),
+                Some(&admin),
+                Some(&json!({"key_project": key})),
+            )
+            .await;
+        assert!(r.status == 200 || r.status == 201, "{}", r.text);
+    }
+    // A development contract converts nothing; then conversions in 2025-Q1 and 2025-Q2 (and
+    // of the entry that is not key), and of last year's key project on 2024-06-30.
+    for (id, kind, sub_kind, signed_on) in [
+        (ids[1], "development", "commissioned", "2024-01-05"),
+        (ids[0], "transfer", "patent", "2025-02-10"),
+        (ids[1], "licensing", "ordinary", "2025-05-20"),
+        (ids[2], "transfer", "patent", "2025-05-21"),
+        (ids[3], "licensing", "ordinary", "2024-06-30"),
+    ] {
+        let body = json!({
+            "kind": kind, "sub_kind": sub_kind, "achievement_id": id,
+            "seller_org_id": uni_org, "buyer_org_id": ent_org, "signed_on": signed_on,
+            "amount_fen": 1_200_000_000i64, "tech_amount_fen": 1_000_000_000i64,
+            "chain": "machine_tools", "field": "advanced_manufacturing"
+        });
+        app.confirmed_contract(&ent, &body, &uni, &ent).await;
+    }
+    let pool = |quarter: u32| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let path =
+                format!("/api/v1/stats/chains/machine_tools/quarterly?year=2025&quarter={quarter}");
+            let r = app.get(&path, Some(admin)).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            r.body["pool"].clone()
+        }
+    };
+    assert_eq!(
+        pool(2).await,
+        json!({"year": 2025, "key_projects": 2, "converted": 2, "converted_by_previous_quarter": 1,
+               "converted_in_quarter": 1, "last_year": {"year": 2024, "key_projects": 1, "converted": 1}})
+    );
+    assert_eq!(
+        pool(1).await,
+        json!({"year": 2025, "key_projects": 2, "converted": 1, "converted_by_previous_quarter": 0,
+               "converted_in_quarter": 1, "last_year": {"year": 2024, "key_projects": 1, "converted": 0}})
+    );
+}
