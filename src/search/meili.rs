@@ -16,7 +16,7 @@ use crate::search::settings::{MatchingStrategy, raw_settings};
 use crate::search::terms::{engine_text, query_terms, query_words, strategy_of};
 use crate::search::{
     EngineHealth, Fetch, Filter, FilterValue, IndexKind, Order, SearchEngine, SearchError,
-    SearchHits, SearchQuery, SearchResult, Target,
+    SearchHits, SearchQuery, SearchResult, Submitted, Target,
 };
 
 const TASK_TIMEOUT: Duration = Duration::from_secs(120);
@@ -182,7 +182,10 @@ impl MeiliEngine {
     }
 
     async fn wait(&self, task: Result<TaskInfo, MeiliError>) -> SearchResult<()> {
-        let task = task.map_err(classify)?;
+        self.wait_for(task.map_err(classify)?).await
+    }
+
+    async fn wait_for(&self, task: TaskInfo) -> SearchResult<()> {
         let done = task
             .wait_for_completion(&self.client, None, Some(TASK_TIMEOUT))
             .await
@@ -258,6 +261,38 @@ impl SearchEngine for MeiliEngine {
         }
         let index = self.client.index(self.target_uid(target));
         self.wait(index.delete_documents(&ids).await).await
+    }
+
+    /// Queues a task for the upserts and one for the deletes, without waiting for them.
+    async fn submit(
+        &self,
+        target: &Target,
+        docs: Vec<Value>,
+        deletes: Vec<i64>,
+    ) -> SearchResult<Submitted> {
+        let index = self.client.index(self.target_uid(target));
+        let mut tasks = Vec::new();
+        if !docs.is_empty() {
+            tasks.push(
+                index
+                    .add_or_replace(&docs, Some("id"))
+                    .await
+                    .map_err(classify)?,
+            );
+        }
+        if !deletes.is_empty() {
+            tasks.push(index.delete_documents(&deletes).await.map_err(classify)?);
+        }
+        Ok(Submitted { tasks })
+    }
+
+    /// Waits for the tasks in the order they were queued (the order Meilisearch applies
+    /// them in).
+    async fn settle(&self, submitted: Submitted) -> SearchResult<()> {
+        for task in submitted.tasks {
+            self.wait_for(task).await?;
+        }
+        Ok(())
     }
 
     async fn search(&self, kind: IndexKind, query: &SearchQuery) -> SearchResult<SearchHits> {

@@ -155,6 +155,13 @@ impl Target {
     }
 }
 
+/// Writes handed to an engine and not yet known to be applied: Meilisearch's task ids,
+/// oldest first (none for the embedded engine, which applies writes as they come).
+#[derive(Debug, Default)]
+pub struct Submitted {
+    pub(crate) tasks: Vec<meilisearch_sdk::task_info::TaskInfo>,
+}
+
 /// What both engines do. Writes are batched; search takes a typed query.
 pub trait SearchEngine: Send + Sync + 'static {
     /// Creates the live indexes if missing and applies `search-config/` when it differs.
@@ -171,6 +178,20 @@ pub trait SearchEngine: Send + Sync + 'static {
         target: &Target,
         ids: Vec<i64>,
     ) -> impl Future<Output = SearchResult<()>> + Send;
+    /// Hands upserts, then deletes, of `target` to the engine and returns once the engine
+    /// has them queued, not applied: Meilisearch answers with tasks, which it applies in
+    /// the order they were queued and batches together; the embedded engine applies them
+    /// before it returns. [`SearchEngine::settle`] waits for what was handed over, so a
+    /// caller can keep several batches in flight and confirm them oldest first.
+    fn submit(
+        &self,
+        target: &Target,
+        docs: Vec<Value>,
+        deletes: Vec<i64>,
+    ) -> impl Future<Output = SearchResult<Submitted>> + Send;
+    /// Waits until what [`SearchEngine::submit`] handed over is applied; an error if any
+    /// of it failed.
+    fn settle(&self, submitted: Submitted) -> impl Future<Output = SearchResult<()>> + Send;
     fn search(
         &self,
         kind: IndexKind,
@@ -209,6 +230,17 @@ impl SearchEngine for Engine {
     }
     async fn delete(&self, target: &Target, ids: Vec<i64>) -> SearchResult<()> {
         delegate!(self, e => e.delete(target, ids).await)
+    }
+    async fn submit(
+        &self,
+        target: &Target,
+        docs: Vec<Value>,
+        deletes: Vec<i64>,
+    ) -> SearchResult<Submitted> {
+        delegate!(self, e => e.submit(target, docs, deletes).await)
+    }
+    async fn settle(&self, submitted: Submitted) -> SearchResult<()> {
+        delegate!(self, e => e.settle(submitted).await)
     }
     async fn search(&self, kind: IndexKind, query: &SearchQuery) -> SearchResult<SearchHits> {
         delegate!(self, e => e.search(kind, query).await)

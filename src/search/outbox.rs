@@ -8,7 +8,7 @@
 //! crashed worker's lease simply runs out. Rows are idempotent: processing one twice is
 //! harmless.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -23,7 +23,9 @@ use crate::db::schema::search_outbox;
 use crate::db::{AnyConnection, Db};
 use crate::error::ApiError;
 use crate::search::documents::{self, published_ids};
-use crate::search::{Engine, IndexKind, SearchEngine, SearchError, Target};
+use crate::search::{
+    Engine, IndexKind, SearchEngine, SearchError, SearchResult, Submitted, Target,
+};
 
 /// How long a claimed row stays invisible to other workers.
 const LEASE_SECS: i64 = 120;
@@ -175,12 +177,26 @@ fn retry_later(conn: &mut AnyConnection, rows: &[Claimed], error: &str) -> Query
     Ok(())
 }
 
-/// Drains one batch; returns how many rows it completed.
-pub async fn drain_once(db: &Db, engine: &Engine, limit: i64) -> Result<usize, ApiError> {
+/// One claimed batch handed to the engine: the outbox rows of each index and what the
+/// engine was given for them, waiting to be confirmed.
+pub struct InFlight {
+    /// How many rows were claimed (the next batch grows while batches come back full).
+    pub claimed: usize,
+    parts: Vec<(IndexKind, Vec<Claimed>, SearchResult<Submitted>)>,
+}
+
+/// Claims up to `limit` due rows, builds their documents from the database as it is now
+/// and hands them to the engine without waiting; `None` when nothing is due.
+pub async fn submit_batch(
+    db: &Db,
+    engine: &Engine,
+    limit: i64,
+) -> Result<Option<InFlight>, ApiError> {
     let claimed = db.write(move |conn| Ok(claim(conn, limit)?)).await?;
     if claimed.is_empty() {
-        return Ok(0);
+        return Ok(None);
     }
+    let n = claimed.len();
     let mut by_kind: BTreeMap<&'static str, (IndexKind, BTreeSet<i64>, Vec<Claimed>)> =
         BTreeMap::new();
     for row in claimed {
@@ -196,18 +212,30 @@ pub async fn drain_once(db: &Db, engine: &Engine, limit: i64) -> Result<usize, A
         e.1.insert(row.doc_id);
         e.2.push(row);
     }
-    let mut done = 0;
+    let mut parts = Vec::new();
     for (_, (kind, ids, rows)) in by_kind {
         let ids: Vec<i64> = ids.into_iter().collect();
         let batch = db
             .read(move |conn| Ok(documents::build(conn, kind, &ids)?))
             .await?;
-        let target = Target::live(kind);
-        let result = async {
-            engine.upsert(&target, batch.upserts).await?;
-            engine.delete(&target, batch.deletes).await
-        }
-        .await;
+        let submitted = engine
+            .submit(&Target::live(kind), batch.upserts, batch.deletes)
+            .await;
+        parts.push((kind, rows, submitted));
+    }
+    Ok(Some(InFlight { claimed: n, parts }))
+}
+
+/// Waits for a batch the engine was handed and deletes its rows, or backs them off for a
+/// retry (they are rebuilt from the database then, so a newer batch that landed meanwhile
+/// is never undone). Returns how many rows it completed.
+pub async fn settle_batch(db: &Db, engine: &Engine, batch: InFlight) -> Result<usize, ApiError> {
+    let mut done = 0;
+    for (kind, rows, submitted) in batch.parts {
+        let result = match submitted {
+            Ok(s) => engine.settle(s).await,
+            Err(e) => Err(e),
+        };
         let row_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         match result {
             Ok(()) => {
@@ -222,6 +250,14 @@ pub async fn drain_once(db: &Db, engine: &Engine, limit: i64) -> Result<usize, A
         }
     }
     Ok(done)
+}
+
+/// Drains one batch and waits for it; returns how many rows it completed.
+pub async fn drain_once(db: &Db, engine: &Engine, limit: i64) -> Result<usize, ApiError> {
+    match submit_batch(db, engine, limit).await? {
+        Some(batch) => settle_batch(db, engine, batch).await,
+        None => Ok(0),
+    }
 }
 
 /// The backlog as `/api/v1/admin/search` reports it.
@@ -285,24 +321,62 @@ impl Shutdown {
     }
 }
 
+/// Rows a batch starts with, and the most it grows to while batches come back full.
+const MIN_BATCH: i64 = 200;
+const MAX_BATCH: i64 = 5_000;
+/// Batches handed to the engine and not yet confirmed: Meilisearch applies queued tasks
+/// together (auto-batching), so a backlog drains at its pace, not at one round trip a
+/// batch. Each is confirmed, oldest first, before its rows leave the outbox.
+const IN_FLIGHT: usize = 4;
+
 /// The background drain loop: busy while there is work, polling gently when idle, backing
-/// off while the engine is down.
+/// off while the engine is down. A backlog is sent in growing batches, several in flight.
 pub async fn run_worker(db: Db, engine: Engine, shutdown: Shutdown) {
     let mut idle = Duration::from_millis(50);
+    let mut limit = MIN_BATCH;
+    let mut in_flight: VecDeque<InFlight> = VecDeque::new();
     while !shutdown.stopped() {
-        match drain_once(&db, &engine, 200).await {
-            Ok(n) if n > 0 => idle = Duration::from_millis(50),
-            Ok(_) => {
+        let settle_one = match submit_batch(&db, &engine, limit).await {
+            Ok(Some(batch)) => {
+                idle = Duration::from_millis(50);
+                let full = batch.claimed as i64 >= limit;
+                limit = if full {
+                    (limit * 2).min(MAX_BATCH)
+                } else {
+                    MIN_BATCH
+                };
+                in_flight.push_back(batch);
+                in_flight.len() >= IN_FLIGHT
+            }
+            Ok(None) if in_flight.is_empty() => {
                 actix_web::rt::time::sleep(idle).await;
                 idle = (idle * 2).min(Duration::from_millis(500));
+                false
             }
+            Ok(None) => true,
             Err(e) => {
                 tracing::warn!(error = ?e, "search outbox worker error");
                 actix_web::rt::time::sleep(Duration::from_secs(1)).await;
+                true
             }
+        };
+        if settle_one {
+            settle_oldest(&db, &engine, &mut in_flight).await;
         }
     }
+    while !in_flight.is_empty() {
+        settle_oldest(&db, &engine, &mut in_flight).await;
+    }
     shutdown.finished.store(true, Ordering::SeqCst);
+}
+
+async fn settle_oldest(db: &Db, engine: &Engine, in_flight: &mut VecDeque<InFlight>) {
+    if let Some(batch) = in_flight.pop_front()
+        && let Err(e) = settle_batch(db, engine, batch).await
+    {
+        // The rows stay leased and come back when the lease runs out.
+        tracing::warn!(error = ?e, "search outbox worker error");
+    }
 }
 
 /// Readies the engine at start-up: creates indexes, applies settings, queues a full resync

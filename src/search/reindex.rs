@@ -2,6 +2,8 @@
 //! it in whole, so searches never see a half-built index. Changes made while it runs are
 //! caught up afterwards from the audit trail (every write is audited), through the outbox.
 
+use std::collections::VecDeque;
+
 use diesel::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -12,7 +14,10 @@ use crate::error::ApiError;
 use crate::search::documents::{self, published_count, published_ids};
 use crate::search::{Engine, IndexKind, SearchEngine, outbox};
 
-const BATCH: i64 = 500;
+/// Documents a batch, and batches handed to the engine before the oldest is waited for:
+/// Meilisearch batches queued tasks together, so it indexes at its own pace.
+const BATCH: i64 = 2_000;
+const IN_FLIGHT: usize = 4;
 
 #[derive(Debug, Default)]
 pub struct ReindexReport {
@@ -51,6 +56,7 @@ pub async fn reindex(
         let staging = engine.create_staging(kind).await?;
         let mut after = 0;
         let mut indexed = 0;
+        let mut in_flight = VecDeque::new();
         loop {
             let batch = db
                 .read(move |conn| {
@@ -62,8 +68,16 @@ pub async fn reindex(
             let (Some(last), docs) = batch else { break };
             indexed += docs.upserts.len();
             bar.inc(docs.upserts.len() as u64);
-            engine.upsert(&staging, docs.upserts).await?;
+            in_flight.push_back(engine.submit(&staging, docs.upserts, vec![]).await?);
+            if in_flight.len() >= IN_FLIGHT
+                && let Some(oldest) = in_flight.pop_front()
+            {
+                engine.settle(oldest).await?;
+            }
             after = last;
+        }
+        for submitted in in_flight {
+            engine.settle(submitted).await?;
         }
         engine.promote(&staging).await?;
         bar.finish();

@@ -27,7 +27,7 @@ use self::schema::fingerprint;
 use self::shard::Shard;
 use crate::search::{
     EngineHealth, IndexKind, SearchEngine, SearchError, SearchHits, SearchQuery, SearchResult,
-    Target,
+    Submitted, Target,
 };
 
 fn internal(e: impl std::fmt::Display) -> SearchError {
@@ -174,6 +174,22 @@ impl SearchEngine for Arc<EmbeddedEngine> {
     async fn delete(&self, target: &Target, ids: Vec<i64>) -> SearchResult<()> {
         let shard = self.shard(target)?;
         blocking(move || shard.write(&[], &ids)).await
+    }
+
+    /// One commit for the whole batch, applied before it returns.
+    async fn submit(
+        &self,
+        target: &Target,
+        docs: Vec<Value>,
+        deletes: Vec<i64>,
+    ) -> SearchResult<Submitted> {
+        let shard = self.shard(target)?;
+        blocking(move || shard.write(&docs, &deletes)).await?;
+        Ok(Submitted::default())
+    }
+
+    async fn settle(&self, _: Submitted) -> SearchResult<()> {
+        Ok(())
     }
 
     async fn search(&self, kind: IndexKind, query: &SearchQuery) -> SearchResult<SearchHits> {
