@@ -754,6 +754,7 @@ async fn contract(app: &TestApp, w: &World, fx: Fx) -> Ids {
         return out;
     }
     app.confirm_contract(id, &[&w.uni, &w.ent]).await;
+    app.with_contract_text(id, &w.uni).await;
     let c = format!("/api/v1/contracts/{id}");
     if fx == Fx::ContractSubmitted {
         ok(

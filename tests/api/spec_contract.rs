@@ -1150,6 +1150,7 @@ async fn every_operation_answers_as_the_spec_says() {
         Some(json!({"reason": "未经协商"})),
     )
     .await;
+    d.app.with_contract_text(c, &uni).await;
     d.ok(
         M::POST,
         "/api/v1/contracts/{id}/registration-request",
