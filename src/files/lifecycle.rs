@@ -2,7 +2,7 @@
 //! upload (quota, dedup), read one (who may), attach and detach (who may, which slot), list
 //! a parent's attachments, and collect what nothing references.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::access::{self, Access};
@@ -25,7 +25,7 @@ pub struct FileView {
     pub sha256: String,
     /// A picture's thumbnail is at `GET /api/v1/files/{id}/thumbnail`.
     pub has_thumbnail: bool,
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
 }
 
 impl From<FileRow> for FileView {
@@ -37,7 +37,7 @@ impl From<FileRow> for FileView {
             size: row.size,
             sha256: row.sha256,
             has_thumbnail: row.thumbnail_sha256.is_some(),
-            created_at: row.created_at,
+            created_at: row.created_at.and_utc(),
         }
     }
 }
@@ -50,7 +50,7 @@ pub struct AttachmentView {
     pub parent_id: i64,
     pub slot: Slot,
     pub file: FileView,
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
 }
 
 fn attachment_view(row: AttachmentRow, file: FileRow) -> Result<AttachmentView, ApiError> {
@@ -60,7 +60,7 @@ fn attachment_view(row: AttachmentRow, file: FileRow) -> Result<AttachmentView, 
         parent_id: row.parent_id,
         slot: row.slot()?,
         file: file.into(),
-        created_at: row.created_at,
+        created_at: row.created_at.and_utc(),
     })
 }
 
