@@ -509,6 +509,15 @@ async fn files_operations(d: &mut Driver<'_>, uni: &str, a1: i64) {
     let r = crate::files::upload(d.app, Some(uni), "样机照片.png", &png).await;
     d.ok_sent(M::POST, "/api/v1/files", "/api/v1/files", Some(uni), &r);
     let f = r.body["id"].as_i64().unwrap();
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/attachments",
+            "/api/v1/attachments",
+            Some(uni),
+            Some(json!({"parent": "achievement", "parent_id": a1, "slot": "image", "file_id": f})),
+        )
+        .await;
     let file = format!("/api/v1/files/{f}");
     d.ok(M::GET, "/api/v1/files/{id}", &file, None, None).await;
     let part = d
@@ -518,15 +527,6 @@ async fn files_operations(d: &mut Driver<'_>, uni: &str, a1: i64) {
     assert_eq!(part.status, 206);
     d.ok_sent(M::GET, "/api/v1/files/{id}", &file, Some(uni), &part);
     d.ok(M::GET, "/api/v1/files/{id}/thumbnail", &format!("{file}/thumbnail"), Some(uni), None)
-        .await;
-    let r = d
-        .ok(
-            M::POST,
-            "/api/v1/attachments",
-            "/api/v1/attachments",
-            Some(uni),
-            Some(json!({"parent": "achievement", "parent_id": a1, "slot": "image", "file_id": f})),
-        )
         .await;
     let attachment = r.body["id"].as_i64().unwrap();
     d.ok(
