@@ -641,7 +641,10 @@ impl fmt::Debug for Settings {
             .field("files_s3_endpoint", &self.files_s3_endpoint)
             .field("files_s3_region", &self.files_s3_region)
             .field("files_s3_access_key_id", &self.files_s3_access_key_id)
-            .field("files_s3_secret_access_key", &self.files_s3_secret_access_key)
+            .field(
+                "files_s3_secret_access_key",
+                &self.files_s3_secret_access_key,
+            )
             .field("files_max_bytes", &self.files_max_bytes)
             .field("files_org_quota_bytes", &self.files_org_quota_bytes)
             .field("files_grace_secs", &self.files_grace_secs)

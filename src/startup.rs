@@ -194,9 +194,14 @@ impl Application {
             let _ = crate::search::terms::query_words("预热");
             crate::matching::warm_up();
         });
-        let files = Arc::new(crate::files::store::Files::open(&settings).with_context(|| {
-            format!("cannot open the file store under {}", settings.data_dir.display())
-        })?);
+        let files = Arc::new(
+            crate::files::store::Files::open(&settings).with_context(|| {
+                format!(
+                    "cannot open the file store under {}",
+                    settings.data_dir.display()
+                )
+            })?,
+        );
         let shutdown = spawn_background(&db, &engine, &settings, &files);
         let secret = load_or_create_secret(&settings)?;
         let previous = settings

@@ -93,8 +93,8 @@ fn listing<S: Store>(
     let Some(facts) = S::facts(conn, id)? else {
         return Ok(None);
     };
-    let visible = facts.status == Status::Published
-        || policy::sees_every_status(user, facts.org_id);
+    let visible =
+        facts.status == Status::Published || policy::sees_every_status(user, facts.org_id);
     if !visible {
         return Ok(Some(Access::hidden()));
     }

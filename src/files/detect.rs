@@ -28,9 +28,7 @@ impl Kind {
             Kind::Png => "image/png",
             Kind::Jpeg => "image/jpeg",
             Kind::Webp => "image/webp",
-            Kind::Docx => {
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            }
+            Kind::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             Kind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             Kind::Text => "text/plain; charset=utf-8",
         }
@@ -213,7 +211,10 @@ mod tests {
         assert_eq!(sanitize_name(".."), "file");
         assert_eq!(sanitize_name("营业执照\u{0}.pdf"), "营业执照.pdf");
         assert_eq!(sanitize_name("a\"b\r\n.pdf"), "ab.pdf");
-        assert_eq!(sanitize_name(&"长".repeat(300)).chars().count(), MAX_NAME_CHARS);
+        assert_eq!(
+            sanitize_name(&"长".repeat(300)).chars().count(),
+            MAX_NAME_CHARS
+        );
     }
 
     #[test]

@@ -130,13 +130,17 @@ async fn stream(
     content_type: &str,
     name: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let wanted = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
+    let wanted = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok());
     let (status, range) = match range::parse(wanted, size) {
         Served::Whole => (StatusCode::OK, 0..size),
         Served::Part(r) => (StatusCode::PARTIAL_CONTENT, r),
         Served::Unsatisfiable => {
-            let mut res =
-                actix_web::ResponseError::error_response(&ApiError::new(ErrorCode::RangeNotSatisfiable));
+            let mut res = actix_web::ResponseError::error_response(&ApiError::new(
+                ErrorCode::RangeNotSatisfiable,
+            ));
             res.headers_mut().insert(
                 header::CONTENT_RANGE,
                 header::HeaderValue::from_str(&format!("bytes */{size}"))
@@ -149,11 +153,19 @@ async fn stream(
     let bytes = if len == 0 {
         Box::pin(futures_util::stream::empty()) as super::store::ByteStream
     } else {
-        state.files.store.get(key, range.clone()).await.map_err(store_error)?
+        state
+            .files
+            .store
+            .get(key, range.clone())
+            .await
+            .map_err(store_error)?
     };
     let mut res = HttpResponse::build(status);
     res.insert_header((header::CONTENT_TYPE, content_type))
-        .insert_header((header::CONTENT_DISPOSITION, content_disposition(name, content_type)))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            content_disposition(name, content_type),
+        ))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::ETAG, format!("\"{key}\"")))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -205,7 +217,15 @@ pub async fn download(
 ) -> Result<HttpResponse, ApiError> {
     let file = readable(&state, user.0, path.into_inner(), &req, "file.download").await?;
     let size = u64::try_from(file.size).unwrap_or(0);
-    stream(&state, &req, &file.sha256, size, &file.content_type, &file.name).await
+    stream(
+        &state,
+        &req,
+        &file.sha256,
+        size,
+        &file.content_type,
+        &file.name,
+    )
+    .await
 }
 
 /// `GET /api/v1/files/{id}/thumbnail`: a picture's thumbnail (PNG, at most

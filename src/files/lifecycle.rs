@@ -87,8 +87,12 @@ pub fn reserve(
         if used.saturating_add(size) > quota {
             return Err(ApiError::with_detail(
                 ErrorCode::QuotaExceeded,
-                format!("贵机构已使用 {used} 字节，配额为 {quota} 字节，放不下这个 {size} 字节的文件。"),
-                format!("Your organisation uses {used} of its {quota} bytes; a file of {size} bytes does not fit."),
+                format!(
+                    "贵机构已使用 {used} 字节，配额为 {quota} 字节，放不下这个 {size} 字节的文件。"
+                ),
+                format!(
+                    "Your organisation uses {used} of its {quota} bytes; a file of {size} bytes does not fit."
+                ),
             ));
         }
     }
@@ -123,7 +127,11 @@ pub fn record(
     };
     let row = model::insert(conn, &new, now())?;
     let view = FileView::from(row);
-    audit::created(conn, Act::new(user.id, "file.upload", "file", view.id), &view)?;
+    audit::created(
+        conn,
+        Act::new(user.id, "file.upload", "file", view.id),
+        &view,
+    )?;
     Ok(view)
 }
 
@@ -196,7 +204,12 @@ fn invalid(zh: String, en: String, field: &'static str) -> ApiError {
 /// The parent and slot named, checked against each other.
 pub fn parent_slot(parent: &str, slot: &str) -> Result<(Parent, Slot), ApiError> {
     let p = Parent::parse(parent).ok_or_else(|| {
-        ApiError::one_of(ErrorCode::InvalidAttachment, "parent", parent, Parent::CODES)
+        ApiError::one_of(
+            ErrorCode::InvalidAttachment,
+            "parent",
+            parent,
+            Parent::CODES,
+        )
     })?;
     let codes: Vec<&str> = p.slots().iter().map(|s| s.as_str()).collect();
     let s = Slot::parse(slot)
@@ -233,7 +246,8 @@ pub fn attach(
     let file = model::find(conn, input.file_id)?
         .filter(|f| policy::sees_every_status(Some(user), f.org_id))
         .ok_or_else(|| ApiError::not_found("File").field("file_id"))?;
-    if slot == Slot::Image && !Kind::of_content_type(&file.content_type).is_some_and(Kind::is_image) {
+    if slot == Slot::Image && !Kind::of_content_type(&file.content_type).is_some_and(Kind::is_image)
+    {
         return Err(invalid(
             "slot 为 image 时只能附加 PNG、JPEG 或 WebP 图片。".into(),
             "Only PNG, JPEG or WebP pictures go into the `image` slot.".into(),
@@ -241,8 +255,8 @@ pub fn attach(
         ));
     }
     if let Some(id) = model::existing_attachment(conn, parent, input.parent_id, slot, file.id)? {
-        let (row, file) = model::find_attachment(conn, id)?
-            .ok_or_else(|| ApiError::not_found("Attachment"))?;
+        let (row, file) =
+            model::find_attachment(conn, id)?.ok_or_else(|| ApiError::not_found("Attachment"))?;
         return Ok((attachment_view(row, file)?, false));
     }
     let new = NewAttachment {
@@ -254,7 +268,11 @@ pub fn attach(
     };
     let row = model::insert_attachment(conn, &new, now())?;
     let view = attachment_view(row, file)?;
-    audit::created(conn, Act::new(user.id, "file.attach", "attachment", view.id), &view)?;
+    audit::created(
+        conn,
+        Act::new(user.id, "file.attach", "attachment", view.id),
+        &view,
+    )?;
     Ok((view, true))
 }
 
@@ -270,7 +288,11 @@ pub fn detach(conn: &mut AnyConnection, user: &CurrentUser, id: i64) -> Result<(
     may_attach(user, parent, &access)?;
     let view = attachment_view(row, file)?;
     model::delete_attachment(conn, id, view.file.id, now())?;
-    audit::removed(conn, Act::new(user.id, "file.detach", "attachment", id), &view)?;
+    audit::removed(
+        conn,
+        Act::new(user.id, "file.detach", "attachment", id),
+        &view,
+    )?;
     Ok(())
 }
 
@@ -291,7 +313,12 @@ pub fn list(
     parent_id: i64,
 ) -> Result<Vec<AttachmentView>, ApiError> {
     let p = Parent::parse(parent).ok_or_else(|| {
-        ApiError::one_of(ErrorCode::InvalidAttachment, "parent", parent, Parent::CODES)
+        ApiError::one_of(
+            ErrorCode::InvalidAttachment,
+            "parent",
+            parent,
+            Parent::CODES,
+        )
     })?;
     let access = access::access(conn, user, p, parent_id)?;
     if !access.visible {

@@ -130,7 +130,11 @@ pub fn touch_blob(
     Ok(())
 }
 
-pub fn insert(conn: &mut AnyConnection, new: &NewFile<'_>, at: NaiveDateTime) -> QueryResult<FileRow> {
+pub fn insert(
+    conn: &mut AnyConnection,
+    new: &NewFile<'_>,
+    at: NaiveDateTime,
+) -> QueryResult<FileRow> {
     let id = diesel::insert_into(files::table)
         .values((
             files::sha256.eq(new.sha256),
@@ -144,7 +148,10 @@ pub fn insert(conn: &mut AnyConnection, new: &NewFile<'_>, at: NaiveDateTime) ->
         ))
         .returning(files::id)
         .get_result::<i64>(conn)?;
-    files::table.find(id).select(FileRow::as_select()).first(conn)
+    files::table
+        .find(id)
+        .select(FileRow::as_select())
+        .first(conn)
 }
 
 /// What `org_id` stores now, counting each distinct content once.
@@ -171,7 +178,10 @@ pub fn org_has(conn: &mut AnyConnection, org_id: i64, sha256: &str) -> QueryResu
     Ok(n > 0)
 }
 
-pub fn attachments_of_file(conn: &mut AnyConnection, file_id: i64) -> QueryResult<Vec<AttachmentRow>> {
+pub fn attachments_of_file(
+    conn: &mut AnyConnection,
+    file_id: i64,
+) -> QueryResult<Vec<AttachmentRow>> {
     file_attachments::table
         .filter(file_attachments::file_id.eq(file_id))
         .select(AttachmentRow::as_select())
@@ -283,20 +293,30 @@ pub fn delete_attachment(
 
 /// Files attached to nothing, uploaded and last detached before `cutoff`: removed.
 /// Returns how many.
-pub fn delete_unreferenced_files(conn: &mut AnyConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
+pub fn delete_unreferenced_files(
+    conn: &mut AnyConnection,
+    cutoff: NaiveDateTime,
+) -> QueryResult<usize> {
     let referenced = file_attachments::table.select(file_attachments::file_id);
     diesel::delete(
         files::table
             .filter(files::id.ne_all(referenced))
             .filter(files::created_at.le(cutoff))
-            .filter(files::released_at.is_null().or(files::released_at.le(cutoff))),
+            .filter(
+                files::released_at
+                    .is_null()
+                    .or(files::released_at.le(cutoff)),
+            ),
     )
     .execute(conn)
 }
 
 /// Blobs no file (nor thumbnail) uses and untouched since `cutoff`: their rows are
 /// removed and their keys returned, for the caller to delete from the store after commit.
-pub fn take_unreferenced_blobs(conn: &mut AnyConnection, cutoff: NaiveDateTime) -> QueryResult<Vec<String>> {
+pub fn take_unreferenced_blobs(
+    conn: &mut AnyConnection,
+    cutoff: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
     let used = files::table.select(files::sha256);
     let thumbs = files::table
         .filter(files::thumbnail_sha256.is_not_null())

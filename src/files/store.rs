@@ -127,9 +127,10 @@ fn read_range(path: PathBuf, range: Range<u64>) -> std::io::Result<ByteStream> {
             }
         }
     });
-    Ok(Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    })))
+    Ok(Box::pin(futures_util::stream::unfold(
+        rx,
+        |mut rx| async move { rx.recv().await.map(|item| (item, rx)) },
+    )))
 }
 
 async fn blocking<T: Send + 'static>(

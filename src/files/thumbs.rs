@@ -50,7 +50,10 @@ async fn try_prepare(state: &AppData, source: PathBuf) -> anyhow::Result<String>
     let staged = actix_web::web::block(move || -> anyhow::Result<(PathBuf, String, u64)> {
         let bytes = render(&source)?;
         let key = super::upload::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-        let path = staging.join(format!("thumb-{}.part", crate::auth::tokens::random_hex(12)));
+        let path = staging.join(format!(
+            "thumb-{}.part",
+            crate::auth::tokens::random_hex(12)
+        ));
         std::fs::write(&path, &bytes)?;
         Ok((path, key, bytes.len() as u64))
     })
@@ -60,7 +63,14 @@ async fn try_prepare(state: &AppData, source: PathBuf) -> anyhow::Result<String>
     let k = key.clone();
     state
         .db
-        .write(move |conn| Ok(super::model::touch_blob(conn, &k, size, crate::clock::now())?))
+        .write(move |conn| {
+            Ok(super::model::touch_blob(
+                conn,
+                &k,
+                size,
+                crate::clock::now(),
+            )?)
+        })
         .await?;
     let stored = state.files.store.put(&key, &path).await;
     let _ = std::fs::remove_file(&path);

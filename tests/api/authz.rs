@@ -757,22 +757,38 @@ async fn build(app: &TestApp, w: &World, fx: Fx, who: Who) -> Ids {
         Fx::Objection => id(publicity(app, w).await.1),
         Fx::FileToAttach => Ids {
             id: Some(create(app, "achievements", &w.uni, &achievement_body()).await),
-            file_id: Some(crate::files::uploaded(app, &w.uni, "说明.pdf", &crate::files::pdf("a")).await),
+            file_id: Some(
+                crate::files::uploaded(app, &w.uni, "说明.pdf", &crate::files::pdf("a")).await,
+            ),
             ..Ids::default()
         },
         Fx::PublicImage => {
             let a = published(app, "achievements", &w.uni, &w.admin, &achievement_body()).await;
-            let f = crate::files::uploaded(app, &w.uni, "样机.png", &crate::files::png(30, 20)).await;
-            ok(crate::files::attach(app, &w.uni, "achievement", a, "image", f).await, "image").await;
+            let f =
+                crate::files::uploaded(app, &w.uni, "样机.png", &crate::files::png(30, 20)).await;
+            ok(
+                crate::files::attach(app, &w.uni, "achievement", a, "image", f).await,
+                "image",
+            )
+            .await;
             id(f)
         }
         Fx::ContractFile | Fx::ContractAttachment => {
             let c = contract(app, w, Fx::Contract).await.id.unwrap();
-            let f = crate::files::uploaded(app, &w.ent, "盖章页.png", &crate::files::png(20, 20)).await;
-            let r = ok(crate::files::attach(app, &w.ent, "contract", c, "scan", f).await, "scan").await;
+            let f =
+                crate::files::uploaded(app, &w.ent, "盖章页.png", &crate::files::png(20, 20)).await;
+            let r = ok(
+                crate::files::attach(app, &w.ent, "contract", c, "scan", f).await,
+                "scan",
+            )
+            .await;
             let attachment = r.body["id"].as_i64();
             Ids {
-                id: if fx == Fx::ContractFile { Some(f) } else { attachment },
+                id: if fx == Fx::ContractFile {
+                    Some(f)
+                } else {
+                    attachment
+                },
                 parent_id: Some(c),
                 ..Ids::default()
             }
@@ -938,7 +954,10 @@ async fn every_route_has_a_row_and_every_row_holds() {
                     crate::files::upload(&app, w.token(who), "a.pdf", &pdf).await
                 }
                 ("/api/v1/attachments", &Method::GET) => {
-                    let q = format!("{path}?parent=contract&parent_id={}", fixture.parent_id.unwrap_or(0));
+                    let q = format!(
+                        "{path}?parent=contract&parent_id={}",
+                        fixture.parent_id.unwrap_or(0)
+                    );
                     app.request(Method::GET, &q, w.token(who), None).await
                 }
                 _ => {

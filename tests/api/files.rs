@@ -46,7 +46,14 @@ pub async fn uploaded(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> i
     r.body["id"].as_i64().expect("id")
 }
 
-pub async fn attach(app: &TestApp, token: &str, parent: &str, id: i64, slot: &str, file: i64) -> Resp {
+pub async fn attach(
+    app: &TestApp,
+    token: &str,
+    parent: &str,
+    id: i64,
+    slot: &str,
+    file: i64,
+) -> Resp {
     app.post(
         "/api/v1/attachments",
         Some(token),
@@ -63,9 +70,12 @@ pub fn pdf(text: &str) -> Vec<u8> {
 
 /// A real PNG of `w`×`h` pixels.
 pub fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).expect("png");
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
     out.into_inner()
 }
 
@@ -86,12 +96,18 @@ const DOCX_TYPES: &[u8] = br#"<?xml version="1.0"?><Types xmlns="http://schemas.
 pub fn docx() -> Vec<u8> {
     zip_of(&[
         ("[Content_Types].xml", DOCX_TYPES),
-        ("word/document.xml", b"<w:document>\xe6\x8a\x80\xe6\x9c\xaf\xe5\x90\x88\xe5\x90\x8c</w:document>"),
+        (
+            "word/document.xml",
+            b"<w:document>\xe6\x8a\x80\xe6\x9c\xaf\xe5\x90\x88\xe5\x90\x8c</w:document>",
+        ),
     ])
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Every file under `dir`, recursively.
@@ -121,8 +137,14 @@ fn staging(app: &TestApp) -> Vec<PathBuf> {
 
 async fn download(app: &TestApp, id: i64, token: Option<&str>, range: Option<&str>) -> Resp {
     let headers: Vec<(&str, &str)> = range.map(|r| ("Range", r)).into_iter().collect();
-    app.request_with_headers(Method::GET, &format!("/api/v1/files/{id}"), &headers, token, None)
-        .await
+    app.request_with_headers(
+        Method::GET,
+        &format!("/api/v1/files/{id}"),
+        &headers,
+        token,
+        None,
+    )
+    .await
 }
 
 #[actix_rt::test]
@@ -134,7 +156,10 @@ async fn uploads_are_typed_by_content_deduplicated_and_named_safely() {
     let picture = png(40, 30);
     let r = upload(&app, Some(&uni), "照片.pdf", &picture).await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(r.body["content_type"], "image/png", "type from content, not the name");
+    assert_eq!(
+        r.body["content_type"], "image/png",
+        "type from content, not the name"
+    );
     assert_eq!(r.body["size"], picture.len());
     assert_eq!(r.body["sha256"], sha256(&picture));
     assert_eq!(r.body["name"], "照片.pdf");
@@ -143,7 +168,10 @@ async fn uploads_are_typed_by_content_deduplicated_and_named_safely() {
     assert_ne!(again.body["id"], r.body["id"]);
     let stored: Vec<_> = blobs(&app)
         .into_iter()
-        .filter(|p| p.file_name().is_some_and(|n| n == sha256(&picture).as_str()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n == sha256(&picture).as_str())
+        })
         .collect();
     assert_eq!(stored.len(), 1, "the same bytes are stored once");
 
@@ -159,7 +187,13 @@ async fn uploads_are_typed_by_content_deduplicated_and_named_safely() {
         d.body["content_type"],
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     );
-    let t = upload(&app, Some(&uni), "说明.txt", "第一条 技术内容\r\n".as_bytes()).await;
+    let t = upload(
+        &app,
+        Some(&uni),
+        "说明.txt",
+        "第一条 技术内容\r\n".as_bytes(),
+    )
+    .await;
     assert_eq!(t.body["content_type"], "text/plain; charset=utf-8");
 
     for (name, bytes) in [
@@ -171,7 +205,10 @@ async fn uploads_are_typed_by_content_deduplicated_and_named_safely() {
         let r = upload(&app, Some(&uni), name, &bytes).await;
         r.assert_error(415, "file_type_not_allowed");
     }
-    assert!(staging(&app).is_empty(), "refused uploads leave nothing staged");
+    assert!(
+        staging(&app).is_empty(),
+        "refused uploads leave nothing staged"
+    );
     let anon = upload(&app, None, "a.pdf", &pdf("z")).await;
     anon.assert_error(401, "missing_authorization");
 }
@@ -182,7 +219,10 @@ async fn a_zip_bomb_disguised_as_docx_is_refused_without_inflating_it() {
     let admin = app.admin_token().await;
     // 64 MiB of zeros deflate to ~64 KiB: a ratio no real document has.
     let zeros = vec![0u8; 64 * 1024 * 1024];
-    let bomb = zip_of(&[("[Content_Types].xml", DOCX_TYPES), ("word/document.xml", &zeros)]);
+    let bomb = zip_of(&[
+        ("[Content_Types].xml", DOCX_TYPES),
+        ("word/document.xml", &zeros),
+    ]);
     assert!(bomb.len() < 1024 * 1024);
     let r = upload(&app, Some(&admin), "合同.docx", &bomb).await;
     r.assert_error(415, "file_type_not_allowed");
@@ -221,9 +261,11 @@ async fn size_limit_quota_and_malformed_bodies() {
     let answer = std::thread::spawn(move || {
         use std::io::Read;
         let mut s = std::net::TcpStream::connect(addr).unwrap();
-        s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
         s.write_all(head.as_bytes()).unwrap();
-        s.write_all(&multipart("huge.pdf", b"%PDF-1.4")[..60]).unwrap();
+        s.write_all(&multipart("huge.pdf", b"%PDF-1.4")[..60])
+            .unwrap();
         let mut buf = [0u8; 512];
         let n = s.read(&mut buf).unwrap_or(0);
         String::from_utf8_lossy(&buf[..n]).into_owned()
@@ -235,17 +277,39 @@ async fn size_limit_quota_and_malformed_bodies() {
     let mut truncated = multipart("t.pdf", &pdf("cut"));
     truncated.truncate(truncated.len() - 20);
     let r = app
-        .raw(Method::POST, "/api/v1/files", Some(&uni), Some(&content_type()), truncated)
+        .raw(
+            Method::POST,
+            "/api/v1/files",
+            Some(&uni),
+            Some(&content_type()),
+            truncated,
+        )
         .await;
     r.assert_error(400, "invalid_multipart");
-    let wrong_field = multipart("x.pdf", &pdf("x")).iter().copied().collect::<Vec<u8>>();
-    let wrong_field = String::from_utf8_lossy(&wrong_field).replace("name=\"file\"", "name=\"doc\"");
+    let wrong_field = multipart("x.pdf", &pdf("x"))
+        .iter()
+        .copied()
+        .collect::<Vec<u8>>();
+    let wrong_field =
+        String::from_utf8_lossy(&wrong_field).replace("name=\"file\"", "name=\"doc\"");
     let r = app
-        .raw(Method::POST, "/api/v1/files", Some(&uni), Some(&content_type()), wrong_field.into_bytes())
+        .raw(
+            Method::POST,
+            "/api/v1/files",
+            Some(&uni),
+            Some(&content_type()),
+            wrong_field.into_bytes(),
+        )
         .await;
     r.assert_error(400, "invalid_multipart");
     let r = app
-        .raw(Method::POST, "/api/v1/files", Some(&uni), Some("application/json"), b"{}".to_vec())
+        .raw(
+            Method::POST,
+            "/api/v1/files",
+            Some(&uni),
+            Some("application/json"),
+            b"{}".to_vec(),
+        )
         .await;
     r.assert_error(400, "invalid_multipart");
     let mut two = multipart("1.pdf", &pdf("1"));
@@ -254,7 +318,13 @@ async fn size_limit_quota_and_malformed_bodies() {
     let second = multipart("2.pdf", &pdf("2"));
     two.extend_from_slice(&second[BOUNDARY.len() + 4..]);
     let r = app
-        .raw(Method::POST, "/api/v1/files", Some(&uni), Some(&content_type()), two)
+        .raw(
+            Method::POST,
+            "/api/v1/files",
+            Some(&uni),
+            Some(&content_type()),
+            two,
+        )
         .await;
     r.assert_error(400, "invalid_multipart");
     assert!(staging(&app).is_empty(), "{:?}", staging(&app));
@@ -294,11 +364,18 @@ async fn status_of(app: &TestApp, file: i64, token: Option<&str>) -> u16 {
 async fn achievement_images_are_public_once_published_and_documents_follow_details() {
     let app = spawn_app().await;
     let c = cast(&app).await;
-    let r = app.post("/api/v1/achievements", Some(&c.uni), &achievement_body()).await;
+    let r = app
+        .post("/api/v1/achievements", Some(&c.uni), &achievement_body())
+        .await;
     let a = r.body["id"].as_i64().unwrap();
     let img = uploaded(&app, &c.uni, "样机.png", &png(64, 48)).await;
     let doc = uploaded(&app, &c.uni, "专利证书.pdf", &pdf("patent")).await;
-    assert_eq!(attach(&app, &c.uni, "achievement", a, "image", img).await.status, 201);
+    assert_eq!(
+        attach(&app, &c.uni, "achievement", a, "image", img)
+            .await
+            .status,
+        201
+    );
     let again = attach(&app, &c.uni, "achievement", a, "image", img).await;
     assert_eq!(again.status, 200, "attaching twice answers the attachment");
     let d = attach(&app, &c.uni, "achievement", a, "document", doc).await;
@@ -330,9 +407,18 @@ async fn achievement_images_are_public_once_published_and_documents_follow_detai
         assert_eq!(status_of(&app, doc, token).await, doc_status);
     }
     let path = format!("/api/v1/achievements/{a}/");
-    assert_eq!(app.post(&format!("{path}submit"), Some(&c.uni), &json!({})).await.status, 200);
+    assert_eq!(
+        app.post(&format!("{path}submit"), Some(&c.uni), &json!({}))
+            .await
+            .status,
+        200
+    );
     let r = app
-        .post(&format!("{path}review"), Some(&c.admin), &json!({"decision": "approve"}))
+        .post(
+            &format!("{path}review"),
+            Some(&c.admin),
+            &json!({"decision": "approve"}),
+        )
         .await;
     assert_eq!(r.status, 200);
     // Published: pictures for everyone, documents for those who see `details`.
@@ -349,7 +435,10 @@ async fn achievement_images_are_public_once_published_and_documents_follow_detai
         let app = &app;
         async move {
             let r = app
-                .get(&format!("/api/v1/attachments?parent=achievement&parent_id={a}"), token.as_deref())
+                .get(
+                    &format!("/api/v1/attachments?parent=achievement&parent_id={a}"),
+                    token.as_deref(),
+                )
                 .await;
             assert_eq!(r.status, 200, "{}", r.text);
             r.body["items"]
@@ -362,18 +451,30 @@ async fn achievement_images_are_public_once_published_and_documents_follow_detai
     };
     assert_eq!(list(None).await, ["image"]);
     assert_eq!(list(Some(c.ent.clone())).await, ["image", "document"]);
-    let t = app.get(&format!("/api/v1/files/{img}/thumbnail"), None).await;
+    let t = app
+        .get(&format!("/api/v1/files/{img}/thumbnail"), None)
+        .await;
     assert_eq!(t.status, 200, "{}", t.text);
     assert_eq!(t.header("content-type").as_deref(), Some("image/png"));
 
     // Detached, the document is its uploader's again.
     let d_id = d.body["id"].as_i64().unwrap();
     let r = app
-        .request(Method::DELETE, &format!("/api/v1/attachments/{d_id}"), Some(&c.ent), None)
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/attachments/{d_id}"),
+            Some(&c.ent),
+            None,
+        )
         .await;
     assert!(r.status == 403 || r.status == 404, "{}", r.text);
     let r = app
-        .request(Method::DELETE, &format!("/api/v1/attachments/{d_id}"), Some(&c.uni), None)
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/attachments/{d_id}"),
+            Some(&c.uni),
+            None,
+        )
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(status_of(&app, doc, Some(&c.ent)).await, 404);
@@ -404,13 +505,21 @@ async fn downloads_stream_with_ranges_and_safe_headers() {
     assert_eq!(whole.status, 200);
     assert_eq!(whole.text.as_bytes(), &text[..]);
     assert_eq!(whole.header("content-length"), Some(text.len().to_string()));
-    assert_eq!(whole.header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(
+        whole.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
     assert_eq!(whole.header("accept-ranges").as_deref(), Some("bytes"));
-    assert_eq!(whole.header("content-type").as_deref(), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        whole.header("content-type").as_deref(),
+        Some("text/plain; charset=utf-8")
+    );
     let cd = whole.header("content-disposition").unwrap();
     assert!(cd.starts_with("attachment; filename=\""), "{cd}");
     assert!(
-        cd.contains("filename*=UTF-8''%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C%20%28%E7%BB%88%E7%A8%BF%29.txt"),
+        cd.contains(
+            "filename*=UTF-8''%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C%20%28%E7%BB%88%E7%A8%BF%29.txt"
+        ),
         "{cd}"
     );
     let part = download(&app, id, Some(&admin), Some("bytes=800000-800015")).await;
@@ -425,8 +534,13 @@ async fn downloads_stream_with_ranges_and_safe_headers() {
     assert_eq!(tail.text.as_bytes(), &text[text.len() - 8..]);
     let past = download(&app, id, Some(&admin), Some("bytes=99999999-")).await;
     past.assert_error(416, "range_not_satisfiable");
-    assert_eq!(past.header("content-range"), Some(format!("bytes */{}", text.len())));
-    download(&app, 999_999, Some(&admin), None).await.assert_error(404, "not_found");
+    assert_eq!(
+        past.header("content-range"),
+        Some(format!("bytes */{}", text.len()))
+    );
+    download(&app, 999_999, Some(&admin), None)
+        .await
+        .assert_error(404, "not_found");
 }
 
 #[actix_rt::test]
@@ -436,7 +550,12 @@ async fn contracts_orgs_and_challenges_share_files_with_exactly_their_readers() 
     // An unverified org uploads its business licence for verification.
     let org = c.unverified_org;
     let licence = uploaded(&app, &c.unverified, "营业执照.pdf", &pdf("licence")).await;
-    assert_eq!(attach(&app, &c.unverified, "org", org, "verification", licence).await.status, 201);
+    assert_eq!(
+        attach(&app, &c.unverified, "org", org, "verification", licence)
+            .await
+            .status,
+        201
+    );
     assert_eq!(status_of(&app, licence, Some(&c.admin)).await, 200);
     assert_eq!(status_of(&app, licence, Some(&c.ent)).await, 404);
     attach(&app, &c.ent, "org", org, "verification", licence)
@@ -457,7 +576,12 @@ async fn contracts_orgs_and_challenges_share_files_with_exactly_their_readers() 
     let scan = uploaded(&app, &c.ent, "盖章页.png", &png(20, 20)).await;
     let a = attach(&app, &c.uni, "contract", k, "contract_text", text).await;
     assert_eq!(a.status, 201, "{}", a.text);
-    assert_eq!(attach(&app, &c.ent, "contract", k, "scan", scan).await.status, 201);
+    assert_eq!(
+        attach(&app, &c.ent, "contract", k, "scan", scan)
+            .await
+            .status,
+        201
+    );
     let (outsider, _) = member(&app, Account::university(), true, &c.admin).await;
     for file in [text, scan] {
         assert_eq!(status_of(&app, file, Some(&c.uni)).await, 200);
@@ -475,7 +599,9 @@ async fn the_collector_removes_what_nothing_references_after_the_grace_period() 
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let (uni, _) = member(&app, Account::university(), true, &admin).await;
-    let a = app.post("/api/v1/achievements", Some(&uni), &achievement_body()).await;
+    let a = app
+        .post("/api/v1/achievements", Some(&uni), &achievement_body())
+        .await;
     let a = a.body["id"].as_i64().unwrap();
     let kept = uploaded(&app, &uni, "kept.pdf", &pdf("kept")).await;
     let loose = uploaded(&app, &uni, "loose.pdf", &pdf("loose")).await;
@@ -484,17 +610,30 @@ async fn the_collector_removes_what_nothing_references_after_the_grace_period() 
     let shared_b = uploaded(&app, &uni, "s2.pdf", &shared).await;
     let picture = uploaded(&app, &uni, "p.png", &png(500, 400)).await;
     for f in [kept, shared_a] {
-        assert_eq!(attach(&app, &uni, "achievement", a, "document", f).await.status, 201);
+        assert_eq!(
+            attach(&app, &uni, "achievement", a, "document", f)
+                .await
+                .status,
+            201
+        );
     }
     let detached = attach(&app, &uni, "achievement", a, "image", picture).await;
     let d = detached.body["id"].as_i64().unwrap();
-    let r = app.request(Method::DELETE, &format!("/api/v1/attachments/{d}"), Some(&uni), None).await;
+    let r = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/attachments/{d}"),
+            Some(&uni),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 204);
     let before = blobs(&app).len();
     assert_eq!(before, 5, "4 contents and a thumbnail");
 
     let store: std::sync::Arc<dyn tt_exchange::files::store::FileStore> = std::sync::Arc::new(
-        tt_exchange::files::store::LocalStore::new(app.settings.data_dir.join("files/blobs")).unwrap(),
+        tt_exchange::files::store::LocalStore::new(app.settings.data_dir.join("files/blobs"))
+            .unwrap(),
     );
     let run = |grace: i64| {
         let (db, store) = (app.db.clone(), store.clone());
@@ -505,14 +644,38 @@ async fn the_collector_removes_what_nothing_references_after_the_grace_period() 
         }
     };
     let none = run(3600).await;
-    assert_eq!((none.files, none.blobs), (0, 0), "within the grace period nothing goes");
+    assert_eq!(
+        (none.files, none.blobs),
+        (0, 0),
+        "within the grace period nothing goes"
+    );
     let swept = run(-1).await;
-    assert_eq!((swept.files, swept.blobs), (3, 3), "loose, shared_b and the picture; its thumbnail");
+    assert_eq!(
+        (swept.files, swept.blobs),
+        (3, 3),
+        "loose, shared_b and the picture; its thumbnail"
+    );
     assert_eq!(blobs(&app).len(), 2);
-    for (file, status) in [(kept, 200), (shared_a, 200), (loose, 404), (shared_b, 404), (picture, 404)] {
-        assert_eq!(status_of(&app, file, Some(&admin)).await, status, "file {file}");
+    for (file, status) in [
+        (kept, 200),
+        (shared_a, 200),
+        (loose, 404),
+        (shared_b, 404),
+        (picture, 404),
+    ] {
+        assert_eq!(
+            status_of(&app, file, Some(&admin)).await,
+            status,
+            "file {file}"
+        );
     }
-    assert_eq!(download(&app, shared_a, Some(&uni), None).await.text.as_bytes(), &shared[..]);
+    assert_eq!(
+        download(&app, shared_a, Some(&uni), None)
+            .await
+            .text
+            .as_bytes(),
+        &shared[..]
+    );
 }
 
 #[actix_rt::test]
@@ -546,7 +709,9 @@ async fn a_client_gone_mid_upload_leaves_nothing_behind() {
     }
     assert!(staging(&app).is_empty(), "{:?}", staging(&app));
     assert!(blobs(&app).is_empty());
-    download(&app, 1, Some(&admin), None).await.assert_error(404, "not_found");
+    download(&app, 1, Some(&admin), None)
+        .await
+        .assert_error(404, "not_found");
 }
 
 /// Reads `path` of a server in another process.
@@ -567,10 +732,24 @@ async fn a_server_killed_mid_upload_leaves_no_file_under_a_real_name() {
     let pg = crate::helpers::test_database_url().map(|u| crate::helpers::PgDatabase::create(&u));
     let db_url = pg.as_ref().map(|p| p.url.clone());
     let out = command(data_dir.path(), "127.0.0.1:1", db_url.as_deref())
-        .args(["create-user", "--email", "ops@qcy.example.cn", "--name", "运维", "--role", "admin", "--password", crate::helpers::PASSWORD])
+        .args([
+            "create-user",
+            "--email",
+            "ops@qcy.example.cn",
+            "--name",
+            "运维",
+            "--role",
+            "admin",
+            "--password",
+            crate::helpers::PASSWORD,
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let server = std::cell::RefCell::new(Server::start(data_dir.path(), db_url.as_deref()));
     let client = awc::Client::default();
     wait_ready(&server, &client).await;
@@ -594,7 +773,10 @@ async fn a_server_killed_mid_upload_leaves_no_file_under_a_real_name() {
     s.write_all(&body[..3_000_000]).unwrap();
     let staged = data_dir.path().join("files/staging");
     for _ in 0..100 {
-        if files_under(&staged).iter().any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0)) {
+        if files_under(&staged)
+            .iter()
+            .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
+        {
             break;
         }
         actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -603,9 +785,135 @@ async fn a_server_killed_mid_upload_leaves_no_file_under_a_real_name() {
     server.borrow_mut().kill9();
     drop(s);
     let blobs_dir = data_dir.path().join("files/blobs");
-    assert!(files_under(&blobs_dir).is_empty(), "no file under a real name");
+    assert!(
+        files_under(&blobs_dir).is_empty(),
+        "no file under a real name"
+    );
     server.borrow_mut().restart();
     wait_ready(&server, &client).await;
-    assert!(files_under(&staged).is_empty(), "the partial upload is cleared at start-up");
-    assert_eq!(http_get(&client, server.borrow().url("/api/v1/files/1"), &token).await, 404);
+    assert!(
+        files_under(&staged).is_empty(),
+        "the partial upload is cleared at start-up"
+    );
+    assert_eq!(
+        http_get(&client, server.borrow().url("/api/v1/files/1"), &token).await,
+        404
+    );
+}
+
+/// A real S3-compatible server (`s3s-fs`, from crates.io) on a loopback port, over a
+/// temporary directory; `None` (the test says it is skipped) when the binary is absent.
+/// `TT_TEST_S3_SERVER` names the binary; else `s3s-fs` on `PATH`.
+struct S3Server {
+    child: std::process::Child,
+    root: tempfile::TempDir,
+    endpoint: String,
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const S3_KEY: &str = "tt-test-access";
+const S3_SECRET: &str = "tt-test-secret-0123456789";
+
+fn s3_server() -> Option<S3Server> {
+    let bin = std::env::var("TT_TEST_S3_SERVER")
+        .ok()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| "s3s-fs".to_owned());
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("tt-files")).unwrap(); // the bucket
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(&bin)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--access-key", S3_KEY, "--secret-key", S3_SECRET])
+        .arg(root.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let Ok(child) = child else {
+        println!("SKIPPED: no S3-compatible server ({bin} not found; set TT_TEST_S3_SERVER)");
+        return None;
+    };
+    let server = S3Server {
+        child,
+        root,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(server);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("{bin} did not listen on {port}");
+}
+
+#[actix_rt::test]
+async fn the_s3_store_keeps_files_in_a_real_s3_compatible_server() {
+    let Some(s3) = s3_server() else { return };
+    let endpoint = s3.endpoint.clone();
+    let app = spawn_app_with(move |s| {
+        s.files_url = Some("s3://tt-files/exchange".into());
+        s.files_s3_endpoint = Some(endpoint);
+        s.files_s3_region = Some("us-east-1".into());
+        s.files_s3_access_key_id = Some(S3_KEY.into());
+        s.files_s3_secret_access_key = Some(tt_exchange::config::Secret::new(S3_SECRET));
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let text: Vec<u8> = (0..100_000u32)
+        .flat_map(|i| format!("{i:07}\n").into_bytes())
+        .collect();
+    let a = uploaded(&app, &admin, "合同.txt", &text).await;
+    let b = uploaded(&app, &admin, "副本.txt", &text).await;
+    let objects = files_under(&s3.root.path().join("tt-files"));
+    let named: Vec<_> = objects
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == sha256(&text).as_str()))
+        .collect();
+    assert_eq!(named.len(), 1, "stored once, under the prefix: {objects:?}");
+    assert!(named[0].to_string_lossy().contains("exchange"), "{named:?}");
+    assert!(blobs(&app).is_empty(), "nothing in the local store");
+    let whole = download(&app, b, Some(&admin), None).await;
+    assert_eq!(whole.status, 200);
+    assert_eq!(whole.text.as_bytes(), &text[..]);
+    let part = download(&app, a, Some(&admin), Some("bytes=400000-400007")).await;
+    assert_eq!(part.status, 206);
+    assert_eq!(part.text.as_bytes(), &text[400_000..400_008]);
+    let picture = uploaded(&app, &admin, "p.png", &png(300, 200)).await;
+    let thumb = app
+        .get(&format!("/api/v1/files/{picture}/thumbnail"), Some(&admin))
+        .await;
+    assert_eq!(thumb.status, 200, "{}", thumb.text);
+
+    let store: std::sync::Arc<dyn tt_exchange::files::store::FileStore> = std::sync::Arc::new(
+        tt_exchange::files::store::S3Store::new("s3://tt-files/exchange", &app.settings).unwrap(),
+    );
+    let swept =
+        tt_exchange::files::collector::run_once(&app.db, &store, chrono::Duration::seconds(-1))
+            .await
+            .unwrap();
+    assert_eq!(
+        (swept.files, swept.blobs),
+        (3, 3),
+        "two texts and the picture; two contents and the thumbnail"
+    );
+    let left = files_under(&s3.root.path().join("tt-files"));
+    assert!(
+        left.iter()
+            .all(|p| p.file_name().is_none_or(|n| n != sha256(&text).as_str())),
+        "{left:?}"
+    );
+    download(&app, a, Some(&admin), None)
+        .await
+        .assert_error(404, "not_found");
 }

@@ -434,7 +434,11 @@ impl TestApp {
         let pdf = crate::files::pdf("技术合同");
         let file = crate::files::uploaded(self, token, "技术合同.pdf", &pdf).await;
         let r = crate::files::attach(self, token, "contract", id, "contract_text", file).await;
-        assert!(r.status == 201 || r.status == 200, "attach contract text: {}", r.text);
+        assert!(
+            r.status == 201 || r.status == 200,
+            "attach contract text: {}",
+            r.text
+        );
     }
 
     /// The seller's side applies for registration and the registry registers contract `id`,

@@ -338,9 +338,21 @@ impl Driver<'_> {
 
     /// Records a 2xx answer to a request sent otherwise than as JSON (multipart, ranges)
     /// and checks it against the spec.
-    fn ok_sent(&mut self, method: Method, template: &str, concrete: &str, token: Option<&str>, r: &Resp) {
+    fn ok_sent(
+        &mut self,
+        method: Method,
+        template: &str,
+        concrete: &str,
+        token: Option<&str>,
+        r: &Resp,
+    ) {
         self.checked += 1;
-        assert!((200..300).contains(&r.status), "{method} {concrete} should succeed: {} {}", r.status, r.text);
+        assert!(
+            (200..300).contains(&r.status),
+            "{method} {concrete} should succeed: {} {}",
+            r.status,
+            r.text
+        );
         if let Err(e) = self.spec.check(method.as_str(), template, r) {
             self.failures.push(e);
         }
@@ -526,8 +538,14 @@ async fn files_operations(d: &mut Driver<'_>, uni: &str, a1: i64) {
         .await;
     assert_eq!(part.status, 206);
     d.ok_sent(M::GET, "/api/v1/files/{id}", &file, Some(uni), &part);
-    d.ok(M::GET, "/api/v1/files/{id}/thumbnail", &format!("{file}/thumbnail"), Some(uni), None)
-        .await;
+    d.ok(
+        M::GET,
+        "/api/v1/files/{id}/thumbnail",
+        &format!("{file}/thumbnail"),
+        Some(uni),
+        None,
+    )
+    .await;
     let attachment = r.body["id"].as_i64().unwrap();
     d.ok(
         M::GET,
