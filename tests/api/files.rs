@@ -286,10 +286,7 @@ async fn size_limit_quota_and_malformed_bodies() {
         )
         .await;
     r.assert_error(400, "invalid_multipart");
-    let wrong_field = multipart("x.pdf", &pdf("x"))
-        .iter()
-        .copied()
-        .collect::<Vec<u8>>();
+    let wrong_field = multipart("x.pdf", &pdf("x"));
     let wrong_field =
         String::from_utf8_lossy(&wrong_field).replace("name=\"file\"", "name=\"doc\"");
     let r = app
@@ -753,8 +750,9 @@ async fn a_server_killed_mid_upload_leaves_no_file_under_a_real_name() {
     let server = std::cell::RefCell::new(Server::start(data_dir.path(), db_url.as_deref()));
     let client = awc::Client::default();
     wait_ready(&server, &client).await;
+    let login_url = server.borrow().url("/api/v1/auth/login");
     let login = client
-        .post(server.borrow().url("/api/v1/auth/login"))
+        .post(login_url)
         .send_json(&json!({"email": "ops@qcy.example.cn", "password": crate::helpers::PASSWORD}))
         .await
         .unwrap()
@@ -795,10 +793,8 @@ async fn a_server_killed_mid_upload_leaves_no_file_under_a_real_name() {
         files_under(&staged).is_empty(),
         "the partial upload is cleared at start-up"
     );
-    assert_eq!(
-        http_get(&client, server.borrow().url("/api/v1/files/1"), &token).await,
-        404
-    );
+    let files_url = server.borrow().url("/api/v1/files/1");
+    assert_eq!(http_get(&client, files_url, &token).await, 404);
 }
 
 /// A real S3-compatible server (`s3s-fs`, from crates.io) on a loopback port, over a
