@@ -913,3 +913,51 @@ async fn the_s3_store_keeps_files_in_a_real_s3_compatible_server() {
         .await
         .assert_error(404, "not_found");
 }
+
+/// Upload and download throughput of a 20 MiB file over loopback, as the numbers in the
+/// note: `cargo test --release --test api files::throughput -- --ignored --nocapture`.
+#[actix_rt::test]
+#[ignore = "a measurement, run by hand"]
+async fn throughput_of_a_20_mib_file() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mib = 20usize;
+    let body_of = |seed: u8| -> Vec<u8> {
+        let mut b = b"%PDF-1.7\n".to_vec();
+        b.resize(mib * 1024 * 1024 - 64, seed);
+        b
+    };
+    let rounds = 5;
+    let mut up = std::time::Duration::ZERO;
+    let mut ids = Vec::new();
+    for i in 0..rounds {
+        let bytes = body_of(b'a' + i as u8);
+        let started = std::time::Instant::now();
+        ids.push(uploaded(&app, &admin, "big.pdf", &bytes).await);
+        up += started.elapsed();
+    }
+    let client = awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(120))
+        .finish();
+    let mut down = std::time::Duration::ZERO;
+    for id in &ids {
+        let started = std::time::Instant::now();
+        let mut res = client
+            .get(format!("{}/api/v1/files/{id}", app.address))
+            .insert_header(("Authorization", format!("Bearer {admin}")))
+            .send()
+            .await
+            .unwrap();
+        let bytes = res.body().limit(64 << 20).await.unwrap();
+        down += started.elapsed();
+        assert_eq!(bytes.len(), mib * 1024 * 1024 - 64);
+    }
+    let rate = |d: std::time::Duration| (mib * rounds) as f64 / d.as_secs_f64();
+    println!(
+        "files throughput ({rounds} × {mib} MiB over loopback): upload {:.0} MiB/s ({:.0} ms each, hashed, type-checked, fsynced), download {:.0} MiB/s ({:.0} ms each)",
+        rate(up),
+        up.as_millis() as f64 / rounds as f64,
+        rate(down),
+        down.as_millis() as f64 / rounds as f64
+    );
+}

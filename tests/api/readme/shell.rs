@@ -135,7 +135,9 @@ pub fn curl(command: &str, vars: &HashMap<String, String>) -> Call {
             "-d" => call.body = Some(arg()),
             "-F" => {
                 let part = arg();
-                let spec = part.strip_prefix("file=@").expect("-F 'file=@PATH;filename=NAME'");
+                let spec = part
+                    .strip_prefix("file=@")
+                    .expect("-F 'file=@PATH;filename=NAME'");
                 let (path, name) = spec.split_once(";filename=").unwrap_or((spec, spec));
                 call.form = Some((path.to_owned(), name.to_owned()));
             }
