@@ -161,6 +161,21 @@ pub struct Settings {
     /// A university's or institute's contract at an agreed price that was made public
     /// (协议定价公示) may be confirmed only once the period ended without open objections.
     pub publicity_blocks_confirmation: bool,
+    /// Where uploaded files live: unset for `data_dir/files`, or `s3://bucket/prefix` for
+    /// an S3-compatible store shared by several servers.
+    pub files_url: Option<String>,
+    /// The S3 endpoint (`http://127.0.0.1:9000` for a store on the same host); unset for
+    /// AWS itself or `AWS_ENDPOINT`. Addressing is path-style.
+    pub files_s3_endpoint: Option<String>,
+    pub files_s3_region: Option<String>,
+    pub files_s3_access_key_id: Option<String>,
+    pub files_s3_secret_access_key: Option<Secret>,
+    /// The largest file an upload may carry.
+    pub files_max_bytes: u64,
+    /// What one org's distinct files may add up to (the same bytes count once).
+    pub files_org_quota_bytes: u64,
+    /// A file attached to nothing is removed this long after its upload or its last detach.
+    pub files_grace_secs: u64,
 }
 
 impl Default for Settings {
@@ -205,6 +220,14 @@ impl Default for Settings {
             offering_runoff_secs: 24 * 60 * 60,
             scheduler_tick_ms: 1000,
             publicity_blocks_confirmation: true,
+            files_url: None,
+            files_s3_endpoint: None,
+            files_s3_region: None,
+            files_s3_access_key_id: None,
+            files_s3_secret_access_key: None,
+            files_max_bytes: 20 * 1024 * 1024,
+            files_org_quota_bytes: 2 * 1024 * 1024 * 1024,
+            files_grace_secs: 24 * 60 * 60,
         }
     }
 }
@@ -296,6 +319,14 @@ const KEYS: &[(&str, Kind)] = &[
     ("offering_runoff_secs", Kind::Int),
     ("scheduler_tick_ms", Kind::Int),
     ("publicity_blocks_confirmation", Kind::Bool),
+    ("files_url", Kind::Str),
+    ("files_s3_endpoint", Kind::Str),
+    ("files_s3_region", Kind::Str),
+    ("files_s3_access_key_id", Kind::Str),
+    ("files_s3_secret_access_key", Kind::Str),
+    ("files_max_bytes", Kind::Int),
+    ("files_org_quota_bytes", Kind::Int),
+    ("files_grace_secs", Kind::Int),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -403,6 +434,17 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "TT_OFFERING_MIN_WINDOW_SECS and TT_SCHEDULER_TICK_MS must be at least 1".into(),
             ));
+        }
+        if self.files_max_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "TT_FILES_MAX_BYTES must be at least 1".into(),
+            ));
+        }
+        if let Some(url) = &self.files_url
+            && !url.is_empty()
+            && let Err(e) = crate::files::store::parse_s3_url(url)
+        {
+            return Err(ConfigError::Invalid(e.to_string()));
         }
         if self.db_pool_size == 0 {
             return Err(ConfigError::Invalid(
@@ -595,6 +637,17 @@ impl fmt::Debug for Settings {
                 "publicity_blocks_confirmation",
                 &self.publicity_blocks_confirmation,
             )
+            .field("files_url", &self.files_url)
+            .field("files_s3_endpoint", &self.files_s3_endpoint)
+            .field("files_s3_region", &self.files_s3_region)
+            .field("files_s3_access_key_id", &self.files_s3_access_key_id)
+            .field(
+                "files_s3_secret_access_key",
+                &self.files_s3_secret_access_key,
+            )
+            .field("files_max_bytes", &self.files_max_bytes)
+            .field("files_org_quota_bytes", &self.files_org_quota_bytes)
+            .field("files_grace_secs", &self.files_grace_secs)
             .finish()
     }
 }

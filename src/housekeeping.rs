@@ -55,10 +55,32 @@ pub fn prune(
     })
 }
 
-/// The background loop: prunes now and every [`INTERVAL`] until `shutdown`. A failed run
-/// is logged and tried again at the next interval.
-pub async fn run(db: Db, login_window: Duration, shutdown: Shutdown) {
+/// How far back each kind of row still counts.
+#[derive(Debug, Clone, Copy)]
+pub struct Windows {
+    /// Sign-in failures older than this no longer count.
+    pub login: Duration,
+    /// Files attached to nothing are kept this long (see [`crate::files::collector`]).
+    pub files_grace: Duration,
+}
+
+/// The background loop: prunes now and every [`INTERVAL`] until `shutdown`, and collects
+/// unreferenced files. A failed run is logged and tried again at the next interval.
+pub async fn run(
+    db: Db,
+    windows: Windows,
+    files: std::sync::Arc<dyn crate::files::store::FileStore>,
+    shutdown: Shutdown,
+) {
+    let login_window = windows.login;
     while !shutdown.stopped() {
+        match crate::files::collector::run_once(&db, &files, windows.files_grace).await {
+            Ok(c) if c != Default::default() => {
+                tracing::info!(?c, "housekeeping collected unreferenced files")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = ?e, "file collector failed"),
+        }
         let now = crate::clock::now();
         match db
             .write(move |conn| Ok(prune(conn, now, login_window)?))

@@ -314,11 +314,14 @@ pub async fn rate_limit<B: MessageBody>(
     Ok(next.call(req).await?.map_into_left_body())
 }
 
-/// CSV and XLSX exports of turnover may scan many contracts: they get the longer limit.
+/// CSV and XLSX exports of turnover may scan many contracts, and a file upload carries up
+/// to `files_max_bytes` over a client's uplink: they get the longer limit.
 fn is_export(req: &ServiceRequest) -> bool {
-    req.query_string()
-        .split('&')
-        .any(|pair| matches!(pair, "format=csv" | "format=xlsx"))
+    (req.method() == actix_web::http::Method::POST && req.path() == "/api/v1/files")
+        || req
+            .query_string()
+            .split('&')
+            .any(|pair| matches!(pair, "format=csv" | "format=xlsx"))
 }
 
 /// Stops a request whose handler takes longer than the limit and answers

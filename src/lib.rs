@@ -23,6 +23,7 @@
 //! | [`search`] | `SearchEngine` trait, embedded (tantivy + jieba) and Meilisearch engines, outbox, reindex |
 //! | [`matching`] | candidates from search, the feature scorer and its reasons |
 //! | [`deals`] | the broker's pipeline: stages, versions, timeline; signed when its contract is confirmed |
+//! | [`files`] | uploads (type from content, dedup by SHA-256, quotas), attachments to achievements, demands, applications, milestones, contracts and orgs, ranged downloads, thumbnails, the collector; local or S3 store |
 //! | [`contracts`] | technology contracts by consent, amendments, registration (认定登记) with numbers, rollups |
 //! | [`offerings`] | listed sales (挂牌) and auctions (拍卖) of achievements: bids serialised by a row lock, anti-sniping, closes that record the contract |
 //! | [`publicity`] | agreed prices made public (协议定价公示), objections, and the rule that holds back confirmation meanwhile |
@@ -57,6 +58,7 @@ pub mod db;
 pub mod deals;
 pub mod demands;
 pub mod error;
+pub mod files;
 pub mod format;
 pub mod housekeeping;
 pub mod http;

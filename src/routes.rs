@@ -8,7 +8,7 @@ use actix_web::{Route, web};
 
 use crate::achievements::AchievementStore;
 use crate::{
-    accounts, achievements, audit, auth, challenges, contracts, deals, listings, matching,
+    accounts, achievements, audit, auth, challenges, contracts, deals, files, listings, matching,
     offerings, publicity, search, stats, system,
 };
 
@@ -139,6 +139,13 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/stats/brokers" => stats::handlers::brokers,
         GET "/api/v1/stats/conversion" => stats::handlers::conversion,
         GET "/api/v1/stats/chains/{chain}/quarterly" => stats::handlers::quarterly,
+
+        POST "/api/v1/files" => files::handlers::upload,
+        GET "/api/v1/files/{id}" => files::handlers::download,
+        GET "/api/v1/files/{id}/thumbnail" => files::handlers::thumbnail,
+        POST "/api/v1/attachments" => files::handlers::attach,
+        GET "/api/v1/attachments" => files::handlers::list,
+        DELETE "/api/v1/attachments/{id}" => files::handlers::detach,
     ]
 }
 

@@ -107,7 +107,12 @@ pub fn build_engine(settings: &Settings) -> anyhow::Result<Engine> {
 
 /// The background tasks: the outbox worker, the scheduler (offering closes) and the hourly
 /// housekeeping, stopped together.
-fn spawn_background(db: &Db, engine: &Engine, settings: &Settings) -> Shutdown {
+fn spawn_background(
+    db: &Db,
+    engine: &Engine,
+    settings: &Settings,
+    files: &Arc<crate::files::store::Files>,
+) -> Shutdown {
     let shutdown = Shutdown::default();
     actix_web::rt::spawn(outbox::run_worker(
         db.clone(),
@@ -123,7 +128,13 @@ fn spawn_background(db: &Db, engine: &Engine, settings: &Settings) -> Shutdown {
     ));
     actix_web::rt::spawn(crate::housekeeping::run(
         db.clone(),
-        chrono::Duration::seconds(settings.login_failure_window_secs as i64),
+        crate::housekeeping::Windows {
+            login: chrono::Duration::seconds(settings.login_failure_window_secs as i64),
+            files_grace: chrono::Duration::seconds(
+                i64::try_from(settings.files_grace_secs).unwrap_or(i64::MAX / 1000),
+            ),
+        },
+        files.store.clone(),
         shutdown.clone(),
     ));
     shutdown
@@ -183,7 +194,15 @@ impl Application {
             let _ = crate::search::terms::query_words("预热");
             crate::matching::warm_up();
         });
-        let shutdown = spawn_background(&db, &engine, &settings);
+        let files = Arc::new(
+            crate::files::store::Files::open(&settings).with_context(|| {
+                format!(
+                    "cannot open the file store under {}",
+                    settings.data_dir.display()
+                )
+            })?,
+        );
+        let shutdown = spawn_background(&db, &engine, &settings, &files);
         let secret = load_or_create_secret(&settings)?;
         let previous = settings
             .jwt_previous_secret
@@ -200,6 +219,7 @@ impl Application {
             settings: Arc::new(settings.clone()),
             metrics: Arc::new(Metrics::default()),
             http: Arc::new(HttpPolicy::new(&settings)),
+            files,
         });
         let max_body = settings.max_body_bytes;
         let mut server = HttpServer::new(move || app(state.clone(), max_body))

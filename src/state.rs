@@ -19,6 +19,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Security headers, CORS, rate limits and timeouts (see `crate::http`).
     pub http: Arc<HttpPolicy>,
+    /// Where uploaded files live (local directory or S3) and where uploads are staged.
+    pub files: Arc<crate::files::store::Files>,
 }
 
 /// The extractor handlers take: `state: AppData`.

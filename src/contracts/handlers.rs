@@ -400,7 +400,9 @@ pub async fn decline_amendment(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// `POST /api/v1/contracts/{id}/registration-request`: the seller's side or the broker.
+/// `POST /api/v1/contracts/{id}/registration-request`: the seller's side or the broker,
+/// once the contract text is attached (checked last, in the same transaction, so who may
+/// not apply learns that first). The demo seed's imported history is registered without.
 pub async fn request_registration(
     state: AppData,
     user: CurrentUser,
@@ -413,7 +415,11 @@ pub async fn request_registration(
         user,
         id,
         "contract.registration_request",
-        move |conn, u, reg| registration::request_registration(conn, u, reg, id),
+        move |conn, u, reg| {
+            let row = registration::request_registration(conn, u, reg, id)?;
+            crate::files::require_contract_text(conn, id)?;
+            Ok(row)
+        },
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -457,9 +457,45 @@ diesel::joinable!(contract_amendments -> contracts (contract_id));
 diesel::joinable!(challenge_applications -> orgs (org_id));
 diesel::joinable!(challenge_milestones -> challenge_applications (application_id));
 diesel::joinable!(offerings -> achievements (achievement_id));
+diesel::table! {
+    file_blobs (sha256) {
+        sha256 -> Text,
+        size -> BigInt,
+        touched_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> BigInt,
+        sha256 -> Text,
+        name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        org_id -> BigInt,
+        uploaded_by -> BigInt,
+        thumbnail_sha256 -> Nullable<Text>,
+        created_at -> Timestamp,
+        released_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    file_attachments (id) {
+        id -> BigInt,
+        file_id -> BigInt,
+        parent -> Text,
+        parent_id -> BigInt,
+        slot -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(offering_bids -> offerings (offering_id));
 diesel::joinable!(publicities -> achievements (achievement_id));
 diesel::joinable!(publicity_objections -> publicities (publicity_id));
+diesel::joinable!(file_attachments -> files (file_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     registry_sequences,
@@ -488,6 +524,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     publicities,
     publicity_objections,
     scheduled_jobs,
+    file_blobs,
+    files,
+    file_attachments,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(demands::chain, deals::stage);

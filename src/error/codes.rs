@@ -179,6 +179,15 @@ error_codes! {
     NotReady => ("not_ready", SERVICE_UNAVAILABLE, System, "服务尚未就绪。", "The service is not ready."),
     RequestTimeout => ("request_timeout", SERVICE_UNAVAILABLE, System, "请求处理超时已被中止，请稍后重试。写操作可能已经生效：重复提交前请先查询，或使用 Idempotency-Key。", "The request took too long and was stopped; retry shortly. A write may still have been applied: read before repeating it, or send an Idempotency-Key."),
     Internal => ("internal", INTERNAL_SERVER_ERROR, Internal, "服务器内部错误，已记录日志。", "Internal error; it has been logged."),
+    // Files (attachments).
+    FileTooLarge => ("file_too_large", PAYLOAD_TOO_LARGE, InvalidRequest, "文件超过了单个文件的大小上限。", "The file is larger than a file may be."),
+    QuotaExceeded => ("quota_exceeded", PAYLOAD_TOO_LARGE, InvalidRequest, "贵机构的文件存储配额已用完，请先删除不再需要的附件。", "Your organisation's file storage quota is used up; detach files it no longer needs first."),
+    FileTypeNotAllowed => ("file_type_not_allowed", UNSUPPORTED_MEDIA_TYPE, InvalidRequest, "只接受 PDF、PNG、JPEG、WebP、DOCX、XLSX 和纯文本文件（按文件内容判断，而非文件名）。", "Only PDF, PNG, JPEG, WebP, DOCX, XLSX and plain-text files are accepted (judged by the content, not the name)."),
+    InvalidMultipart => ("invalid_multipart", BAD_REQUEST, InvalidRequest, "请以 multipart/form-data 发送恰好一个名为 file 的文件字段，且请求体须完整。", "Send multipart/form-data with exactly one file field named `file`, and the whole body."),
+    InvalidAttachment => ("invalid_attachment", BAD_REQUEST, InvalidRequest, "附件需要已知的 parent（所属对象类型）、parent_id、与之相符的 slot（位置）以及 file_id。", "An attachment needs a known `parent` type, a `parent_id`, a `slot` that fits the parent, and a `file_id`."),
+    RangeNotSatisfiable => ("range_not_satisfiable", RANGE_NOT_SATISFIABLE, InvalidRequest, "请求的字节范围超出了文件的长度。", "The requested byte range lies outside the file."),
+    ContractTextRequired => ("contract_text_required", UNPROCESSABLE_ENTITY, InvalidRequest, "申请认定登记前，须先上传合同文本并附加到合同（slot 为 contract_text）。", "Attach the contract text (slot `contract_text`) before applying for registration."),
+    FileStoreUnavailable => ("file_store_unavailable", SERVICE_UNAVAILABLE, System, "文件存储暂时不可用，请稍后再试。", "The file store is unavailable right now; try again later."),
 }
 
 #[cfg(test)]

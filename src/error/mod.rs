@@ -78,6 +78,8 @@ const NOUNS: &[(&str, &str)] = &[
     ("Milestone", "里程碑"),
     ("Pool entry", "培育库条目"),
     ("Target", "年度目标"),
+    ("File", "文件"),
+    ("Attachment", "附件"),
     ("Invitation", "邀请"),
     ("Chain", "产业链"),
 ];

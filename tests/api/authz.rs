@@ -87,6 +87,14 @@ enum Fx {
     Publicity,
     /// An objection to that publicity by `EntOther`'s org.
     Objection,
+    /// A draft achievement of `Uni` (`id`) and a PDF `Uni` uploaded (`file_id`).
+    FileToAttach,
+    /// A picture attached to `Uni`'s published achievement (`id`: the file).
+    PublicImage,
+    /// A scan attached to the `Contract` fixture (`id`: the file).
+    ContractFile,
+    /// The same scan's attachment (`id`), with the contract as `parent_id`.
+    ContractAttachment,
 }
 
 /// A built fixture: the path parameters and anything bodies need.
@@ -98,6 +106,8 @@ struct Ids {
     deal_id: Option<i64>,
     org_id: Option<i64>,
     amendment_id: Option<i64>,
+    file_id: Option<i64>,
+    parent_id: Option<i64>,
 }
 
 struct World {
@@ -507,6 +517,21 @@ fn table() -> Vec<Row> {
         // Statistics staff see every university; a university user its own.
         row(get.clone(), "/api/v1/stats/conversion", None, no_body,
             [401, 200, 200, 403, 403, 403, 403, 200, 200]),
+
+        // Files: anyone signed in uploads; a file is read by exactly its parent's readers.
+        row(post.clone(), "/api/v1/files", None, no_body,
+            [401, 201, 201, 201, 201, 201, 201, 201, 201]),
+        row(get.clone(), "/api/v1/files/{id}", ContractFile, no_body,
+            [404, 200, 404, 200, 404, 200, 404, 200, 200]),
+        row(get.clone(), "/api/v1/files/{id}/thumbnail", PublicImage, no_body, ALL_200),
+        row(post.clone(), "/api/v1/attachments", FileToAttach,
+            |_, ids, _| Some(json!({"parent": "achievement", "parent_id": ids.id,
+                                     "slot": "document", "file_id": ids.file_id})),
+            [401, 201, 404, 404, 404, 404, 404, 404, 403]),
+        row(get.clone(), "/api/v1/attachments", ContractAttachment, no_body,
+            [404, 200, 404, 200, 404, 200, 404, 200, 200]),
+        row(Method::DELETE, "/api/v1/attachments/{id}", ContractAttachment, no_body,
+            [401, 204, 404, 204, 404, 204, 404, 403, 204]),
     ]
 }
 
@@ -730,6 +755,44 @@ async fn build(app: &TestApp, w: &World, fx: Fx, who: Who) -> Ids {
         }
         Fx::Publicity => id(publicity(app, w).await.0),
         Fx::Objection => id(publicity(app, w).await.1),
+        Fx::FileToAttach => Ids {
+            id: Some(create(app, "achievements", &w.uni, &achievement_body()).await),
+            file_id: Some(
+                crate::files::uploaded(app, &w.uni, "说明.pdf", &crate::files::pdf("a")).await,
+            ),
+            ..Ids::default()
+        },
+        Fx::PublicImage => {
+            let a = published(app, "achievements", &w.uni, &w.admin, &achievement_body()).await;
+            let f =
+                crate::files::uploaded(app, &w.uni, "样机.png", &crate::files::png(30, 20)).await;
+            ok(
+                crate::files::attach(app, &w.uni, "achievement", a, "image", f).await,
+                "image",
+            )
+            .await;
+            id(f)
+        }
+        Fx::ContractFile | Fx::ContractAttachment => {
+            let c = contract(app, w, Fx::Contract).await.id.unwrap();
+            let f =
+                crate::files::uploaded(app, &w.ent, "盖章页.png", &crate::files::png(20, 20)).await;
+            let r = ok(
+                crate::files::attach(app, &w.ent, "contract", c, "scan", f).await,
+                "scan",
+            )
+            .await;
+            let attachment = r.body["id"].as_i64();
+            Ids {
+                id: if fx == Fx::ContractFile {
+                    Some(f)
+                } else {
+                    attachment
+                },
+                parent_id: Some(c),
+                ..Ids::default()
+            }
+        }
     }
 }
 
@@ -754,6 +817,7 @@ async fn contract(app: &TestApp, w: &World, fx: Fx) -> Ids {
         return out;
     }
     app.confirm_contract(id, &[&w.uni, &w.ent]).await;
+    app.with_contract_text(id, &w.uni).await;
     let c = format!("/api/v1/contracts/{id}");
     if fx == Fx::ContractSubmitted {
         ok(
@@ -884,9 +948,23 @@ async fn every_route_has_a_row_and_every_row_holds() {
                 }
                 _ => (r.body)(&w, &fixture, who),
             };
-            let resp = app
-                .request(r.method.clone(), &path, w.token(who), body.as_ref())
-                .await;
+            let resp = match (r.path, &r.method) {
+                ("/api/v1/files", &Method::POST) => {
+                    let pdf = crate::files::pdf(&tag());
+                    crate::files::upload(&app, w.token(who), "a.pdf", &pdf).await
+                }
+                ("/api/v1/attachments", &Method::GET) => {
+                    let q = format!(
+                        "{path}?parent=contract&parent_id={}",
+                        fixture.parent_id.unwrap_or(0)
+                    );
+                    app.request(Method::GET, &q, w.token(who), None).await
+                }
+                _ => {
+                    app.request(r.method.clone(), &path, w.token(who), body.as_ref())
+                        .await
+                }
+            };
             cases += 1;
             if r.path == "/api/v1/me/password" && resp.status == 200 {
                 w.renew(who, &resp.body);

@@ -509,6 +509,7 @@ async fn registration_is_applied_for_by_the_seller_and_numbered_by_the_registry(
         .confirmed_contract(&p.ent, &body(&p), &p.uni, &p.ent)
         .await;
     let id = c["id"].as_i64().unwrap();
+    app.with_contract_text(id, &p.uni).await;
     let request = format!("/api/v1/contracts/{id}/registration-request");
     let decide = format!("/api/v1/contracts/{id}/registration");
     app.post(&request, Some(&p.ent), &json!({}))
@@ -595,6 +596,7 @@ async fn registration_is_applied_for_by_the_seller_and_numbered_by_the_registry(
         &json!({}),
     )
     .await;
+    app.with_contract_text(pending, &p.uni).await;
     app.post(
         &format!("/api/v1/contracts/{pending}/registration-request"),
         Some(&p.uni),
@@ -669,6 +671,7 @@ async fn concurrent_registrations_get_consecutive_numbers() {
             .confirmed_contract(&p.ent, &body(&p), &p.uni, &p.ent)
             .await;
         let id = c["id"].as_i64().unwrap();
+        app.with_contract_text(id, &p.uni).await;
         let r = app
             .post(
                 &format!("/api/v1/contracts/{id}/registration-request"),

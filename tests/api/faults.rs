@@ -455,10 +455,10 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_serve
 // ---------------------------------------------------------------------------------------
 // (c) SIGKILL during contract writes, against the real binary.
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
     data_dir: std::path::PathBuf,
-    bind: String,
+    pub(crate) bind: String,
     database_url: Option<String>,
 }
 
@@ -470,7 +470,11 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn command(data_dir: &std::path::Path, bind: &str, database_url: Option<&str>) -> Command {
+pub(crate) fn command(
+    data_dir: &std::path::Path,
+    bind: &str,
+    database_url: Option<&str>,
+) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tt-exchange"));
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -490,7 +494,7 @@ fn command(data_dir: &std::path::Path, bind: &str, database_url: Option<&str>) -
 }
 
 impl Server {
-    fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> Server {
+    pub(crate) fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> Server {
         let bind = format!("127.0.0.1:{}", free_port());
         Server::start_on(data_dir, &bind, database_url)
     }
@@ -510,17 +514,17 @@ impl Server {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.bind)
     }
 
     /// SIGKILL: no shutdown code runs.
-    fn kill9(&mut self) {
+    pub(crate) fn kill9(&mut self) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().unwrap();
     }
 
-    fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         let next = Server::start_on(&self.data_dir, &self.bind, self.database_url.as_deref());
         *self = next;
     }
@@ -533,7 +537,7 @@ impl Drop for Server {
     }
 }
 
-async fn wait_ready(server: &std::cell::RefCell<Server>, client: &awc::Client) {
+pub(crate) async fn wait_ready(server: &std::cell::RefCell<Server>, client: &awc::Client) {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Some(status) = server.borrow_mut().child.try_wait().unwrap() {

@@ -428,6 +428,19 @@ impl TestApp {
         c
     }
 
+    /// Uploads a contract text and attaches it to contract `id` as `token` (a party, the
+    /// broker or an admin): registration requests need it.
+    pub async fn with_contract_text(&self, id: i64, token: &str) {
+        let pdf = crate::files::pdf("技术合同");
+        let file = crate::files::uploaded(self, token, "技术合同.pdf", &pdf).await;
+        let r = crate::files::attach(self, token, "contract", id, "contract_text", file).await;
+        assert!(
+            r.status == 201 || r.status == 200,
+            "attach contract text: {}",
+            r.text
+        );
+    }
+
     /// The seller's side applies for registration and the registry registers contract `id`,
     /// verifying `verified_tech` fen (the whole tech amount when `None`) on `on` (today when
     /// `None`); returns the registry's answer.
@@ -439,6 +452,7 @@ impl TestApp {
         verified_tech: Option<i64>,
         on: Option<&str>,
     ) -> Resp {
+        self.with_contract_text(id, seller).await;
         let r = self
             .post(
                 &format!("/api/v1/contracts/{id}/registration-request"),

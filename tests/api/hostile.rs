@@ -352,6 +352,7 @@ async fn targets(app: &TestApp) -> Targets {
         .await["id"]
         .as_i64()
         .unwrap();
+    app.with_contract_text(submitted, &uni).await;
     let r = app
         .post(
             &format!("/api/v1/contracts/{submitted}/registration-request"),

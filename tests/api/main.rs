@@ -13,6 +13,7 @@ mod dashboard;
 mod deals;
 mod errors;
 mod faults;
+mod files;
 mod helpers;
 mod hostile;
 mod housekeeping;

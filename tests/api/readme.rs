@@ -182,15 +182,31 @@ async fn run(app: &TestApp, example: &Example, vars: &mut HashMap<String, String
     let body = call.body.as_deref().map(|b| {
         serde_json::from_str::<Value>(b).unwrap_or_else(|e| panic!("README body {b}: {e}"))
     });
-    let r = app
-        .request_with_headers(
-            call.method.clone(),
-            &call.path,
-            &headers,
-            None,
-            body.as_ref(),
-        )
-        .await;
+    let r = match &call.form {
+        // A file upload, as curl sends it: multipart/form-data with one `file` part.
+        Some((path, name)) => {
+            let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+                .unwrap_or_else(|e| panic!("README file {path}: {e}"));
+            let token = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+                .and_then(|(_, v)| v.strip_prefix("Bearer "));
+            let body = crate::files::multipart(name, &bytes);
+            let ct = crate::files::content_type();
+            app.raw(call.method.clone(), &call.path, token, Some(&ct), body)
+                .await
+        }
+        None => {
+            app.request_with_headers(
+                call.method.clone(),
+                &call.path,
+                &headers,
+                None,
+                body.as_ref(),
+            )
+            .await
+        }
+    };
     let what = format!("{} {}", call.method, call.path);
     assert_eq!(r.status, example.status, "{what}: {}", r.text);
     if let Some(p) = &example.pattern

@@ -336,6 +336,35 @@ impl Driver<'_> {
         r
     }
 
+    /// Records a 2xx answer to a request sent otherwise than as JSON (multipart, ranges)
+    /// and checks it against the spec.
+    fn ok_sent(
+        &mut self,
+        method: Method,
+        template: &str,
+        concrete: &str,
+        token: Option<&str>,
+        r: &Resp,
+    ) {
+        self.checked += 1;
+        assert!(
+            (200..300).contains(&r.status),
+            "{method} {concrete} should succeed: {} {}",
+            r.status,
+            r.text
+        );
+        if let Err(e) = self.spec.check(method.as_str(), template, r) {
+            self.failures.push(e);
+        }
+        self.ok
+            .entry((method.to_string(), template.to_owned()))
+            .or_insert(Sent {
+                concrete: concrete.to_owned(),
+                token: token.map(str::to_owned),
+                body: None,
+            });
+    }
+
     /// Sends a request that must be refused with a 4xx, and checks the answer.
     async fn refused(&mut self, method: &str, template: &str, r: Resp, what: &str) {
         self.checked += 1;
@@ -482,6 +511,58 @@ async fn refuse_generated(d: &mut Driver<'_>, method: &str, template: &str) {
         d.refused(method, template, r, &format!("query `{name}` garbage"))
             .await;
     }
+}
+
+/// Files: upload (multipart), download whole and in part, the thumbnail, attach, list,
+/// detach (`uni` owns the published achievement `a1`).
+async fn files_operations(d: &mut Driver<'_>, uni: &str, a1: i64) {
+    use Method as M;
+    let png = crate::files::png(64, 40);
+    let r = crate::files::upload(d.app, Some(uni), "样机照片.png", &png).await;
+    d.ok_sent(M::POST, "/api/v1/files", "/api/v1/files", Some(uni), &r);
+    let f = r.body["id"].as_i64().unwrap();
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/attachments",
+            "/api/v1/attachments",
+            Some(uni),
+            Some(json!({"parent": "achievement", "parent_id": a1, "slot": "image", "file_id": f})),
+        )
+        .await;
+    let file = format!("/api/v1/files/{f}");
+    d.ok(M::GET, "/api/v1/files/{id}", &file, None, None).await;
+    let part = d
+        .app
+        .request_with_headers(M::GET, &file, &[("Range", "bytes=0-9")], Some(uni), None)
+        .await;
+    assert_eq!(part.status, 206);
+    d.ok_sent(M::GET, "/api/v1/files/{id}", &file, Some(uni), &part);
+    d.ok(
+        M::GET,
+        "/api/v1/files/{id}/thumbnail",
+        &format!("{file}/thumbnail"),
+        Some(uni),
+        None,
+    )
+    .await;
+    let attachment = r.body["id"].as_i64().unwrap();
+    d.ok(
+        M::GET,
+        "/api/v1/attachments",
+        &format!("/api/v1/attachments?parent=achievement&parent_id={a1}"),
+        None,
+        None,
+    )
+    .await;
+    d.ok(
+        M::DELETE,
+        "/api/v1/attachments/{id}",
+        &format!("/api/v1/attachments/{attachment}"),
+        Some(uni),
+        None,
+    )
+    .await;
 }
 
 /// The people operations: the admins' user list and changes, a user's own profile and
@@ -1150,6 +1231,7 @@ async fn every_operation_answers_as_the_spec_says() {
         Some(json!({"reason": "未经协商"})),
     )
     .await;
+    d.app.with_contract_text(c, &uni).await;
     d.ok(
         M::POST,
         "/api/v1/contracts/{id}/registration-request",
@@ -1168,6 +1250,7 @@ async fn every_operation_answers_as_the_spec_says() {
     .await;
 
     people_operations(&mut d, &admin, &uni, a1).await;
+    files_operations(&mut d, &uni, a1).await;
     pricing_operations(&mut d, &admin, &uni).await;
 
     // Statistics and the audit trail.

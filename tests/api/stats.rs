@@ -304,6 +304,12 @@ async fn random_life(
     if rng.next().is_multiple_of(4) {
         return;
     }
+    let id = c
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("contract id");
+    app.with_contract_text(id, seller).await;
     post_ok(app, &format!("{c}/registration-request"), seller, json!({})).await;
     let v = app.get(&c, Some(admin)).await.body;
     let tech = v["tech_amount_fen"].as_i64().unwrap();

@@ -12,6 +12,8 @@ pub struct Call {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
+    /// `-F 'file=@PATH;filename=NAME'`: one file part, `(PATH, NAME)`.
+    pub form: Option<(String, String)>,
 }
 
 /// The length of the command that starts `text`: up to the first newline outside quotes
@@ -113,6 +115,7 @@ pub fn curl(command: &str, vars: &HashMap<String, String>) -> Call {
         path: String::new(),
         headers: vec![],
         body: None,
+        form: None,
     };
     let (mut explicit, mut get, mut query) = (None, false, Vec::new());
     let mut it = words.into_iter().skip(1);
@@ -130,6 +133,14 @@ pub fn curl(command: &str, vars: &HashMap<String, String>) -> Call {
                     .push((k.trim().to_owned(), v.trim().to_owned()));
             }
             "-d" => call.body = Some(arg()),
+            "-F" => {
+                let part = arg();
+                let spec = part
+                    .strip_prefix("file=@")
+                    .expect("-F 'file=@PATH;filename=NAME'");
+                let (path, name) = spec.split_once(";filename=").unwrap_or((spec, spec));
+                call.form = Some((path.to_owned(), name.to_owned()));
+            }
             "--data-urlencode" => {
                 let pair = arg();
                 let (k, v) = pair.split_once('=').expect("name=value");
@@ -154,9 +165,9 @@ pub fn curl(command: &str, vars: &HashMap<String, String>) -> Call {
         let sep = if call.path.contains('?') { '&' } else { '?' };
         call.path = format!("{}{sep}{}", call.path, query.join("&"));
     }
-    call.method = explicit.unwrap_or(match call.body {
-        Some(_) => Method::POST,
-        None => Method::GET,
+    call.method = explicit.unwrap_or(match (&call.body, &call.form) {
+        (None, None) => Method::GET,
+        _ => Method::POST,
     });
     call
 }

@@ -1,0 +1,3 @@
+DROP TABLE file_attachments;
+DROP TABLE files;
+DROP TABLE file_blobs;
