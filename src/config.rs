@@ -161,6 +161,13 @@ pub struct Settings {
     /// A university's or institute's contract at an agreed price that was made public
     /// (协议定价公示) may be confirmed only once the period ended without open objections.
     pub publicity_blocks_confirmation: bool,
+    /// SMTP server for notification emails (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://host`); unset: notifications stay in the inbox.
+    pub smtp_url: Option<Secret>,
+    /// The sender of notification emails (`秦创原 <noreply@example.cn>`).
+    pub mail_from: String,
+    /// Longest wait between two tries of an email that could not be sent.
+    pub mail_retry_max_secs: u64,
 }
 
 impl Default for Settings {
@@ -205,6 +212,9 @@ impl Default for Settings {
             offering_runoff_secs: 24 * 60 * 60,
             scheduler_tick_ms: 1000,
             publicity_blocks_confirmation: true,
+            smtp_url: None,
+            mail_from: "秦创原技术交易 <noreply@tt-exchange.local>".into(),
+            mail_retry_max_secs: 300,
         }
     }
 }
@@ -296,6 +306,9 @@ const KEYS: &[(&str, Kind)] = &[
     ("offering_runoff_secs", Kind::Int),
     ("scheduler_tick_ms", Kind::Int),
     ("publicity_blocks_confirmation", Kind::Bool),
+    ("smtp_url", Kind::Str),
+    ("mail_from", Kind::Str),
+    ("mail_retry_max_secs", Kind::Int),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -595,6 +608,15 @@ impl fmt::Debug for Settings {
                 "publicity_blocks_confirmation",
                 &self.publicity_blocks_confirmation,
             )
+            .field(
+                "smtp_url",
+                &self
+                    .smtp_url
+                    .as_ref()
+                    .map(|u| mask_url_password(u.expose())),
+            )
+            .field("mail_from", &self.mail_from)
+            .field("mail_retry_max_secs", &self.mail_retry_max_secs)
             .finish()
     }
 }

@@ -8,7 +8,7 @@ use actix_web::{Route, web};
 
 use crate::achievements::AchievementStore;
 use crate::{
-    accounts, achievements, audit, auth, challenges, contracts, deals, listings, matching,
+    accounts, achievements, audit, auth, challenges, contracts, deals, listings, matching, notify,
     offerings, publicity, search, stats, system,
 };
 
@@ -139,6 +139,11 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/stats/brokers" => stats::handlers::brokers,
         GET "/api/v1/stats/conversion" => stats::handlers::conversion,
         GET "/api/v1/stats/chains/{chain}/quarterly" => stats::handlers::quarterly,
+
+        GET "/api/v1/me/notifications" => notify::handlers::list,
+        POST "/api/v1/me/notifications/read" => notify::handlers::mark_read,
+        GET "/api/v1/me/notification-settings" => notify::handlers::get_settings,
+        PUT "/api/v1/me/notification-settings" => notify::handlers::put_settings,
     ]
 }
 

@@ -507,6 +507,15 @@ fn table() -> Vec<Row> {
         // Statistics staff see every university; a university user its own.
         row(get.clone(), "/api/v1/stats/conversion", None, no_body,
             [401, 200, 200, 403, 403, 403, 403, 200, 200]),
+
+        // Notifications: everyone signed in has an inbox and settings of their own.
+        row(get.clone(), "/api/v1/me/notifications", None, no_body, SIGNED_IN_200),
+        row(post.clone(), "/api/v1/me/notifications/read", None,
+            |_, _, _| Some(json!({"all": true})), SIGNED_IN_200),
+        row(get.clone(), "/api/v1/me/notification-settings", None, no_body, SIGNED_IN_200),
+        row(put.clone(), "/api/v1/me/notification-settings", None,
+            |_, _, _| Some(json!({"settings": [{"kind": "deal_moved", "mode": "digest"}]})),
+            SIGNED_IN_200),
     ]
 }
 

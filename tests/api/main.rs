@@ -20,6 +20,7 @@ mod i18n;
 mod listings;
 mod loadgen;
 mod match_quality;
+mod notifications;
 mod offerings;
 mod openapi;
 mod people;
