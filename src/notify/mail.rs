@@ -19,8 +19,9 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+use lettre::message::Body;
 use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::{SmtpTransport, Transport};
 
 use crate::clock::now;
@@ -151,7 +152,11 @@ impl Mailer {
                 d.dedupe_key.replace(':', ".")
             )))
             .header(ContentType::TEXT_PLAIN)
-            .body(d.body.clone())?;
+            // Base64: safe through any server, whatever the line lengths of Chinese text.
+            .body(
+                Body::new_with_encoding(d.body.clone(), ContentTransferEncoding::Base64)
+                    .map_err(|_| anyhow::anyhow!("the body cannot be encoded"))?,
+            )?;
         self.transport.send(&email)?;
         Ok(())
     }

@@ -11,6 +11,7 @@ mod check_order;
 mod contracts;
 mod dashboard;
 mod deals;
+mod email;
 mod errors;
 mod faults;
 mod helpers;
