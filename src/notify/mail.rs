@@ -257,6 +257,18 @@ fn retry_later(
 
 /// Sends one batch of due deliveries; how many were sent.
 pub async fn send_due(db: &Db, mailer: &Mailer, limit: i64) -> Result<usize, ApiError> {
+    // A read first: an idle server does not take SQLite's one writer every poll.
+    let due = db
+        .read(|conn| {
+            let due = email_deliveries::table
+                .filter(email_deliveries::status.eq("pending"))
+                .filter(email_deliveries::available_at.le(now()));
+            Ok(diesel::select(diesel::dsl::exists(due)).get_result::<bool>(conn)?)
+        })
+        .await?;
+    if !due {
+        return Ok(0);
+    }
     let claimed = db.write(move |conn| Ok(claim(conn, limit)?)).await?;
     let mut sent = 0;
     for d in claimed {

@@ -142,7 +142,14 @@ pub fn process(conn: &mut AnyConnection, limit: i64, email: bool) -> Result<usiz
 pub async fn run(db: Db, email: bool, shutdown: Shutdown) {
     let mut idle = StdDuration::from_millis(50);
     while !shutdown.stopped() {
-        match db.write(move |conn| process(conn, 100, email)).await {
+        // A read first: an idle server does not take SQLite's one writer every poll.
+        let work = async {
+            match db.read(|conn| Ok(due(conn)?)).await? {
+                true => db.write(move |conn| process(conn, 100, email)).await,
+                false => Ok(0),
+            }
+        };
+        match work.await {
             Ok(n) if n > 0 => idle = StdDuration::from_millis(50),
             Ok(_) => {
                 actix_web::rt::time::sleep(idle).await;
@@ -154,6 +161,14 @@ pub async fn run(db: Db, email: bool, shutdown: Shutdown) {
             }
         }
     }
+}
+
+/// Whether an event is due.
+fn due(conn: &mut AnyConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        notification_events::table.filter(notification_events::available_at.le(now())),
+    ))
+    .get_result(conn)
 }
 
 /// Events not yet fanned out (tests wait for zero).
