@@ -176,6 +176,13 @@ pub struct Settings {
     pub files_org_quota_bytes: u64,
     /// A file attached to nothing is removed this long after its upload or its last detach.
     pub files_grace_secs: u64,
+    /// SMTP server for notification emails (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://host`); unset: notifications stay in the inbox.
+    pub smtp_url: Option<Secret>,
+    /// The sender of notification emails (`秦创原 <noreply@example.cn>`).
+    pub mail_from: String,
+    /// Longest wait between two tries of an email that could not be sent.
+    pub mail_retry_max_secs: u64,
 }
 
 impl Default for Settings {
@@ -228,6 +235,9 @@ impl Default for Settings {
             files_max_bytes: 20 * 1024 * 1024,
             files_org_quota_bytes: 2 * 1024 * 1024 * 1024,
             files_grace_secs: 24 * 60 * 60,
+            smtp_url: None,
+            mail_from: "秦创原技术交易 <noreply@tt-exchange.local>".into(),
+            mail_retry_max_secs: 300,
         }
     }
 }
@@ -327,6 +337,9 @@ const KEYS: &[(&str, Kind)] = &[
     ("files_max_bytes", Kind::Int),
     ("files_org_quota_bytes", Kind::Int),
     ("files_grace_secs", Kind::Int),
+    ("smtp_url", Kind::Str),
+    ("mail_from", Kind::Str),
+    ("mail_retry_max_secs", Kind::Int),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -648,6 +661,15 @@ impl fmt::Debug for Settings {
             .field("files_max_bytes", &self.files_max_bytes)
             .field("files_org_quota_bytes", &self.files_org_quota_bytes)
             .field("files_grace_secs", &self.files_grace_secs)
+            .field(
+                "smtp_url",
+                &self
+                    .smtp_url
+                    .as_ref()
+                    .map(|u| mask_url_password(u.expose())),
+            )
+            .field("mail_from", &self.mail_from)
+            .field("mail_retry_max_secs", &self.mail_retry_max_secs)
             .finish()
     }
 }

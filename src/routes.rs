@@ -9,7 +9,7 @@ use actix_web::{Route, web};
 use crate::achievements::AchievementStore;
 use crate::{
     accounts, achievements, audit, auth, challenges, contracts, deals, files, listings, matching,
-    offerings, publicity, search, stats, system,
+    notify, offerings, publicity, search, stats, system,
 };
 
 /// Demands with the challenge board on a single read: the challenges slice gives it, so
@@ -146,6 +146,10 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/attachments" => files::handlers::attach,
         GET "/api/v1/attachments" => files::handlers::list,
         DELETE "/api/v1/attachments/{id}" => files::handlers::detach,
+        GET "/api/v1/me/notifications" => notify::handlers::list,
+        POST "/api/v1/me/notifications/read" => notify::handlers::mark_read,
+        GET "/api/v1/me/notification-settings" => notify::handlers::get_settings,
+        PUT "/api/v1/me/notification-settings" => notify::handlers::put_settings,
     ]
 }
 

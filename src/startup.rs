@@ -119,7 +119,35 @@ fn spawn_background(
         engine.clone(),
         shutdown.clone(),
     ));
+    let mailer = match crate::notify::mail::Mailer::from_settings(settings) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(error = %e, "email disabled: the SMTP settings are not usable");
+            None
+        }
+    };
+    let email = mailer.is_some();
+    if email {
+        tracing::info!("notification emails are sent through the configured SMTP server");
+    } else {
+        tracing::info!(
+            "no SMTP server configured (TT_SMTP_URL): notifications go to the inbox only"
+        );
+    }
+    actix_web::rt::spawn(crate::notify::worker::run(
+        db.clone(),
+        email,
+        shutdown.clone(),
+    ));
+    if let Some(mailer) = mailer {
+        actix_web::rt::spawn(crate::notify::mail::run(
+            db.clone(),
+            mailer,
+            shutdown.clone(),
+        ));
+    }
     let jobs = crate::offerings::jobs(crate::scheduler::Jobs::default(), settings);
+    let jobs = crate::notify::sweep::jobs(jobs, email);
     actix_web::rt::spawn(crate::scheduler::run(
         db.clone(),
         jobs,

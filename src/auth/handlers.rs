@@ -234,21 +234,35 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// `GET /api/v1/me`: the user and org, and how many notifications wait unread.
+#[derive(serde::Serialize)]
+struct MeView {
+    #[serde(flatten)]
+    me: model::UserWithOrg,
+    unread_notifications: i64,
+}
+
 /// `GET /api/v1/me`.
 pub async fn me(
     state: AppData,
     user: CurrentUser,
     _no_query: crate::error::NoQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let found = state
+    let (found, unread) = state
         .db
-        .read(move |conn| Ok(model::user_with_org(conn, user.id)?))
+        .read(move |conn| {
+            let me = model::user_with_org(conn, user.id)?;
+            Ok((me, crate::notify::inbox::unread_count(conn, user.id)?))
+        })
         .await?;
     let me = found.ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?;
     if !me.user.is_active {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
-    Ok(HttpResponse::Ok().json(me))
+    Ok(HttpResponse::Ok().json(MeView {
+        me,
+        unread_notifications: unread,
+    }))
 }
 
 /// `PATCH /api/v1/me`: the user's own profile (`name`).

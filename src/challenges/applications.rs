@@ -128,6 +128,7 @@ pub fn apply(
         Act::new(user.id, "challenge.apply", "application", id),
         &view,
     )?;
+    crate::notify::on::application_received(conn, id)?;
     Ok(view)
 }
 
@@ -255,5 +256,6 @@ pub fn decide(
     let after = views::application_view(conn, id)?;
     let act = Act::new(user.id, "challenge.decide", "application", id);
     audit::step(conn, act, Some(&before), &after)?;
+    crate::notify::on::application_decided(conn, id, to.as_str())?;
     Ok(after)
 }

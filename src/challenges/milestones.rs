@@ -118,7 +118,10 @@ fn audited(
     action: &str,
 ) -> Result<MilestoneView, ApiError> {
     let id = before.id;
-    let after = MilestoneView::new(found(conn, id)?, today(), true)?;
+    let row = found(conn, id)?;
+    let (application, title, status) = (row.application_id, row.title.clone(), row.status.clone());
+    crate::notify::on::milestone_step(conn, application, &title, &status, user.id)?;
+    let after = MilestoneView::new(row, today(), true)?;
     let before = MilestoneView::new(before, today(), true)?;
     let act = Act::new(user.id, action, "milestone", id);
     audit::step(conn, act, Some(&before), &after)?;

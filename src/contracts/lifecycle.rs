@@ -22,6 +22,7 @@ use crate::db::AnyConnection;
 use crate::db::schema::{achievements, contracts, demands, users};
 use crate::error::{ApiError, ErrorCode};
 use crate::listings::Status;
+use crate::notify::on as notify;
 
 /// A contract to record, as validated at the edge.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -376,6 +377,18 @@ fn insert(
         ))
         .returning(contracts::id)
         .get_result(conn)?;
+    let parties = notify::ContractParties {
+        id,
+        seller: seller.id,
+        buyer: buyer.id,
+        broker: req.broker_id,
+    };
+    let state = notify::ContractState {
+        consent: Consent::initial(side).as_str(),
+        registration: RegistrationStatus::NotSubmitted.as_str(),
+    };
+    let actor = by.offering_id.is_none().then_some(by.user_id);
+    notify::contract_step(conn, parties, None, state, actor)?;
     Ok(id)
 }
 
@@ -441,5 +454,24 @@ pub fn audit_step(
 ) -> Result<(), ApiError> {
     let act = Act::new(actor, action, "contract", after.id);
     audit::step(conn, act, before, after)?;
+    if let Some(before) = before {
+        let parties = notify::ContractParties {
+            id: after.id,
+            seller: after.seller_org_id,
+            buyer: after.buyer_org_id,
+            broker: after.broker_id,
+        };
+        let state = |v: &ContractView| notify::ContractState {
+            consent: v.consent.as_str(),
+            registration: v.registration_status.as_str(),
+        };
+        notify::contract_step(
+            conn,
+            parties,
+            Some(state(before)),
+            state(after),
+            Some(actor),
+        )?;
+    }
     Ok(())
 }

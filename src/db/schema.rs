@@ -446,6 +446,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notification_events (id) {
+        id -> BigInt,
+        kind -> Text,
+        audience -> Text,
+        message -> Text,
+        dedupe_key -> Nullable<Text>,
+        attempts -> Integer,
+        available_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        title_zh -> Text,
+        title_en -> Text,
+        body_zh -> Text,
+        body_en -> Text,
+        link -> Text,
+        dedupe_key -> Text,
+        read_at -> Nullable<Timestamp>,
+        digested_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_settings (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        mode -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_deliveries (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        dedupe_key -> Text,
+        to_email -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        available_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
@@ -496,6 +554,7 @@ diesel::joinable!(offering_bids -> offerings (offering_id));
 diesel::joinable!(publicities -> achievements (achievement_id));
 diesel::joinable!(publicity_objections -> publicities (publicity_id));
 diesel::joinable!(file_attachments -> files (file_id));
+diesel::joinable!(notifications -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     registry_sequences,
@@ -527,6 +586,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     file_blobs,
     files,
     file_attachments,
+    notification_events,
+    notifications,
+    notification_settings,
+    email_deliveries,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(demands::chain, deals::stage);

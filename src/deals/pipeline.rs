@@ -201,6 +201,8 @@ pub fn open(conn: &mut AnyConnection, broker_id: i64, new: &NewDeal) -> Result<D
             at,
         },
     )?;
+    let pair = (new.demand_id, new.achievement_id);
+    crate::notify::on::deal_opened(conn, id, pair, broker_id)?;
     found(conn, id)
 }
 
@@ -324,6 +326,11 @@ pub fn advance(
     for event in events_of_change(&row, from, change, follow_up.as_deref(), note) {
         model::add_event(conn, &event)?;
     }
+    if let Some(to) = change.stage.filter(|to| *to != from) {
+        let pair = (row.demand_id, row.achievement_id);
+        let stages = (from.as_str(), to.as_str());
+        crate::notify::on::deal_moved(conn, row.id, pair, stages, actor_id)?;
+    }
     found(conn, row.id)
 }
 
@@ -357,5 +364,8 @@ pub fn sign(
             at,
         },
     )?;
+    let pair = (deal.demand_id, deal.achievement_id);
+    let stages = (from.as_str(), Stage::Signed.as_str());
+    crate::notify::on::deal_moved(conn, deal_id, pair, stages, actor_id)?;
     Ok(true)
 }

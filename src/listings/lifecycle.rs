@@ -107,6 +107,12 @@ pub fn apply<S: Store>(
         at,
     };
     record_status_change(conn, &change)?;
+    if matches!(
+        step,
+        Transition::Approve | Transition::Return | Transition::Reject
+    ) {
+        crate::notify::on::listing_reviewed(conn, kind.entity(), id, to.as_str(), comment)?;
+    }
     let action_name = format!("{}.{}", kind.entity(), step.name());
     audit::changed(
         conn,

@@ -532,6 +532,14 @@ fn table() -> Vec<Row> {
             [404, 200, 404, 200, 404, 200, 404, 200, 200]),
         row(Method::DELETE, "/api/v1/attachments/{id}", ContractAttachment, no_body,
             [401, 204, 404, 204, 404, 204, 404, 403, 204]),
+        // Notifications: everyone signed in has an inbox and settings of their own.
+        row(get.clone(), "/api/v1/me/notifications", None, no_body, SIGNED_IN_200),
+        row(post.clone(), "/api/v1/me/notifications/read", None,
+            |_, _, _| Some(json!({"all": true})), SIGNED_IN_200),
+        row(get.clone(), "/api/v1/me/notification-settings", None, no_body, SIGNED_IN_200),
+        row(put.clone(), "/api/v1/me/notification-settings", None,
+            |_, _, _| Some(json!({"settings": [{"kind": "deal_moved", "mode": "digest"}]})),
+            SIGNED_IN_200),
     ]
 }
 

@@ -223,6 +223,7 @@ const TABLES: &[&str] = &[
     "publicities",
     "publicity_objections",
     "scheduled_jobs",
+    "notification_settings",
 ];
 
 fn counts(db: &Db) -> Vec<(&'static str, i64)> {
@@ -600,6 +601,20 @@ async fn targets(app: &TestApp) -> Targets {
             token: Some(broker.clone()),
             base: json!({"reason": "价格偏低"}),
             fields: vec![("reason", Text(true))],
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/me/notifications/read".into(),
+            token: Some(uni.clone()),
+            base: json!({"all": true}),
+            fields: vec![("all", Bool)],
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/api/v1/me/notification-settings".into(),
+            token: Some(uni.clone()),
+            base: json!({"settings": [{"kind": "deal_opened", "mode": "email"}]}),
+            fields: vec![("settings", Code)],
         },
         Endpoint {
             method: Method::PUT,
@@ -1326,6 +1341,10 @@ fn query_targets(t: &Targets, achievement: i64, challenge: i64) -> Vec<QueryTarg
         QueryTarget {
             path: "/api/v1/review/achievements".into(),
             known: PAGE,
+        },
+        QueryTarget {
+            path: "/api/v1/me/notifications".into(),
+            known: &["kind", "unread", "page", "per_page"],
         },
         QueryTarget {
             path: format!("/api/v1/achievements/{achievement}/matches"),

@@ -627,6 +627,45 @@ async fn people_operations(d: &mut Driver<'_>, admin: &str, uni: &str, a1: i64) 
     assert_eq!(r.body["applications"]["total"], 1, "{}", r.text);
 }
 
+/// The inbox and notification settings of `uni`, whose achievements were reviewed (so
+/// its inbox has notifications once the worker ran).
+async fn notification_operations(d: &mut Driver<'_>, uni: &str) {
+    use Method as M;
+    let first = crate::notifications::wait_for(d.app, uni, "listing_reviewed").await;
+    d.ok(
+        M::GET,
+        "/api/v1/me/notifications",
+        "/api/v1/me/notifications?kind=listing_reviewed&unread=true&per_page=5",
+        Some(uni),
+        None,
+    )
+    .await;
+    d.ok(
+        M::POST,
+        "/api/v1/me/notifications/read",
+        "/api/v1/me/notifications/read",
+        Some(uni),
+        Some(json!({"ids": [first["id"]]})),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/me/notification-settings",
+        "/api/v1/me/notification-settings",
+        Some(uni),
+        None,
+    )
+    .await;
+    d.ok(
+        M::PUT,
+        "/api/v1/me/notification-settings",
+        "/api/v1/me/notification-settings",
+        Some(uni),
+        Some(json!({"settings": [{"kind": "deal_opened", "mode": "email"}]})),
+    )
+    .await;
+}
+
 /// Offerings (挂牌, 拍卖) and publicity (公示) of `uni`'s new achievement.
 async fn pricing_operations(d: &mut Driver<'_>, admin: &str, uni: &str) {
     use Method as M;
@@ -1252,6 +1291,7 @@ async fn every_operation_answers_as_the_spec_says() {
     people_operations(&mut d, &admin, &uni, a1).await;
     files_operations(&mut d, &uni, a1).await;
     pricing_operations(&mut d, &admin, &uni).await;
+    notification_operations(&mut d, &uni).await;
 
     // Statistics and the audit trail.
     d.ok(
