@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{Account, Resp, TestApp, spawn_app, spawn_app_with};
-use crate::listings::{achievement_body, member};
+use crate::listings::{achievement_body, demand_body, member, published};
 
 pub const BOUNDARY: &str = "tt-files-boundary-7MA4YWxk";
 
@@ -914,50 +914,107 @@ async fn the_s3_store_keeps_files_in_a_real_s3_compatible_server() {
         .assert_error(404, "not_found");
 }
 
-/// Upload and download throughput of a 20 MiB file over loopback, as the numbers in the
-/// note: `cargo test --release --test api files::throughput -- --ignored --nocapture`.
+/// A demand's documents follow `details` like an achievement's; a challenge application's
+/// proposal and its milestones' reports are read by the challenge's org, the applicant org
+/// and admins, and not by another applicant or the public.
 #[actix_rt::test]
-#[ignore = "a measurement, run by hand"]
-async fn throughput_of_a_20_mib_file() {
+async fn demands_applications_and_milestones_share_files_with_exactly_their_readers() {
     let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let mib = 20usize;
-    let body_of = |seed: u8| -> Vec<u8> {
-        let mut b = b"%PDF-1.7\n".to_vec();
-        b.resize(mib * 1024 * 1024 - 64, seed);
-        b
-    };
-    let rounds = 5;
-    let mut up = std::time::Duration::ZERO;
-    let mut ids = Vec::new();
-    for i in 0..rounds {
-        let bytes = body_of(b'a' + i as u8);
-        let started = std::time::Instant::now();
-        ids.push(uploaded(&app, &admin, "big.pdf", &bytes).await);
-        up += started.elapsed();
+    let c = cast(&app).await;
+    let mut body = demand_body();
+    let apply_by = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+    body["challenge"] = json!({"bounty_fen": 100_000_000i64, "apply_by": apply_by,
+        "criteria": "补偿后热漂移≤8微米", "max_winners": 1});
+    let challenge = published(&app, "demands", &c.ent, &c.admin, &body).await;
+    let spec = uploaded(&app, &c.ent, "技术指标.pdf", &pdf("spec")).await;
+    let r = attach(&app, &c.ent, "demand", challenge, "document", spec).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // Another org sees the published demand but may not add to it.
+    let own = uploaded(&app, &c.uni, "建议.pdf", &pdf("uni")).await;
+    attach(&app, &c.uni, "demand", challenge, "document", own)
+        .await
+        .assert_error(403, "forbidden");
+    for (token, status) in [
+        (None, 404),
+        (Some(c.unverified.as_str()), 404),
+        (Some(c.uni.as_str()), 200),
+    ] {
+        assert_eq!(status_of(&app, spec, token).await, status, "{token:?}");
     }
-    let client = awc::Client::builder()
-        .timeout(std::time::Duration::from_secs(120))
-        .finish();
-    let mut down = std::time::Duration::ZERO;
-    for id in &ids {
-        let started = std::time::Instant::now();
-        let mut res = client
-            .get(format!("{}/api/v1/files/{id}", app.address))
-            .insert_header(("Authorization", format!("Bearer {admin}")))
-            .send()
-            .await
-            .unwrap();
-        let bytes = res.body().limit(64 << 20).await.unwrap();
-        down += started.elapsed();
-        assert_eq!(bytes.len(), mib * 1024 * 1024 - 64);
+
+    // Two universities apply; the first attaches its proposal.
+    let (rival, _) = member(&app, Account::university(), true, &c.admin).await;
+    let mut applications = Vec::new();
+    for token in [&c.uni, &rival] {
+        let r = app
+            .post(
+                &format!("/api/v1/demands/{challenge}/applications"),
+                Some(token),
+                &json!({"proposal": "温度场测点优化与热误差预测模型，三个月内现场验证。", "budget_fen": 80_000_000i64}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        applications.push(r.body["id"].as_i64().unwrap());
     }
-    let rate = |d: std::time::Duration| (mib * rounds) as f64 / d.as_secs_f64();
-    println!(
-        "files throughput ({rounds} × {mib} MiB over loopback): upload {:.0} MiB/s ({:.0} ms each, hashed, type-checked, fsynced), download {:.0} MiB/s ({:.0} ms each)",
-        rate(up),
-        up.as_millis() as f64 / rounds as f64,
-        rate(down),
-        down.as_millis() as f64 / rounds as f64
-    );
+    let proposal = uploaded(&app, &c.uni, "揭榜方案.docx", &docx()).await;
+    let r = attach(
+        &app,
+        &c.uni,
+        "application",
+        applications[0],
+        "proposal",
+        proposal,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    attach(
+        &app,
+        &c.uni,
+        "application",
+        applications[0],
+        "report",
+        proposal,
+    )
+    .await
+    .assert_error(400, "invalid_attachment");
+    let readers = [
+        (Some(c.uni.as_str()), 200),
+        (Some(c.ent.as_str()), 200),
+        (Some(c.admin.as_str()), 200),
+        (Some(rival.as_str()), 404),
+        (None, 404),
+    ];
+    for (token, status) in readers {
+        assert_eq!(status_of(&app, proposal, token).await, status, "{token:?}");
+    }
+
+    // The first is selected; a milestone of its work carries a report the same readers see.
+    let r = app
+        .post(
+            &format!("/api/v1/applications/{}/decision", applications[0]),
+            Some(&c.ent),
+            &json!({"decision": "select"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let due = (chrono::Utc::now().date_naive() + chrono::Duration::days(60)).to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/demands/{challenge}/milestones"),
+            Some(&c.ent),
+            &json!({"title": "样机试制", "due_on": due, "share_bp": 5000}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let m = r.body["id"].as_i64().unwrap();
+    let report = uploaded(&app, &c.uni, "阶段报告.pdf", &pdf("report")).await;
+    let theirs = uploaded(&app, &rival, "阶段报告.pdf", &pdf("rival")).await;
+    attach(&app, &rival, "milestone", m, "report", theirs)
+        .await
+        .assert_error(404, "not_found");
+    let r = attach(&app, &c.uni, "milestone", m, "report", report).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    for (token, status) in readers {
+        assert_eq!(status_of(&app, report, token).await, status, "{token:?}");
+    }
 }
