@@ -488,6 +488,55 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_term_most_listings_carry_weighs_less_than_a_rare_one() {
+        assert!(idf(5, 200_000) > idf(20_000, 200_000));
+        assert!(idf(20_000, 200_000) > idf(200_000, 200_000));
+        assert!(
+            idf(200_000, 200_000) > 0.0,
+            "a word in every listing still counts a little"
+        );
+        // A count above the total (an estimate) is read as every listing.
+        assert_eq!(idf(1_500, 1_000), idf(1_500, 1_500));
+    }
+
+    #[test]
+    fn the_other_features_count_in_full_only_for_a_text_match() {
+        let features = |text: f64| Scoring {
+            source: &PROFILE,
+            source_is_demand: true,
+            doc: &Value::Null,
+            features: WEIGHTS
+                .iter()
+                .map(|(f, _)| (*f, if *f == Feature::Text { text } else { 1.0 }))
+                .collect(),
+            reasons: Vec::new(),
+        };
+        // Everything but the text fits: one shared word no longer outranks a real answer.
+        let one_word = features(0.1).total();
+        let answer = features(0.8).total();
+        assert!(
+            (one_word - (0.46 * 0.1 + 0.54 * 0.2)).abs() < 1e-3,
+            "{one_word}"
+        );
+        assert!((answer - (0.46 * 0.8 + 0.54)).abs() < 1e-3, "{answer}");
+        assert!(features(0.5).total() > features(0.49).total());
+    }
+
+    static PROFILE: std::sync::LazyLock<Profile> = std::sync::LazyLock::new(|| Profile {
+        id: 1,
+        org_id: 1,
+        title: String::new(),
+        body: String::new(),
+        keywords: vec![],
+        chain: "machine_tools".into(),
+        field: "advanced_manufacturing".into(),
+        region: "610300".into(),
+        trl: 5,
+        range: FenRange::default(),
+        modes: vec![],
+    });
+
+    #[test]
     fn weights_sum_to_one_and_cover_every_feature() {
         let total: f64 = WEIGHTS.iter().map(|(_, w)| w).sum();
         assert!((total - 1.0).abs() < 1e-9, "{total}");
