@@ -8,8 +8,8 @@ use actix_web::{Route, web};
 
 use crate::achievements::AchievementStore;
 use crate::{
-    accounts, achievements, audit, auth, challenges, contracts, deals, files, listings, matching,
-    notify, offerings, publicity, search, stats, system,
+    accounts, achievements, alerts, audit, auth, challenges, contracts, deals, files, listings,
+    matching, notify, offerings, publicity, search, stats, system,
 };
 
 /// Demands with the challenge board on a single read: the challenges slice gives it, so
@@ -150,6 +150,9 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/me/notifications/read" => notify::handlers::mark_read,
         GET "/api/v1/me/notification-settings" => notify::handlers::get_settings,
         PUT "/api/v1/me/notification-settings" => notify::handlers::put_settings,
+        GET "/api/v1/me/saved-searches" => alerts::handlers::list,
+        POST "/api/v1/me/saved-searches" => alerts::handlers::create,
+        DELETE "/api/v1/me/saved-searches/{id}" => alerts::handlers::delete,
     ]
 }
 

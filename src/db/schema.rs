@@ -504,7 +504,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    saved_searches (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        params -> Text,
+        last_alert_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saved_search_hits (id) {
+        id -> BigInt,
+        saved_search_id -> BigInt,
+        listing_id -> BigInt,
+        title -> Text,
+        notified_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    alert_checks (id) {
+        id -> BigInt,
+        kind -> Text,
+        listing_id -> BigInt,
+        attempts -> Integer,
+        available_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
+diesel::joinable!(saved_search_hits -> saved_searches (saved_search_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
 diesel::joinable!(achievements -> orgs (org_id));
@@ -569,6 +604,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     status_changes,
     pool_entries,
     search_outbox,
+    saved_searches,
+    saved_search_hits,
+    alert_checks,
     deals,
     deal_events,
     contracts,

@@ -51,6 +51,8 @@ const WHO: [Who; 9] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fx {
     None,
+    /// A saved search of `Uni`.
+    SavedSearch,
     /// The org of the asking role's owner (`Uni`'s org for university users, `Ent`'s for
     /// enterprise users, `Broker`'s for brokers, `Uni`'s for everyone else).
     OrgOfRole,
@@ -540,6 +542,13 @@ fn table() -> Vec<Row> {
         row(put.clone(), "/api/v1/me/notification-settings", None,
             |_, _, _| Some(json!({"settings": [{"kind": "deal_moved", "mode": "digest"}]})),
             SIGNED_IN_200),
+        // Saved searches: everyone signed in keeps their own; another's is a 404.
+        row(get.clone(), "/api/v1/me/saved-searches", None, no_body, SIGNED_IN_200),
+        row(post.clone(), "/api/v1/me/saved-searches", None,
+            |_, _, _| Some(json!({"kind": "achievements", "name": "机床", "params": {"q": "机床", "chain": ["machine_tools"]}})),
+            [401, 201, 201, 201, 201, 201, 201, 201, 201]),
+        row(delete.clone(), "/api/v1/me/saved-searches/{id}", SavedSearch, no_body,
+            [401, 204, 404, 404, 404, 404, 404, 404, 404]),
     ]
 }
 
@@ -762,6 +771,16 @@ async fn build(app: &TestApp, w: &World, fx: Fx, who: Who) -> Ids {
             id(r.body["id"].as_i64().unwrap())
         }
         Fx::Publicity => id(publicity(app, w).await.0),
+        Fx::SavedSearch => {
+            let body = json!({"kind": "demands", "name": "热误差", "params": {"q": "热误差"}});
+            let r = ok(
+                app.post("/api/v1/me/saved-searches", Some(&w.uni), &body)
+                    .await,
+                "saved search",
+            )
+            .await;
+            id(r.body["id"].as_i64().unwrap())
+        }
         Fx::Objection => id(publicity(app, w).await.1),
         Fx::FileToAttach => Ids {
             id: Some(create(app, "achievements", &w.uni, &achievement_body()).await),

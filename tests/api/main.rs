@@ -28,6 +28,7 @@ mod openapi;
 mod people;
 mod pool;
 mod readme;
+mod saved_searches;
 mod schema;
 mod search_api;
 mod search_conformance;

@@ -666,6 +666,38 @@ async fn notification_operations(d: &mut Driver<'_>, uni: &str) {
     .await;
 }
 
+/// `uni`'s saved searches: created, listed, deleted.
+async fn saved_search_operations(d: &mut Driver<'_>, uni: &str) {
+    use Method as M;
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/me/saved-searches",
+            "/api/v1/me/saved-searches",
+            Some(uni),
+            Some(json!({"kind": "demands", "name": "热误差需求",
+                        "params": {"q": "热误差", "chain": ["machine_tools"], "budget_min_fen": 1_000_000}})),
+        )
+        .await;
+    let id = r.body["id"].as_i64().unwrap();
+    d.ok(
+        M::GET,
+        "/api/v1/me/saved-searches",
+        "/api/v1/me/saved-searches",
+        Some(uni),
+        None,
+    )
+    .await;
+    d.ok(
+        M::DELETE,
+        "/api/v1/me/saved-searches/{id}",
+        &format!("/api/v1/me/saved-searches/{id}"),
+        Some(uni),
+        None,
+    )
+    .await;
+}
+
 /// Offerings (挂牌, 拍卖) and publicity (公示) of `uni`'s new achievement.
 async fn pricing_operations(d: &mut Driver<'_>, admin: &str, uni: &str) {
     use Method as M;
@@ -1292,6 +1324,7 @@ async fn every_operation_answers_as_the_spec_says() {
     files_operations(&mut d, &uni, a1).await;
     pricing_operations(&mut d, &admin, &uni).await;
     notification_operations(&mut d, &uni).await;
+    saved_search_operations(&mut d, &uni).await;
 
     // Statistics and the audit trail.
     d.ok(
