@@ -139,13 +139,14 @@ fn encode(s: &str) -> String {
     out
 }
 
+/// A saved search that passed [`check`]: its kind, name and query pairs.
+pub type Checked = (IndexKind, String, Vec<(String, String)>);
+
 /// Checks a new saved search: its kind, its name, and its parameters by the search parser.
-pub fn check(
-    input: NewSavedSearch,
-) -> Result<(IndexKind, String, Vec<(String, String)>), ApiError> {
+pub fn check(input: NewSavedSearch) -> Result<Checked, ApiError> {
     let kind = IndexKind::parse(&input.kind).ok_or_else(|| invalid("kind"))?;
     let name = input.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 60 {
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
         return Err(invalid("name"));
     }
     let pairs = pairs_of(&input.params)?;
@@ -157,7 +158,7 @@ pub fn check(
 pub fn create(
     conn: &mut AnyConnection,
     user_id: i64,
-    (kind, name, pairs): (IndexKind, String, Vec<(String, String)>),
+    (kind, name, pairs): Checked,
 ) -> Result<SavedSearchView, ApiError> {
     let count: i64 = saved_searches::table
         .filter(saved_searches::user_id.eq(user_id))

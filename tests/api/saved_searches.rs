@@ -347,3 +347,122 @@ async fn a_published_listing_is_an_implicit_saved_search_of_its_org() {
     );
     assert!(of_kind(&inbox(&app, &outsider).await, "new_match").is_empty());
 }
+
+/// The fan-out cost of alerts: 10,000 published achievements (gen-data) checked against
+/// 10,000 saved searches (20 users; a keyword, a chain and a TRL floor each), as the numbers
+/// in the note: `cargo test --release --test api saved_searches::fan_out -- --ignored
+/// --nocapture` (add `TT_TEST_DATABASE_URL=...` for PostgreSQL).
+#[actix_rt::test]
+#[ignore = "a measurement, run by hand"]
+async fn fan_out_of_10000_listings_against_10000_saved_searches() {
+    use tt_exchange::db::schema::{achievements, alert_checks, notifications, saved_search_hits};
+    const LISTINGS: u64 = 10_000;
+    const SEARCHES: usize = 10_000;
+    const USERS: usize = 20;
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    actix_web::web::block(move || {
+        tt_exchange::tools::gen_data::generate(&db, LISTINGS, 0, 0, false)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    app.sync_search().await;
+    let mut users = Vec::new();
+    for i in 0..USERS {
+        let email = format!("watcher{i}@alerts.example.cn");
+        users.push(app.create_user_directly(&email, "admin", None).await);
+    }
+    let vocab = tt_exchange::tools::gen_data::vocabulary();
+    let mut rows = Vec::new();
+    for i in 0..SEARCHES {
+        let chain = &vocab[i % vocab.len()];
+        let word = &chain.keywords[(i / vocab.len()) % chain.keywords.len()];
+        let pairs = vec![
+            ("q".to_owned(), word.clone()),
+            ("chain".to_owned(), chain.chain.to_owned()),
+            ("trl_min".to_owned(), (1 + (i / 7) % 9).to_string()),
+        ];
+        rows.push((users[i % USERS], serde_json::to_string(&pairs).unwrap()));
+    }
+    let distinct = rows
+        .iter()
+        .map(|r| &r.1)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    app.db
+        .write(move |conn| {
+            let at = tt_exchange::clock::now();
+            for (user, params) in &rows {
+                diesel::insert_into(saved_searches::table)
+                    .values((
+                        saved_searches::user_id.eq(user),
+                        saved_searches::kind.eq("achievements"),
+                        saved_searches::name.eq("watch"),
+                        saved_searches::params.eq(params),
+                        saved_searches::created_at.eq(at),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    // All 10,000 published at once: their checks land as a publish writes them.
+    let started = std::time::Instant::now();
+    app.db
+        .write(|conn| {
+            let ids: Vec<i64> = achievements::table.select(achievements::id).load(conn)?;
+            for id in ids {
+                tt_exchange::alerts::listing_changed(
+                    conn,
+                    tt_exchange::search::IndexKind::Achievements,
+                    id,
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let queued = started.elapsed();
+    let started = std::time::Instant::now();
+    for _ in 0..60_000 {
+        let left = app
+            .db
+            .read(|c| Ok(alert_checks::table.count().get_result::<i64>(c)?))
+            .await
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        actix_rt::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    let evaluated = started.elapsed();
+    drained(&app).await;
+    let fanned = started.elapsed();
+    let (hits, notes): (i64, i64) = app
+        .db
+        .read(|c| {
+            Ok((
+                saved_search_hits::table.count().get_result(c)?,
+                notifications::table
+                    .filter(notifications::kind.eq("saved_search_match"))
+                    .count()
+                    .get_result(c)?,
+            ))
+        })
+        .await
+        .unwrap();
+    let batches = LISTINGS.div_ceil(tt_exchange::alerts::evaluate::BATCH as u64);
+    println!(
+        "alerts fan-out: {LISTINGS} listings × {SEARCHES} saved searches ({distinct} distinct queries, {USERS} users): \
+         checks queued in {:.2} s; evaluated in {:.1} s ({batches} batches × {distinct} engine queries = {} queries, {:.2} ms each, plus 1 matching per listing); \
+         {hits} hits recorded, {notes} notifications (one per search) in the inboxes after {:.1} s",
+        queued.as_secs_f64(),
+        evaluated.as_secs_f64(),
+        batches as usize * distinct,
+        evaluated.as_secs_f64() * 1000.0 / (batches as f64 * distinct as f64),
+        fanned.as_secs_f64(),
+    );
+    assert!(hits > 0 && notes > 0);
+}
