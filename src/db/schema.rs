@@ -538,6 +538,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bookmarks (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        listing_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(saved_search_hits -> saved_searches (saved_search_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -607,6 +617,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     saved_searches,
     saved_search_hits,
     alert_checks,
+    bookmarks,
     deals,
     deal_events,
     contracts,

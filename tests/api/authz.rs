@@ -53,6 +53,8 @@ enum Fx {
     None,
     /// A saved search of `Uni`.
     SavedSearch,
+    /// A published achievement of `Uni`, bookmarked by `Uni`.
+    Bookmarked,
     /// The org of the asking role's owner (`Uni`'s org for university users, `Ent`'s for
     /// enterprise users, `Broker`'s for brokers, `Uni`'s for everyone else).
     OrgOfRole,
@@ -549,6 +551,20 @@ fn table() -> Vec<Row> {
             [401, 201, 201, 201, 201, 201, 201, 201, 201]),
         row(delete.clone(), "/api/v1/me/saved-searches/{id}", SavedSearch, no_body,
             [401, 204, 404, 404, 404, 404, 404, 404, 404]),
+        // Bookmarks: anyone signed in keeps what they may read; the counts are the owner's.
+        row(get.clone(), "/api/v1/me/bookmarks", None, no_body, SIGNED_IN_200),
+        row(put.clone(), "/api/v1/me/bookmarks/{kind}/{id}", AchPublished, no_body,
+            [401, 201, 201, 201, 201, 201, 201, 201, 201]),
+        variant(put.clone(), "/api/v1/me/bookmarks/{kind}/{id}", "draft", AchDraft, no_body,
+            [401, 201, 404, 404, 404, 404, 404, 404, 201]),
+        row(delete.clone(), "/api/v1/me/bookmarks/{kind}/{id}", Bookmarked, no_body,
+            [401, 204, 404, 404, 404, 404, 404, 404, 404]),
+        row(get.clone(), "/api/v1/achievements/{id}/stats", AchPublished, no_body,
+            [401, 200, 403, 403, 403, 403, 403, 403, 200]),
+        variant(get.clone(), "/api/v1/achievements/{id}/stats", "draft", AchDraft, no_body,
+            [401, 200, 404, 404, 404, 404, 404, 404, 200]),
+        row(get.clone(), "/api/v1/demands/{id}/stats", DemPublished, no_body,
+            [401, 403, 403, 200, 403, 403, 403, 403, 200]),
     ]
 }
 
@@ -771,6 +787,16 @@ async fn build(app: &TestApp, w: &World, fx: Fx, who: Who) -> Ids {
             id(r.body["id"].as_i64().unwrap())
         }
         Fx::Publicity => id(publicity(app, w).await.0),
+        Fx::Bookmarked => {
+            let a = published(app, "achievements", &w.uni, &w.admin, &achievement_body()).await;
+            let path = format!("/api/v1/me/bookmarks/achievements/{a}");
+            ok(
+                app.request(Method::PUT, &path, Some(&w.uni), None).await,
+                "bookmark",
+            )
+            .await;
+            id(a)
+        }
         Fx::SavedSearch => {
             let body = json!({"kind": "demands", "name": "热误差", "params": {"q": "热误差"}});
             let r = ok(
@@ -881,7 +907,8 @@ fn path_of(template: &str, ids: &Ids) -> String {
     };
     let mut p = template
         .replace("{year}", "2026")
-        .replace("{chain}", "machine_tools");
+        .replace("{chain}", "machine_tools")
+        .replace("{kind}", "achievements");
     if let Some(i) = id {
         p = p.replace("{id}", &i.to_string());
     }

@@ -6,6 +6,7 @@ mod accounts;
 mod audit;
 mod auth;
 mod authz;
+mod bookmarks;
 mod challenges;
 mod check_order;
 mod contracts;

@@ -698,6 +698,63 @@ async fn saved_search_operations(d: &mut Driver<'_>, uni: &str) {
     .await;
 }
 
+/// `ent` bookmarks `uni`'s published achievement; `uni` reads the count.
+async fn bookmark_operations(d: &mut Driver<'_>, admin: &str, uni: &str) {
+    use Method as M;
+    let a =
+        crate::listings::published(d.app, "achievements", uni, admin, &achievement_body()).await;
+    let (ent, _) = crate::listings::member(d.app, Account::enterprise(), true, admin).await;
+    let path = format!("/api/v1/me/bookmarks/achievements/{a}");
+    d.ok(
+        M::PUT,
+        "/api/v1/me/bookmarks/{kind}/{id}",
+        &path,
+        Some(&ent),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/me/bookmarks",
+        "/api/v1/me/bookmarks?page=1&per_page=10",
+        Some(&ent),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/achievements/{id}/stats",
+        &format!("/api/v1/achievements/{a}/stats"),
+        Some(uni),
+        None,
+    )
+    .await;
+    d.ok(
+        M::DELETE,
+        "/api/v1/me/bookmarks/{kind}/{id}",
+        &path,
+        Some(&ent),
+        None,
+    )
+    .await;
+    let dm = crate::listings::published(
+        d.app,
+        "demands",
+        &ent,
+        admin,
+        &crate::listings::demand_body(),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/demands/{id}/stats",
+        &format!("/api/v1/demands/{dm}/stats"),
+        Some(&ent),
+        None,
+    )
+    .await;
+}
+
 /// Offerings (挂牌, 拍卖) and publicity (公示) of `uni`'s new achievement.
 async fn pricing_operations(d: &mut Driver<'_>, admin: &str, uni: &str) {
     use Method as M;
@@ -1325,6 +1382,7 @@ async fn every_operation_answers_as_the_spec_says() {
     pricing_operations(&mut d, &admin, &uni).await;
     notification_operations(&mut d, &uni).await;
     saved_search_operations(&mut d, &uni).await;
+    bookmark_operations(&mut d, &admin, &uni).await;
 
     // Statistics and the audit trail.
     d.ok(
