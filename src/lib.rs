@@ -29,6 +29,7 @@
 //! | [`publicity`] | agreed prices made public (协议定价公示), objections, and the rule that holds back confirmation meanwhile |
 //! | [`alerts`] | saved searches (same parameters as the public searches) and alerts: new listings matching a saved search, or entering a listing's top 10 matches, announced off the request path |
 //! | [`bookmarks`] | bookmarks of listings per user, and the counts a listing's org sees (no identities) |
+//! | [`inquiries`] | questions about a listing: one thread per asking org, read by the two orgs and admins, rate-limited, notified |
 //! | [`notify`] | domain events → per-user notifications (inbox), delivery settings, SMTP email with retries, the daily sweep of due dates and digests |
 //! | [`scheduler`] | due jobs (offering closes) claimed once across servers, caught up after downtime |
 //! | [`stats`] | turnover sums by any grouping (JSON, CSV, XLSX, SVG charts) with 同比/环比, yearly targets, the overview by chain, reports (chain quarter, conversion, brokers) |
@@ -67,6 +68,7 @@ pub mod files;
 pub mod format;
 pub mod housekeeping;
 pub mod http;
+pub mod inquiries;
 pub mod listings;
 pub mod matching;
 pub mod metrics;

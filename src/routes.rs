@@ -9,7 +9,7 @@ use actix_web::{Route, web};
 use crate::achievements::AchievementStore;
 use crate::{
     accounts, achievements, alerts, audit, auth, bookmarks, challenges, contracts, deals, files,
-    listings, matching, notify, offerings, publicity, search, stats, system,
+    inquiries, listings, matching, notify, offerings, publicity, search, stats, system,
 };
 
 /// Demands with the challenge board on a single read: the challenges slice gives it, so
@@ -105,6 +105,11 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/achievements/{id}/matches" => matching::handlers::for_achievement,
         GET "/api/v1/achievements/{id}/stats" => bookmarks::handlers::achievement_stats,
         GET "/api/v1/demands/{id}/stats" => bookmarks::handlers::demand_stats,
+        POST "/api/v1/achievements/{id}/inquiries" => inquiries::handlers::ask_achievement,
+        POST "/api/v1/demands/{id}/inquiries" => inquiries::handlers::ask_demand,
+        GET "/api/v1/me/inquiries" => inquiries::handlers::mine,
+        GET "/api/v1/inquiries/{id}/messages" => inquiries::handlers::messages,
+        POST "/api/v1/inquiries/{id}/messages" => inquiries::handlers::reply,
 
         GET "/api/v1/deals" => deals::handlers::list,
         POST "/api/v1/deals" => deals::handlers::create,

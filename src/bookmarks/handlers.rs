@@ -72,6 +72,8 @@ pub async fn list(
 struct Stats {
     /// How many users keep the listing bookmarked (who, is not told).
     bookmarks: i64,
+    /// How many orgs asked about it (their threads are in `GET /api/v1/me/inquiries`).
+    inquiries: i64,
 }
 
 /// The counts of a listing for its org (and admins); others who may read it get 403,
@@ -82,17 +84,23 @@ async fn stats(
     kind: ListingKind,
     id: i64,
 ) -> Result<HttpResponse, ApiError> {
-    let bookmarks = state
+    let (bookmarks, inquiries) = state
         .db
         .read(move |conn| {
             let (_, org, _) = store::readable(conn, &user, kind, id)?;
             if !policy::sees_every_status(Some(&user), org) {
                 return Err(ApiError::new(crate::error::ErrorCode::Forbidden));
             }
-            Ok(store::count(conn, kind, id)?)
+            Ok((
+                store::count(conn, kind, id)?,
+                crate::inquiries::store::count(conn, kind, id)?,
+            ))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Stats { bookmarks }))
+    Ok(HttpResponse::Ok().json(Stats {
+        bookmarks,
+        inquiries,
+    }))
 }
 
 /// `GET /api/v1/achievements/{id}/stats`.

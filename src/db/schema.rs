@@ -548,8 +548,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inquiries (id) {
+        id -> BigInt,
+        listing_kind -> Text,
+        listing_id -> BigInt,
+        asker_org_id -> BigInt,
+        owner_org_id -> BigInt,
+        created_by -> BigInt,
+        last_message_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inquiry_messages (id) {
+        id -> BigInt,
+        inquiry_id -> BigInt,
+        author_id -> BigInt,
+        author_org_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(saved_search_hits -> saved_searches (saved_search_id));
+diesel::joinable!(inquiry_messages -> inquiries (inquiry_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
 diesel::joinable!(achievements -> orgs (org_id));
@@ -618,6 +643,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     saved_search_hits,
     alert_checks,
     bookmarks,
+    inquiries,
+    inquiry_messages,
     deals,
     deal_events,
     contracts,

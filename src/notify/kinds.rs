@@ -22,6 +22,7 @@ code_enum!(
         ListingExpiring => "listing_expiring",
         SavedSearchMatch => "saved_search_match",
         NewMatch => "new_match",
+        InquiryMessage => "inquiry_message",
     }
 );
 

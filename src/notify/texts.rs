@@ -294,3 +294,19 @@ pub fn new_match(kind: &str, id: i64, title: &str, theirs: i64, their_title: &st
         ),
     )
 }
+
+/// A new inquiry or message about a listing: who wrote, about what (not what they wrote).
+pub fn inquiry_message(inquiry: i64, kind: &str, title: &str, from: &str) -> Message {
+    let (zh_k, en_k) = zh_kind(kind.trim_end_matches('s'));
+    Message::new(
+        format!("/api/v1/inquiries/{inquiry}/messages"),
+        (
+            format!("{from}就{zh_k}「{title}」发来消息"),
+            "请在咨询中查看并回复。".into(),
+        ),
+        (
+            format!("{from} wrote about the {en_k} \"{title}\""),
+            "Read and answer it in the inquiry.".into(),
+        ),
+    )
+}

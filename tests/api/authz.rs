@@ -55,6 +55,8 @@ enum Fx {
     SavedSearch,
     /// A published achievement of `Uni`, bookmarked by `Uni`.
     Bookmarked,
+    /// `Ent`'s inquiry about a published achievement of `Uni`.
+    Inquiry,
     /// The org of the asking role's owner (`Uni`'s org for university users, `Ent`'s for
     /// enterprise users, `Broker`'s for brokers, `Uni`'s for everyone else).
     OrgOfRole,
@@ -565,6 +567,20 @@ fn table() -> Vec<Row> {
             [401, 200, 404, 404, 404, 404, 404, 404, 200]),
         row(get.clone(), "/api/v1/demands/{id}/stats", DemPublished, no_body,
             [401, 403, 403, 200, 403, 403, 403, 403, 200]),
+        // Inquiries: users of other verified orgs ask; the thread is the two orgs' (and
+        // admins read it); anyone else gets a 404.
+        row(post.clone(), "/api/v1/achievements/{id}/inquiries", AchPublished,
+            |_, _, _| Some(json!({"body": "请问是否支持普通许可？"})),
+            [401, 422, 201, 201, 201, 201, 201, 403, 403]),
+        row(post.clone(), "/api/v1/demands/{id}/inquiries", DemPublished,
+            |_, _, _| Some(json!({"body": "我们有相关成果，可以交流吗？"})),
+            [401, 201, 201, 422, 201, 201, 201, 403, 403]),
+        row(get.clone(), "/api/v1/me/inquiries", None, no_body, SIGNED_IN_200),
+        row(get.clone(), "/api/v1/inquiries/{id}/messages", Inquiry, no_body,
+            [401, 200, 404, 200, 404, 404, 404, 404, 200]),
+        row(post.clone(), "/api/v1/inquiries/{id}/messages", Inquiry,
+            |_, _, _| Some(json!({"body": "可以，欢迎来校洽谈。"})),
+            [401, 201, 404, 201, 404, 404, 404, 404, 403]),
     ]
 }
 
@@ -796,6 +812,13 @@ async fn build(app: &TestApp, w: &World, fx: Fx, who: Who) -> Ids {
             )
             .await;
             id(a)
+        }
+        Fx::Inquiry => {
+            let a = published(app, "achievements", &w.uni, &w.admin, &achievement_body()).await;
+            let path = format!("/api/v1/achievements/{a}/inquiries");
+            let body = json!({"body": "请问可以普通许可吗？"});
+            let r = ok(app.post(&path, Some(&w.ent), &body).await, "inquiry").await;
+            id(r.body["id"].as_i64().unwrap())
         }
         Fx::SavedSearch => {
             let body = json!({"kind": "demands", "name": "热误差", "params": {"q": "热误差"}});

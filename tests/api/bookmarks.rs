@@ -71,7 +71,7 @@ async fn bookmarks_are_kept_once_listed_and_counted_for_the_owner_only() {
     let stats = format!("/api/v1/achievements/{a}/stats");
     let r = app.get(&stats, Some(&uni)).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body, json!({"bookmarks": 2}));
+    assert_eq!(r.body, json!({"bookmarks": 2, "inquiries": 0}));
     app.get(&stats, Some(&ent))
         .await
         .assert_error(403, "forbidden");
@@ -79,7 +79,12 @@ async fn bookmarks_are_kept_once_listed_and_counted_for_the_owner_only() {
     let r = app
         .get(&format!("/api/v1/demands/{d}/stats"), Some(&other))
         .await;
-    assert_eq!(r.body, json!({"bookmarks": 1}), "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!({"bookmarks": 1, "inquiries": 0}),
+        "{}",
+        r.text
+    );
     app.get(&format!("/api/v1/achievements/{draft}/stats"), Some(&ent))
         .await
         .assert_error(404, "not_found");

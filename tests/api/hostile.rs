@@ -225,6 +225,8 @@ const TABLES: &[&str] = &[
     "scheduled_jobs",
     "notification_settings",
     "saved_searches",
+    "inquiries",
+    "inquiry_messages",
 ];
 
 fn counts(db: &Db) -> Vec<(&'static str, i64)> {
@@ -616,6 +618,13 @@ async fn targets(app: &TestApp) -> Targets {
             token: Some(uni.clone()),
             base: json!({"settings": [{"kind": "deal_opened", "mode": "email"}]}),
             fields: vec![("settings", Code)],
+        },
+        Endpoint {
+            method: Method::POST,
+            path: format!("/api/v1/achievements/{achievement}/inquiries"),
+            token: Some(ent.clone()),
+            base: json!({"body": "请问是否支持普通许可？"}),
+            fields: vec![("body", Text(true))],
         },
         Endpoint {
             method: Method::POST,

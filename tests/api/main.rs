@@ -20,6 +20,7 @@ mod helpers;
 mod hostile;
 mod housekeeping;
 mod i18n;
+mod inquiries;
 mod listings;
 mod loadgen;
 mod match_quality;

@@ -737,12 +737,55 @@ async fn bookmark_operations(d: &mut Driver<'_>, admin: &str, uni: &str) {
         None,
     )
     .await;
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/achievements/{id}/inquiries",
+            &format!("/api/v1/achievements/{a}/inquiries"),
+            Some(&ent),
+            Some(json!({"body": "请问是否支持普通许可？"})),
+        )
+        .await;
+    let inquiry = r.body["id"].as_i64().unwrap();
+    let thread = format!("/api/v1/inquiries/{inquiry}/messages");
+    d.ok(
+        M::POST,
+        "/api/v1/inquiries/{id}/messages",
+        &thread,
+        Some(uni),
+        Some(json!({"body": "支持。"})),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/inquiries/{id}/messages",
+        &format!("{thread}?page=1&per_page=5"),
+        Some(&ent),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/me/inquiries",
+        "/api/v1/me/inquiries?per_page=5",
+        Some(uni),
+        None,
+    )
+    .await;
     let dm = crate::listings::published(
         d.app,
         "demands",
         &ent,
         admin,
         &crate::listings::demand_body(),
+    )
+    .await;
+    d.ok(
+        M::POST,
+        "/api/v1/demands/{id}/inquiries",
+        &format!("/api/v1/demands/{dm}/inquiries"),
+        Some(uni),
+        Some(json!({"body": "我们有相关成果，可以交流吗？"})),
     )
     .await;
     d.ok(
