@@ -27,6 +27,9 @@
 //! | [`contracts`] | technology contracts by consent, amendments, registration (认定登记) with numbers, rollups |
 //! | [`offerings`] | listed sales (挂牌) and auctions (拍卖) of achievements: bids serialised by a row lock, anti-sniping, closes that record the contract |
 //! | [`publicity`] | agreed prices made public (协议定价公示), objections, and the rule that holds back confirmation meanwhile |
+//! | [`alerts`] | saved searches (same parameters as the public searches) and alerts: new listings matching a saved search, or entering a listing's top 10 matches, announced off the request path |
+//! | [`bookmarks`] | bookmarks of listings per user, and the counts a listing's org sees (no identities) |
+//! | [`inquiries`] | questions about a listing: one thread per asking org, read by the two orgs and admins, rate-limited, notified |
 //! | [`notify`] | domain events → per-user notifications (inbox), delivery settings, SMTP email with retries, the daily sweep of due dates and digests |
 //! | [`scheduler`] | due jobs (offering closes) claimed once across servers, caught up after downtime |
 //! | [`stats`] | turnover sums by any grouping (JSON, CSV, XLSX, SVG charts) with 同比/环比, yearly targets, the overview by chain, reports (chain quarter, conversion, brokers) |
@@ -46,9 +49,11 @@
 
 pub mod accounts;
 pub mod achievements;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod bookmarks;
 pub mod challenges;
 pub mod cli;
 pub mod clock;
@@ -63,6 +68,7 @@ pub mod files;
 pub mod format;
 pub mod housekeeping;
 pub mod http;
+pub mod inquiries;
 pub mod listings;
 pub mod matching;
 pub mod metrics;

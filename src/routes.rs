@@ -8,8 +8,8 @@ use actix_web::{Route, web};
 
 use crate::achievements::AchievementStore;
 use crate::{
-    accounts, achievements, audit, auth, challenges, contracts, deals, files, listings, matching,
-    notify, offerings, publicity, search, stats, system,
+    accounts, achievements, alerts, audit, auth, bookmarks, challenges, contracts, deals, files,
+    inquiries, listings, matching, notify, offerings, publicity, search, stats, system,
 };
 
 /// Demands with the challenge board on a single read: the challenges slice gives it, so
@@ -103,6 +103,13 @@ pub fn table() -> Vec<RouteDef> {
 
         GET "/api/v1/demands/{id}/matches" => matching::handlers::for_demand,
         GET "/api/v1/achievements/{id}/matches" => matching::handlers::for_achievement,
+        GET "/api/v1/achievements/{id}/stats" => bookmarks::handlers::achievement_stats,
+        GET "/api/v1/demands/{id}/stats" => bookmarks::handlers::demand_stats,
+        POST "/api/v1/achievements/{id}/inquiries" => inquiries::handlers::ask_achievement,
+        POST "/api/v1/demands/{id}/inquiries" => inquiries::handlers::ask_demand,
+        GET "/api/v1/me/inquiries" => inquiries::handlers::mine,
+        GET "/api/v1/inquiries/{id}/messages" => inquiries::handlers::messages,
+        POST "/api/v1/inquiries/{id}/messages" => inquiries::handlers::reply,
 
         GET "/api/v1/deals" => deals::handlers::list,
         POST "/api/v1/deals" => deals::handlers::create,
@@ -150,6 +157,12 @@ pub fn table() -> Vec<RouteDef> {
         POST "/api/v1/me/notifications/read" => notify::handlers::mark_read,
         GET "/api/v1/me/notification-settings" => notify::handlers::get_settings,
         PUT "/api/v1/me/notification-settings" => notify::handlers::put_settings,
+        GET "/api/v1/me/saved-searches" => alerts::handlers::list,
+        POST "/api/v1/me/saved-searches" => alerts::handlers::create,
+        DELETE "/api/v1/me/saved-searches/{id}" => alerts::handlers::delete,
+        GET "/api/v1/me/bookmarks" => bookmarks::handlers::list,
+        PUT "/api/v1/me/bookmarks/{kind}/{id}" => bookmarks::handlers::put,
+        DELETE "/api/v1/me/bookmarks/{kind}/{id}" => bookmarks::handlers::delete,
     ]
 }
 

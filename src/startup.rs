@@ -134,6 +134,11 @@ fn spawn_background(
             "no SMTP server configured (TT_SMTP_URL): notifications go to the inbox only"
         );
     }
+    actix_web::rt::spawn(crate::alerts::evaluate::run(
+        db.clone(),
+        engine.clone(),
+        shutdown.clone(),
+    ));
     actix_web::rt::spawn(crate::notify::worker::run(
         db.clone(),
         email,

@@ -162,6 +162,8 @@ pub async fn put_entry(
             let row = find_entry(conn, year, achievement_id)?
                 .ok_or_else(|| ApiError::not_found("Pool entry"))?;
             outbox::enqueue(conn, IndexKind::Achievements, &[achievement_id])?;
+            // A new pool year may make a published achievement match `pool_year` searches.
+            crate::alerts::listing_changed(conn, IndexKind::Achievements, achievement_id)?;
             let converted = crate::contracts::converted_achievements(conn, &[achievement_id])?;
             let view = PoolEntryView::new(row, None, !converted.is_empty());
             let act = Act::new(user.id, "pool.put", "achievement", achievement_id);

@@ -226,6 +226,18 @@ pub fn sees_restricted_fields(user: Option<&CurrentUser>, org_id: i64) -> bool {
     user.is_some_and(|u| u.role == Role::Admin || u.org_id == org_id || u.org_verified)
 }
 
+/// Whether the user may ask the org `owner_org` about one of its listings (an inquiry): a
+/// user of another verified org, not the exchange's staff (who read every thread anyway).
+pub fn may_inquire(user: &CurrentUser, owner_org: i64) -> bool {
+    user.org_verified && !user.role.is_exchange_staff() && user.org_id != owner_org
+}
+
+/// Whether the user may read and answer an inquiry between `orgs`: their users; admins
+/// read only.
+pub fn in_inquiry(user: &CurrentUser, orgs: (i64, i64)) -> bool {
+    user.org_id == orgs.0 || user.org_id == orgs.1
+}
+
 /// Whether the user acts for a verified org (the exchange's own staff always do). Users of
 /// unverified orgs act as nobody beyond their own drafts.
 fn acts(user: &CurrentUser) -> bool {

@@ -504,7 +504,77 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    saved_searches (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        params -> Text,
+        last_alert_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saved_search_hits (id) {
+        id -> BigInt,
+        saved_search_id -> BigInt,
+        listing_id -> BigInt,
+        title -> Text,
+        notified_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    alert_checks (id) {
+        id -> BigInt,
+        kind -> Text,
+        listing_id -> BigInt,
+        attempts -> Integer,
+        available_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bookmarks (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        listing_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inquiries (id) {
+        id -> BigInt,
+        listing_kind -> Text,
+        listing_id -> BigInt,
+        asker_org_id -> BigInt,
+        owner_org_id -> BigInt,
+        created_by -> BigInt,
+        last_message_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inquiry_messages (id) {
+        id -> BigInt,
+        inquiry_id -> BigInt,
+        author_id -> BigInt,
+        author_org_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
+diesel::joinable!(saved_search_hits -> saved_searches (saved_search_id));
+diesel::joinable!(inquiry_messages -> inquiries (inquiry_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(invitations -> orgs (org_id));
 diesel::joinable!(achievements -> orgs (org_id));
@@ -569,6 +639,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     status_changes,
     pool_entries,
     search_outbox,
+    saved_searches,
+    saved_search_hits,
+    alert_checks,
+    bookmarks,
+    inquiries,
+    inquiry_messages,
     deals,
     deal_events,
     contracts,

@@ -126,6 +126,11 @@ error_codes! {
     NotAWinner => ("not_a_winner", UNPROCESSABLE_ENTITY, InvalidRequest, "里程碑只能属于该揭榜项目已选定的申请。", "Milestones belong to a selected application of this challenge."),
     ApplicationRequired => ("application_required", UNPROCESSABLE_ENTITY, InvalidRequest, "该揭榜项目有多个揭榜方，请用 application_id 指明是哪一个。", "The challenge has several winners: say which one with `application_id`."),
     ShareLimitExceeded => ("share_limit_exceeded", UNPROCESSABLE_ENTITY, InvalidRequest, "同一揭榜方各里程碑的比例合计不能超过悬赏的 10,000 个基点。", "One winner's milestone shares cannot add up to more than 10,000 basis points of the bounty."),
+    TooManySavedSearches => ("too_many_saved_searches", CONFLICT, InvalidRequest, "已保存的搜索已达上限（每人 20 条），请先删除不再需要的。", "You have as many saved searches as allowed (20); delete one first."),
+    InvalidSavedSearch => ("invalid_saved_search", BAD_REQUEST, InvalidRequest, "保存的搜索需要 kind（achievements 或 demands）、1 到 60 个字符的 name，以及 params：参数名到字符串（或字符串数组）的对象。", "A saved search needs `kind` (achievements or demands), a `name` of 1 to 60 characters and `params`: an object of parameter names to strings (or arrays of strings)."),
+    TooManyBookmarks => ("too_many_bookmarks", CONFLICT, InvalidRequest, "收藏已达上限（每人 500 条），请先取消不再需要的。", "You have as many bookmarks as allowed (500); remove one first."),
+    InvalidMessage => ("invalid_message", BAD_REQUEST, InvalidRequest, "body（消息）长度应为 1 到 2,000 个字符，不含控制字符。", "`body` must be 1 to 2,000 characters long, without control characters."),
+    OwnListing => ("own_listing", UNPROCESSABLE_ENTITY, InvalidRequest, "不能对本机构的条目发起咨询。", "You cannot send an inquiry about your own organisation's listing."),
     InvalidReport => ("invalid_report", BAD_REQUEST, InvalidRequest, "report（进展报告）长度应为 1 到 20,000 个字符。", "`report` must be 1 to 20,000 characters long."),
     // Offerings (挂牌, 拍卖) and publicity of agreed prices (协议定价公示).
     InvalidOffering => ("invalid_offering", BAD_REQUEST, InvalidRequest, "挂牌或拍卖的参数无效：挂牌（listed）需要 price_fen，拍卖（auction）需要 reserve_price_fen 和 increment_fen；金额为以分计的正整数；closes_at 须晚于 opens_at 至少规定的时长。", "The offering is not valid: a listed sale needs `price_fen`, an auction `reserve_price_fen` and `increment_fen`; amounts are positive integers of fen; `closes_at` must be at least the minimum window after `opens_at`."),

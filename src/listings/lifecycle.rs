@@ -97,6 +97,9 @@ pub fn apply<S: Store>(
     if facts.status.is_listed() || to.is_listed() {
         outbox::enqueue(conn, S::INDEX, &[id])?;
     }
+    if to == Status::Published {
+        crate::alerts::listing_changed(conn, S::INDEX, id)?;
+    }
     let change = StatusChange {
         kind,
         id,

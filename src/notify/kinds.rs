@@ -20,6 +20,9 @@ code_enum!(
         MilestoneOverdue => "milestone_overdue",
         FollowUpDue => "follow_up_due",
         ListingExpiring => "listing_expiring",
+        SavedSearchMatch => "saved_search_match",
+        NewMatch => "new_match",
+        InquiryMessage => "inquiry_message",
     }
 );
 

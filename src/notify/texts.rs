@@ -229,3 +229,84 @@ pub fn listing_expiring(demand: i64, title: &str, on: NaiveDate, challenge: bool
         (en, "Extend the date if it should stay open.".into()),
     )
 }
+
+/// New listings matched a saved search: how many, the first few titles, a link to the
+/// listing (one) or to the user's saved searches (several).
+pub fn saved_search_match(kind: &str, search: i64, name: &str, hits: &[(i64, String)]) -> Message {
+    let (zh_k, en_k) = zh_kind(kind.trim_end_matches('s'));
+    let n = hits.len();
+    let shown: Vec<&str> = hits.iter().take(3).map(|(_, t)| t.as_str()).collect();
+    let more = n.saturating_sub(shown.len());
+    let link = match hits {
+        [(id, _)] => format!("/api/v1/{kind}/{id}"),
+        _ => format!("/api/v1/me/saved-searches#{search}"),
+    };
+    let zh_list = shown
+        .iter()
+        .map(|t| format!("「{t}」"))
+        .collect::<Vec<_>>()
+        .join("、");
+    let en_list = shown
+        .iter()
+        .map(|t| format!("\"{t}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (zh_more, en_more) = match more {
+        0 => (String::new(), String::new()),
+        m => (format!("等 {m} 条"), format!(" and {m} more")),
+    };
+    Message::new(
+        link,
+        (
+            format!("您保存的搜索「{name}」有 {n} 条新{zh_k}"),
+            format!("新发布：{zh_list}{zh_more}。"),
+        ),
+        (
+            format!("{n} new {en_k}(s) match your saved search \"{name}\""),
+            format!("Newly published: {en_list}{en_more}."),
+        ),
+    )
+}
+
+/// A newly published listing ranks among the top matches of the recipient's listing.
+pub fn new_match(kind: &str, id: i64, title: &str, theirs: i64, their_title: &str) -> Message {
+    let entity = kind.trim_end_matches('s');
+    let (zh_k, en_k) = zh_kind(entity);
+    let (their_zh, their_en) = match entity {
+        "demand" => ("成果", "achievement"),
+        _ => ("需求", "demand"),
+    };
+    let their_kind = match entity {
+        "demand" => "achievements",
+        _ => "demands",
+    };
+    Message::new(
+        format!("/api/v1/{kind}/{id}"),
+        (
+            format!("新{zh_k}「{title}」与您的{their_zh}「{their_title}」高度匹配"),
+            format!("它位列您的{their_zh}的前 10 个匹配中：/api/v1/{their_kind}/{theirs}/matches"),
+        ),
+        (
+            format!("New {en_k} \"{title}\" matches your {their_en} \"{their_title}\""),
+            format!(
+                "It ranks among your {their_en}'s top 10 matches: /api/v1/{their_kind}/{theirs}/matches"
+            ),
+        ),
+    )
+}
+
+/// A new inquiry or message about a listing: who wrote, about what (not what they wrote).
+pub fn inquiry_message(inquiry: i64, kind: &str, title: &str, from: &str) -> Message {
+    let (zh_k, en_k) = zh_kind(kind.trim_end_matches('s'));
+    Message::new(
+        format!("/api/v1/inquiries/{inquiry}/messages"),
+        (
+            format!("{from}就{zh_k}「{title}」发来消息"),
+            "请在咨询中查看并回复。".into(),
+        ),
+        (
+            format!("{from} wrote about the {en_k} \"{title}\""),
+            "Read and answer it in the inquiry.".into(),
+        ),
+    )
+}

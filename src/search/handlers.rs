@@ -167,6 +167,20 @@ impl Board {
     }
 }
 
+/// The engine query a saved search of `kind` stands for: the same parameters, checked by
+/// the same parser as `GET /api/v1/achievements` and `GET /api/v1/demands` (paging and
+/// sort are accepted and ignored by alerts, which ask about given listings).
+pub fn saved_query(kind: IndexKind, pairs: Vec<(String, String)>) -> Result<SearchQuery, ApiError> {
+    let board = match kind {
+        IndexKind::Achievements => &ACHIEVEMENTS,
+        IndexKind::Demands => &DEMANDS,
+    };
+    let (mut query, _, _) = board.query(pairs)?;
+    query.facets.clear();
+    query.sort.clear();
+    Ok(query)
+}
+
 /// Searches one board and answers its page, the query's words marked in each hit.
 async fn search(
     state: AppData,

@@ -51,6 +51,12 @@ const WHO: [Who; 9] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fx {
     None,
+    /// A saved search of `Uni`.
+    SavedSearch,
+    /// A published achievement of `Uni`, bookmarked by `Uni`.
+    Bookmarked,
+    /// `Ent`'s inquiry about a published achievement of `Uni`.
+    Inquiry,
     /// The org of the asking role's owner (`Uni`'s org for university users, `Ent`'s for
     /// enterprise users, `Broker`'s for brokers, `Uni`'s for everyone else).
     OrgOfRole,
@@ -540,6 +546,41 @@ fn table() -> Vec<Row> {
         row(put.clone(), "/api/v1/me/notification-settings", None,
             |_, _, _| Some(json!({"settings": [{"kind": "deal_moved", "mode": "digest"}]})),
             SIGNED_IN_200),
+        // Saved searches: everyone signed in keeps their own; another's is a 404.
+        row(get.clone(), "/api/v1/me/saved-searches", None, no_body, SIGNED_IN_200),
+        row(post.clone(), "/api/v1/me/saved-searches", None,
+            |_, _, _| Some(json!({"kind": "achievements", "name": "机床", "params": {"q": "机床", "chain": ["machine_tools"]}})),
+            [401, 201, 201, 201, 201, 201, 201, 201, 201]),
+        row(delete.clone(), "/api/v1/me/saved-searches/{id}", SavedSearch, no_body,
+            [401, 204, 404, 404, 404, 404, 404, 404, 404]),
+        // Bookmarks: anyone signed in keeps what they may read; the counts are the owner's.
+        row(get.clone(), "/api/v1/me/bookmarks", None, no_body, SIGNED_IN_200),
+        row(put.clone(), "/api/v1/me/bookmarks/{kind}/{id}", AchPublished, no_body,
+            [401, 201, 201, 201, 201, 201, 201, 201, 201]),
+        variant(put.clone(), "/api/v1/me/bookmarks/{kind}/{id}", "draft", AchDraft, no_body,
+            [401, 201, 404, 404, 404, 404, 404, 404, 201]),
+        row(delete.clone(), "/api/v1/me/bookmarks/{kind}/{id}", Bookmarked, no_body,
+            [401, 204, 404, 404, 404, 404, 404, 404, 404]),
+        row(get.clone(), "/api/v1/achievements/{id}/stats", AchPublished, no_body,
+            [401, 200, 403, 403, 403, 403, 403, 403, 200]),
+        variant(get.clone(), "/api/v1/achievements/{id}/stats", "draft", AchDraft, no_body,
+            [401, 200, 404, 404, 404, 404, 404, 404, 200]),
+        row(get.clone(), "/api/v1/demands/{id}/stats", DemPublished, no_body,
+            [401, 403, 403, 200, 403, 403, 403, 403, 200]),
+        // Inquiries: users of other verified orgs ask; the thread is the two orgs' (and
+        // admins read it); anyone else gets a 404.
+        row(post.clone(), "/api/v1/achievements/{id}/inquiries", AchPublished,
+            |_, _, _| Some(json!({"body": "请问是否支持普通许可？"})),
+            [401, 422, 201, 201, 201, 201, 201, 403, 403]),
+        row(post.clone(), "/api/v1/demands/{id}/inquiries", DemPublished,
+            |_, _, _| Some(json!({"body": "我们有相关成果，可以交流吗？"})),
+            [401, 201, 201, 422, 201, 201, 201, 403, 403]),
+        row(get.clone(), "/api/v1/me/inquiries", None, no_body, SIGNED_IN_200),
+        row(get.clone(), "/api/v1/inquiries/{id}/messages", Inquiry, no_body,
+            [401, 200, 404, 200, 404, 404, 404, 404, 200]),
+        row(post.clone(), "/api/v1/inquiries/{id}/messages", Inquiry,
+            |_, _, _| Some(json!({"body": "可以，欢迎来校洽谈。"})),
+            [401, 201, 404, 201, 404, 404, 404, 404, 403]),
     ]
 }
 
@@ -762,6 +803,33 @@ async fn build(app: &TestApp, w: &World, fx: Fx, who: Who) -> Ids {
             id(r.body["id"].as_i64().unwrap())
         }
         Fx::Publicity => id(publicity(app, w).await.0),
+        Fx::Bookmarked => {
+            let a = published(app, "achievements", &w.uni, &w.admin, &achievement_body()).await;
+            let path = format!("/api/v1/me/bookmarks/achievements/{a}");
+            ok(
+                app.request(Method::PUT, &path, Some(&w.uni), None).await,
+                "bookmark",
+            )
+            .await;
+            id(a)
+        }
+        Fx::Inquiry => {
+            let a = published(app, "achievements", &w.uni, &w.admin, &achievement_body()).await;
+            let path = format!("/api/v1/achievements/{a}/inquiries");
+            let body = json!({"body": "请问可以普通许可吗？"});
+            let r = ok(app.post(&path, Some(&w.ent), &body).await, "inquiry").await;
+            id(r.body["id"].as_i64().unwrap())
+        }
+        Fx::SavedSearch => {
+            let body = json!({"kind": "demands", "name": "热误差", "params": {"q": "热误差"}});
+            let r = ok(
+                app.post("/api/v1/me/saved-searches", Some(&w.uni), &body)
+                    .await,
+                "saved search",
+            )
+            .await;
+            id(r.body["id"].as_i64().unwrap())
+        }
         Fx::Objection => id(publicity(app, w).await.1),
         Fx::FileToAttach => Ids {
             id: Some(create(app, "achievements", &w.uni, &achievement_body()).await),
@@ -862,7 +930,8 @@ fn path_of(template: &str, ids: &Ids) -> String {
     };
     let mut p = template
         .replace("{year}", "2026")
-        .replace("{chain}", "machine_tools");
+        .replace("{chain}", "machine_tools")
+        .replace("{kind}", "achievements");
     if let Some(i) = id {
         p = p.replace("{id}", &i.to_string());
     }

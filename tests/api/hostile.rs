@@ -224,6 +224,9 @@ const TABLES: &[&str] = &[
     "publicity_objections",
     "scheduled_jobs",
     "notification_settings",
+    "saved_searches",
+    "inquiries",
+    "inquiry_messages",
 ];
 
 fn counts(db: &Db) -> Vec<(&'static str, i64)> {
@@ -615,6 +618,27 @@ async fn targets(app: &TestApp) -> Targets {
             token: Some(uni.clone()),
             base: json!({"settings": [{"kind": "deal_opened", "mode": "email"}]}),
             fields: vec![("settings", Code)],
+        },
+        Endpoint {
+            method: Method::POST,
+            path: format!("/api/v1/achievements/{achievement}/inquiries"),
+            token: Some(ent.clone()),
+            base: json!({"body": "请问是否支持普通许可？"}),
+            fields: vec![("body", Text(true))],
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/me/saved-searches".into(),
+            token: Some(uni.clone()),
+            base: json!({"kind": "demands", "name": "热误差需求",
+                         "params": {"q": "热误差", "chain": "machine_tools", "trl_min": 5}}),
+            fields: vec![
+                ("kind", Code),
+                ("name", Text(true)),
+                ("params", Object),
+                ("params.chain", Code),
+                ("params.trl_min", Int(TRL_BAD)),
+            ],
         },
         Endpoint {
             method: Method::PUT,

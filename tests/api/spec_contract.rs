@@ -666,6 +666,138 @@ async fn notification_operations(d: &mut Driver<'_>, uni: &str) {
     .await;
 }
 
+/// `uni`'s saved searches: created, listed, deleted.
+async fn saved_search_operations(d: &mut Driver<'_>, uni: &str) {
+    use Method as M;
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/me/saved-searches",
+            "/api/v1/me/saved-searches",
+            Some(uni),
+            Some(json!({"kind": "demands", "name": "热误差需求",
+                        "params": {"q": "热误差", "chain": ["machine_tools"], "budget_min_fen": 1_000_000}})),
+        )
+        .await;
+    let id = r.body["id"].as_i64().unwrap();
+    d.ok(
+        M::GET,
+        "/api/v1/me/saved-searches",
+        "/api/v1/me/saved-searches",
+        Some(uni),
+        None,
+    )
+    .await;
+    d.ok(
+        M::DELETE,
+        "/api/v1/me/saved-searches/{id}",
+        &format!("/api/v1/me/saved-searches/{id}"),
+        Some(uni),
+        None,
+    )
+    .await;
+}
+
+/// `ent` bookmarks `uni`'s published achievement; `uni` reads the count.
+async fn bookmark_operations(d: &mut Driver<'_>, admin: &str, uni: &str) {
+    use Method as M;
+    let a =
+        crate::listings::published(d.app, "achievements", uni, admin, &achievement_body()).await;
+    let (ent, _) = crate::listings::member(d.app, Account::enterprise(), true, admin).await;
+    let path = format!("/api/v1/me/bookmarks/achievements/{a}");
+    d.ok(
+        M::PUT,
+        "/api/v1/me/bookmarks/{kind}/{id}",
+        &path,
+        Some(&ent),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/me/bookmarks",
+        "/api/v1/me/bookmarks?page=1&per_page=10",
+        Some(&ent),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/achievements/{id}/stats",
+        &format!("/api/v1/achievements/{a}/stats"),
+        Some(uni),
+        None,
+    )
+    .await;
+    d.ok(
+        M::DELETE,
+        "/api/v1/me/bookmarks/{kind}/{id}",
+        &path,
+        Some(&ent),
+        None,
+    )
+    .await;
+    let r = d
+        .ok(
+            M::POST,
+            "/api/v1/achievements/{id}/inquiries",
+            &format!("/api/v1/achievements/{a}/inquiries"),
+            Some(&ent),
+            Some(json!({"body": "请问是否支持普通许可？"})),
+        )
+        .await;
+    let inquiry = r.body["id"].as_i64().unwrap();
+    let thread = format!("/api/v1/inquiries/{inquiry}/messages");
+    d.ok(
+        M::POST,
+        "/api/v1/inquiries/{id}/messages",
+        &thread,
+        Some(uni),
+        Some(json!({"body": "支持。"})),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/inquiries/{id}/messages",
+        &format!("{thread}?page=1&per_page=5"),
+        Some(&ent),
+        None,
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/me/inquiries",
+        "/api/v1/me/inquiries?per_page=5",
+        Some(uni),
+        None,
+    )
+    .await;
+    let dm = crate::listings::published(
+        d.app,
+        "demands",
+        &ent,
+        admin,
+        &crate::listings::demand_body(),
+    )
+    .await;
+    d.ok(
+        M::POST,
+        "/api/v1/demands/{id}/inquiries",
+        &format!("/api/v1/demands/{dm}/inquiries"),
+        Some(uni),
+        Some(json!({"body": "我们有相关成果，可以交流吗？"})),
+    )
+    .await;
+    d.ok(
+        M::GET,
+        "/api/v1/demands/{id}/stats",
+        &format!("/api/v1/demands/{dm}/stats"),
+        Some(&ent),
+        None,
+    )
+    .await;
+}
+
 /// Offerings (挂牌, 拍卖) and publicity (公示) of `uni`'s new achievement.
 async fn pricing_operations(d: &mut Driver<'_>, admin: &str, uni: &str) {
     use Method as M;
@@ -1292,6 +1424,8 @@ async fn every_operation_answers_as_the_spec_says() {
     files_operations(&mut d, &uni, a1).await;
     pricing_operations(&mut d, &admin, &uni).await;
     notification_operations(&mut d, &uni).await;
+    saved_search_operations(&mut d, &uni).await;
+    bookmark_operations(&mut d, &admin, &uni).await;
 
     // Statistics and the audit trail.
     d.ok(
