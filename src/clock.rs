@@ -31,9 +31,28 @@ pub fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
+/// The wait before retry `attempts` of something that failed (a job, an index write, an
+/// email): 2^attempts seconds, at most `max_secs`.
+pub fn backoff(attempts: i32, max_secs: i64) -> chrono::Duration {
+    let secs = 1i64
+        .checked_shl(attempts.clamp(0, 16) as u32)
+        .unwrap_or(max_secs);
+    chrono::Duration::seconds(secs.min(max_secs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap() {
+        let secs = |a| backoff(a, 300).num_seconds();
+        assert_eq!(
+            [secs(0), secs(1), secs(4), secs(8), secs(60)],
+            [1, 2, 16, 256, 300]
+        );
+        assert_eq!(backoff(-3, 300).num_seconds(), 1);
+    }
 
     #[test]
     fn now_keeps_microseconds() {

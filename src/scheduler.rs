@@ -16,7 +16,7 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
@@ -118,13 +118,6 @@ fn claim(conn: &mut AnyConnection, at: NaiveDateTime) -> QueryResult<Option<Clai
 /// Longest wait before a failing job is tried again.
 const MAX_BACKOFF_SECS: i64 = 300;
 
-fn backoff(attempts: i32) -> Duration {
-    let secs = 1i64
-        .checked_shl(attempts.clamp(0, 16) as u32)
-        .unwrap_or(MAX_BACKOFF_SECS);
-    Duration::seconds(secs.min(MAX_BACKOFF_SECS))
-}
-
 /// How one claimed job went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ran {
@@ -167,7 +160,8 @@ pub fn run_one(conn: &mut AnyConnection, jobs: &Jobs) -> Result<Option<Ran>, Api
             diesel::update(target)
                 .set((
                     scheduled_jobs::attempts.eq(attempts + 1),
-                    scheduled_jobs::due_at.eq(at + backoff(attempts + 1)),
+                    scheduled_jobs::due_at
+                        .eq(at + crate::clock::backoff(attempts + 1, MAX_BACKOFF_SECS)),
                     scheduled_jobs::last_error.eq(Some(format!("{:?}", e.code()))),
                 ))
                 .execute(conn)?;

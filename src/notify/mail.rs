@@ -132,13 +132,6 @@ impl Mailer {
         }))
     }
 
-    fn backoff(&self, attempts: i32) -> Duration {
-        let secs = 1i64
-            .checked_shl(attempts.clamp(0, 16) as u32)
-            .unwrap_or(self.max_backoff_secs);
-        Duration::seconds(secs.min(self.max_backoff_secs))
-    }
-
     /// Sends one delivery (blocking: called on the blocking pool).
     fn send(&self, d: &Claimed) -> anyhow::Result<()> {
         let domain = self.from.email.domain().to_owned();
@@ -282,7 +275,7 @@ pub async fn send_due(db: &Db, mailer: &Mailer, limit: i64) -> Result<usize, Api
             Err(e) => {
                 let message = format!("{e:#}");
                 tracing::warn!(delivery = id, attempts, error = %message, "email not sent; will retry");
-                let after = mailer.backoff(attempts);
+                let after = crate::clock::backoff(attempts, mailer.max_backoff_secs);
                 let give_up = attempts >= MAX_ATTEMPTS;
                 db.write(move |conn| Ok(retry_later(conn, id, after, give_up, &message)?))
                     .await?;

@@ -7,7 +7,6 @@
 
 use std::time::Duration as StdDuration;
 
-use chrono::Duration;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 
@@ -107,13 +106,6 @@ fn fan_out(conn: &mut AnyConnection, row: &EventRow, email: bool) -> Result<usiz
 
 const MAX_BACKOFF_SECS: i64 = 300;
 
-fn backoff(attempts: i32) -> Duration {
-    let secs = 1i64
-        .checked_shl(attempts.clamp(0, 16) as u32)
-        .unwrap_or(MAX_BACKOFF_SECS);
-    Duration::seconds(secs.min(MAX_BACKOFF_SECS))
-}
-
 /// Processes up to `limit` due events in the caller's transaction; how many it took.
 pub fn process(conn: &mut AnyConnection, limit: i64, email: bool) -> Result<usize, ApiError> {
     let rows = claim(conn, limit)?;
@@ -128,7 +120,8 @@ pub fn process(conn: &mut AnyConnection, limit: i64, email: bool) -> Result<usiz
                 diesel::update(target)
                     .set((
                         notification_events::attempts.eq(row.attempts + 1),
-                        notification_events::available_at.eq(now() + backoff(row.attempts + 1)),
+                        notification_events::available_at
+                            .eq(now() + crate::clock::backoff(row.attempts + 1, MAX_BACKOFF_SECS)),
                         notification_events::last_error.eq(Some(format!("{:?}", e.code()))),
                     ))
                     .execute(conn)?;

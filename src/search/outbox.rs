@@ -153,13 +153,6 @@ pub fn claim(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Claimed>> 
     }
 }
 
-fn backoff(attempts: i32) -> chrono::Duration {
-    let secs = 1i64
-        .checked_shl(attempts.clamp(0, 16) as u32)
-        .unwrap_or(MAX_BACKOFF_SECS);
-    chrono::Duration::seconds(secs.min(MAX_BACKOFF_SECS))
-}
-
 fn complete(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<usize> {
     diesel::delete(search_outbox::table.filter(search_outbox::id.eq_any(ids))).execute(conn)
 }
@@ -169,7 +162,8 @@ fn retry_later(conn: &mut AnyConnection, rows: &[Claimed], error: &str) -> Query
     for r in rows {
         diesel::update(search_outbox::table.find(r.id))
             .set((
-                search_outbox::available_at.eq(at + backoff(r.attempts)),
+                search_outbox::available_at
+                    .eq(at + crate::clock::backoff(r.attempts, MAX_BACKOFF_SECS)),
                 search_outbox::last_error.eq(Some(error.chars().take(500).collect::<String>())),
             ))
             .execute(conn)?;
