@@ -32,6 +32,7 @@ pub struct Application {
     db: Db,
     engine: Engine,
     shutdown: Shutdown,
+    views: Arc<crate::listings::views::Views>,
     /// Held for the life of the server: the embedded database allows one process.
     _lock: Option<File>,
 }
@@ -236,6 +237,12 @@ impl Application {
             })?,
         );
         let shutdown = spawn_background(&db, &engine, &settings, &files);
+        let views = Arc::new(crate::listings::views::Views::default());
+        actix_web::rt::spawn(crate::listings::views::run(
+            db.clone(),
+            views.clone(),
+            shutdown.clone(),
+        ));
         let secret = load_or_create_secret(&settings)?;
         let previous = settings
             .jwt_previous_secret
@@ -253,6 +260,7 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             http: Arc::new(HttpPolicy::new(&settings)),
             files,
+            views: views.clone(),
         });
         let max_body = settings.max_body_bytes;
         let mut server = HttpServer::new(move || app(state.clone(), max_body))
@@ -273,6 +281,7 @@ impl Application {
             db,
             engine,
             shutdown,
+            views,
             _lock: lock,
         })
     }
@@ -298,6 +307,8 @@ impl Application {
         let _lock = self._lock;
         let result = self.server.await;
         self.shutdown.stop();
+        // The last counted reads, before the process ends.
+        self.views.flush(&self.db).await;
         result
     }
 }

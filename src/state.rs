@@ -21,6 +21,8 @@ pub struct AppState {
     pub http: Arc<HttpPolicy>,
     /// Where uploaded files live (local directory or S3) and where uploads are staged.
     pub files: Arc<crate::files::store::Files>,
+    /// Listing reads counted in memory and written in batches (see `listings::views`).
+    pub views: Arc<crate::listings::views::Views>,
 }
 
 /// The extractor handlers take: `state: AppData`.

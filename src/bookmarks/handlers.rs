@@ -70,6 +70,9 @@ pub async fn list(
 
 #[derive(Serialize)]
 struct Stats {
+    /// Reads of the published listing by people outside its org and the exchange's staff
+    /// (who, is not told): in all, and in the last 30 days.
+    views: crate::listings::views::ViewCounts,
     /// How many users keep the listing bookmarked (who, is not told).
     bookmarks: i64,
     /// How many orgs asked about it (their threads are in `GET /api/v1/me/inquiries`).
@@ -84,7 +87,8 @@ async fn stats(
     kind: ListingKind,
     id: i64,
 ) -> Result<HttpResponse, ApiError> {
-    let (bookmarks, inquiries) = state
+    let views = state.views.clone();
+    let (views, bookmarks, inquiries) = state
         .db
         .read(move |conn| {
             let (_, org, _) = store::readable(conn, &user, kind, id)?;
@@ -92,12 +96,14 @@ async fn stats(
                 return Err(ApiError::new(crate::error::ErrorCode::Forbidden));
             }
             Ok((
+                views.counts(conn, kind.listing(), id)?,
                 store::count(conn, kind, id)?,
                 crate::inquiries::store::count(conn, kind, id)?,
             ))
         })
         .await?;
     Ok(HttpResponse::Ok().json(Stats {
+        views,
         bookmarks,
         inquiries,
     }))

@@ -43,6 +43,14 @@ impl ListingKind {
         }
     }
 
+    /// The same kind as the listings slice names it.
+    pub fn listing(self) -> crate::listings::ListingKind {
+        match self {
+            ListingKind::Achievements => crate::listings::ListingKind::Achievement,
+            ListingKind::Demands => crate::listings::ListingKind::Demand,
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             ListingKind::Achievements => "Achievement",

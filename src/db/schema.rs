@@ -626,6 +626,15 @@ diesel::joinable!(publicity_objections -> publicities (publicity_id));
 diesel::joinable!(file_attachments -> files (file_id));
 diesel::joinable!(notifications -> users (user_id));
 
+diesel::table! {
+    listing_views (listing_kind, listing_id, day) {
+        listing_kind -> Text,
+        listing_id -> BigInt,
+        day -> Date,
+        views -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     registry_sequences,
     orgs,
@@ -666,6 +675,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     notification_settings,
     email_deliveries,
+    listing_views,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(demands::chain, deals::stage);

@@ -193,10 +193,13 @@ pub async fn get<S: Store>(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let viewer = user.0;
-    let view = state
+    let (view, counted) = state
         .db
         .read(move |conn| lifecycle::show::<S>(conn, id, viewer.as_ref()))
         .await?;
+    if counted {
+        state.views.record(S::KIND, id);
+    }
     Ok(HttpResponse::Ok().json(view))
 }
 

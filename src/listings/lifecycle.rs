@@ -37,14 +37,17 @@ pub fn visible_facts<S: Store>(
     Ok(facts)
 }
 
-/// The item as `viewer` may see it, or 404.
+/// The item as `viewer` may see it, or 404; and whether this read counts as a view for
+/// the listing's org (see `views::counts_as_view`).
 pub fn show<S: Store>(
     conn: &mut AnyConnection,
     id: i64,
     viewer: Option<&CurrentUser>,
-) -> Result<Value, ApiError> {
-    visible_facts::<S>(conn, id, viewer)?;
-    S::render(conn, id, viewer)
+) -> Result<(Value, bool), ApiError> {
+    let facts = visible_facts::<S>(conn, id, viewer)?;
+    let published = facts.status == Status::Published;
+    let counted = super::views::counts_as_view(published, facts.org_id, viewer);
+    Ok((S::render(conn, id, viewer)?, counted))
 }
 
 /// Who may take `step` on a listing of `kind` owned by `org_id`.

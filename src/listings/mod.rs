@@ -13,6 +13,7 @@ pub mod handlers;
 mod history;
 pub mod lifecycle;
 pub mod store;
+pub mod views;
 
 pub use history::{StatusChange, StatusChangeView, delete_history, history, record_status_change};
 
@@ -57,7 +58,7 @@ pub enum ListScope {
 }
 
 /// Which of the two listing types a generic operation is working on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ListingKind {
     Achievement,
     Demand,
