@@ -558,6 +558,7 @@ diesel::table! {
         created_by -> BigInt,
         last_message_at -> Timestamp,
         created_at -> Timestamp,
+        deal_id -> Nullable<BigInt>,
     }
 }
 

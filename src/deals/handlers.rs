@@ -52,6 +52,7 @@ pub async fn create(
     policy::authorize(&user, Action::CreateDeal)?;
     let input = body.parse()?;
     let from_match = input.from_match;
+    let inquiry = input.inquiry_id;
     let mut new = input.validate()?;
     let (demand_id, achievement_id) = (new.demand_id, new.achievement_id);
     let demand = state
@@ -65,6 +66,9 @@ pub async fn create(
         .db
         .write(move |conn| {
             let row = pipeline::open(conn, user.id, &new)?;
+            if let Some(inquiry) = inquiry {
+                from_inquiry(conn, inquiry, &row)?;
+            }
             let view = views::view(conn, row)?;
             audit::created(
                 conn,
@@ -75,6 +79,21 @@ pub async fn create(
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
+}
+
+/// Ties a new deal to the inquiry it comes from, in the deal's transaction: a pair that
+/// does not fit the inquiry undoes the deal.
+fn from_inquiry(
+    conn: &mut crate::db::AnyConnection,
+    inquiry: i64,
+    row: &crate::deals::model::DealRow,
+) -> Result<(), ApiError> {
+    let (demand_org, achievement_org) = crate::deals::model::party_orgs(conn, row)?;
+    let demand = (row.demand_id, demand_org);
+    let achievement = (row.achievement_id, achievement_org);
+    crate::inquiries::store::fits_deal(conn, inquiry, demand, achievement)?;
+    crate::inquiries::store::link_deal(conn, inquiry, row.id)?;
+    Ok(())
 }
 
 /// `GET /api/v1/deals`: brokers their own, admins all, orgs the deals on their listings.

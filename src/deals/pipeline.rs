@@ -28,6 +28,9 @@ pub struct DealInput {
     /// Keep the match's score and reasons on the deal (the pair must be a current match).
     #[serde(default)]
     pub from_match: bool,
+    /// The inquiry the deal comes from: one side is its listing, the other a listing of
+    /// the org that asked (`inquiries::store::fits_deal`).
+    pub inquiry_id: Option<i64>,
 }
 
 /// A deal to open, as checked at the edge; `match_info` is the match it started from.

@@ -95,6 +95,7 @@ error_codes! {
     OwnerOrgNotVerified => ("owner_org_not_verified", UNPROCESSABLE_ENTITY, InvalidRequest, "所属机构尚未通过认证，需先由管理员认证（POST /api/v1/orgs/{id}/verify）。", "The owning organisation is not verified yet; an admin must verify it first (POST /api/v1/orgs/{id}/verify)."),
     NotPublished => ("not_published", UNPROCESSABLE_ENTITY, InvalidRequest, "只有已发布的成果或需求可以用于此处。", "Only published listings can be used here."),
     // Deals.
+    InquiryPairMismatch => ("inquiry_pair_mismatch", UNPROCESSABLE_ENTITY, InvalidRequest, "从询问开启的对接，一方须是询问所涉的成果或需求，另一方须是提出询问的机构的条目。", "A deal opened from an inquiry pairs the inquiry's listing with a listing of the organisation that asked."),
     DealExists => ("deal_exists", CONFLICT, InvalidRequest, "该需求与成果之间已有一个进行中的对接。", "An open deal for this demand and achievement exists already."),
     VersionConflict => ("version_conflict", CONFLICT, InvalidRequest, "对接在您读取后已被修改，请重新加载后再提交修改。", "The deal changed since you read it; reload it and apply your change again."),
     InvalidStageChange => ("invalid_stage_change", CONFLICT, InvalidRequest, "对接只能向前推进：recommended → contacted → negotiating → signed，或从任一进行中阶段转为 lost。", "Deals only move forward: recommended → contacted → negotiating → signed, or to lost from any open stage."),

@@ -30,6 +30,7 @@ pub struct InquiryRow {
     pub created_by: i64,
     pub last_message_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub deal_id: Option<i64>,
 }
 
 /// `{"body": "..."}` of a new inquiry or message.
@@ -73,6 +74,8 @@ pub struct InquiryView {
     pub asker_org: OrgRef,
     pub owner_org: OrgRef,
     pub messages: i64,
+    /// The deal a broker opened from this inquiry (`GET /api/v1/deals/{id}`), if any.
+    pub deal_id: Option<i64>,
     pub last_message_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
 }
@@ -120,6 +123,7 @@ pub fn view(conn: &mut AnyConnection, row: InquiryRow) -> QueryResult<InquiryVie
         asker_org: org(conn, row.asker_org_id)?,
         owner_org: org(conn, row.owner_org_id)?,
         messages,
+        deal_id: row.deal_id,
         last_message_at: row.last_message_at.and_utc(),
         created_at: row.created_at.and_utc(),
     })
@@ -238,6 +242,39 @@ pub fn ask(
     post(conn, user, &row, body)?;
     let row = find(conn, row.id)?.ok_or_else(|| ApiError::not_found("Inquiry"))?;
     Ok((created, view(conn, row)?))
+}
+
+/// Checks that a deal between `demand` and `achievement` (each `(id, org)`) may come from
+/// inquiry `id`: one side is the inquiry's listing, the other a listing of the org that
+/// asked. The broker who opens it does not read the thread.
+pub fn fits_deal(
+    conn: &mut AnyConnection,
+    id: i64,
+    demand: (i64, i64),
+    achievement: (i64, i64),
+) -> Result<(), ApiError> {
+    let row = find(conn, id)?.ok_or_else(|| {
+        ApiError::with_detail(
+            ErrorCode::ReferenceNotFound,
+            "没有这个询问。",
+            "No such inquiry.",
+        )
+    })?;
+    let (listing, other) = match ListingKind::parse(&row.listing_kind)? {
+        ListingKind::Achievements => (achievement, demand),
+        ListingKind::Demands => (demand, achievement),
+    };
+    if listing.0 != row.listing_id || other.1 != row.asker_org_id {
+        return Err(ApiError::new(ErrorCode::InquiryPairMismatch));
+    }
+    Ok(())
+}
+
+/// Records the deal opened from the inquiry (the latest, when there are several).
+pub fn link_deal(conn: &mut AnyConnection, id: i64, deal_id: i64) -> QueryResult<usize> {
+    diesel::update(inquiries::table.find(id))
+        .set(inquiries::deal_id.eq(Some(deal_id)))
+        .execute(conn)
 }
 
 /// The inquiry when the user may read it (its two orgs, admins), else a 404.

@@ -143,10 +143,12 @@ fn written(
         .filter(listing_views::listing_id.eq(id))
         .select((listing_views::day, listing_views::views))
         .load(conn)?;
-    Ok(rows.into_iter().fold(ViewCounts::default(), |acc, (day, n)| ViewCounts {
-        total: acc.total + n,
-        recent: acc.recent + if day >= since { n } else { 0 },
-    }))
+    Ok(rows
+        .into_iter()
+        .fold(ViewCounts::default(), |acc, (day, n)| ViewCounts {
+            total: acc.total + n,
+            recent: acc.recent + if day >= since { n } else { 0 },
+        }))
 }
 
 /// Writes the counts every [`FLUSH_EVERY`] until the server stops, then once more.
@@ -198,8 +200,20 @@ mod tests {
         views.restore(taken);
         let since = today();
         let a = views.pending_of(ListingKind::Achievement, 3, since);
-        assert_eq!(a, ViewCounts { total: 3, recent: 3 });
+        assert_eq!(
+            a,
+            ViewCounts {
+                total: 3,
+                recent: 3
+            }
+        );
         let d = views.pending_of(ListingKind::Demand, 3, since);
-        assert_eq!(d, ViewCounts { total: 1, recent: 1 });
+        assert_eq!(
+            d,
+            ViewCounts {
+                total: 1,
+                recent: 1
+            }
+        );
     }
 }

@@ -147,7 +147,12 @@ async fn views_count_outside_readers_only_and_outlive_a_restart() {
         .assert_error(404, "not_found");
     assert_eq!(app.get(&draft_path, Some(&uni)).await.status, 200);
     let r = app.get(&format!("{draft_path}/stats"), Some(&uni)).await;
-    assert_eq!(r.body["views"], json!({"total": 0, "recent": 0}), "{}", r.text);
+    assert_eq!(
+        r.body["views"],
+        json!({"total": 0, "recent": 0}),
+        "{}",
+        r.text
+    );
 
     // The counts are written when the server stops, and read back by the next one.
     let app = app.restart_with(|_| {}).await;
@@ -162,5 +167,10 @@ async fn views_count_outside_readers_only_and_outlive_a_restart() {
     assert_eq!(seen, three, "the views written at the stop");
     assert_eq!(app.get(&path, None).await.status, 200);
     let r = app.get(&stats, Some(&uni)).await;
-    assert_eq!(r.body["views"], json!({"total": 4, "recent": 4}), "{}", r.text);
+    assert_eq!(
+        r.body["views"],
+        json!({"total": 4, "recent": 4}),
+        "{}",
+        r.text
+    );
 }

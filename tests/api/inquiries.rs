@@ -129,7 +129,7 @@ async fn an_inquiry_is_a_thread_between_two_orgs_that_notifies_the_other_side() 
         .await;
     assert_eq!(
         r.body,
-        json!({"bookmarks": 0, "inquiries": 1}),
+        json!({"views": {"total": 0, "recent": 0}, "bookmarks": 0, "inquiries": 1}),
         "{}",
         r.text
     );
@@ -178,4 +178,61 @@ async fn messages_are_rate_limited_per_user() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
+}
+
+#[actix_rt::test]
+async fn a_broker_turns_an_inquiry_into_a_deal_its_two_orgs_then_see() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (uni, _) = member(&app, Account::university(), true, &admin).await;
+    let (ent, _) = member(&app, Account::enterprise(), true, &admin).await;
+    let (other, _) = member(&app, Account::enterprise(), true, &admin).await;
+    let (broker, _) = member(&app, Account::broker(), true, &admin).await;
+    let a = published(&app, "achievements", &uni, &admin, &achievement_body()).await;
+    let d = published(&app, "demands", &ent, &admin, &demand_body()).await;
+    let d_other = published(&app, "demands", &other, &admin, &demand_body()).await;
+    let r = app
+        .post(
+            &format!("/api/v1/achievements/{a}/inquiries"),
+            Some(&ent),
+            &json!({"body": "能否在我司产线试用？"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let inquiry = r.body["id"].as_i64().unwrap();
+    assert_eq!(r.body["deal_id"], json!(null));
+    let open = |demand: i64, inquiry: i64| {
+        let body = json!({"demand_id": demand, "achievement_id": a, "inquiry_id": inquiry});
+        let (app, broker) = (&app, &broker);
+        async move { app.post("/api/v1/deals", Some(broker), &body).await }
+    };
+    // The other side must belong to the org that asked; the inquiry must exist.
+    open(d_other, inquiry)
+        .await
+        .assert_error(422, "inquiry_pair_mismatch");
+    open(d, inquiry + 1000)
+        .await
+        .assert_error(422, "reference_not_found");
+    // The asker itself is no broker.
+    let body = json!({"demand_id": d, "achievement_id": a, "inquiry_id": inquiry});
+    app.post("/api/v1/deals", Some(&ent), &body)
+        .await
+        .assert_error(403, "forbidden");
+    let r = open(d, inquiry).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let deal = r.body["id"].as_i64().unwrap();
+    // A refused pair left no deal behind.
+    let r = app.get("/api/v1/deals", Some(&broker)).await;
+    assert_eq!(r.body["total"], 1, "{}", r.text);
+    for token in [&ent, &uni] {
+        let r = app.get("/api/v1/me/inquiries", Some(token)).await;
+        assert_eq!(r.body["items"][0]["deal_id"], deal, "{}", r.text);
+    }
+    // The broker still does not read the thread.
+    app.get(
+        &format!("/api/v1/inquiries/{inquiry}/messages"),
+        Some(&broker),
+    )
+    .await
+    .assert_error(404, "not_found");
 }
