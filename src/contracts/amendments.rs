@@ -16,6 +16,7 @@ use crate::contracts::model::{
 use crate::db::AnyConnection;
 use crate::db::schema::{contract_amendments, contracts};
 use crate::error::{ApiError, ErrorCode};
+use crate::notify::on as notify;
 
 /// A correction of the amounts.
 #[derive(Debug, Clone, Deserialize)]
@@ -24,6 +25,23 @@ pub struct NewAmendment {
     pub amount_delta_fen: i64,
     pub tech_amount_delta_fen: i64,
     pub reason: String,
+}
+
+/// Tells who should hear of an amendment that is now at `consent`.
+fn tell(
+    conn: &mut AnyConnection,
+    row: &ContractRow,
+    amendment: i64,
+    consent: Consent,
+    actor: i64,
+) -> QueryResult<()> {
+    let parties = notify::ContractParties {
+        id: row.id,
+        seller: row.seller_org_id,
+        buyer: row.buyer_org_id,
+        broker: row.broker_id,
+    };
+    notify::amendment_step(conn, parties, amendment, consent.as_str(), actor)
 }
 
 /// The totals after adding the deltas, if they stay within the rules.
@@ -92,6 +110,7 @@ pub fn amend(
     diesel::update(contracts::table.find(id))
         .set(contracts::updated_at.eq(at))
         .execute(conn)?;
+    tell(conn, &row, amendment, Consent::initial(side), user.id)?;
     Ok((row, amendment))
 }
 
@@ -142,6 +161,7 @@ pub fn confirm_amendment(
     };
     if next == Consent::Confirmed {
         apply_amendment(conn, &row, &a, at)?;
+        tell(conn, &row, amendment, next, user.id)?;
     } else {
         diesel::update(contracts::table.find(id))
             .set(contracts::updated_at.eq(at))
@@ -193,6 +213,7 @@ pub fn decline_amendment(
             contract_amendments::decline_reason.eq(reason),
         ))
         .execute(conn)?;
+    tell(conn, &row, amendment, Consent::Declined, user.id)?;
     diesel::update(contracts::table.find(id))
         .set(contracts::updated_at.eq(at))
         .execute(conn)?;

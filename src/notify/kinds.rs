@@ -12,6 +12,7 @@ code_enum!(
         ContractConfirmed => "contract_confirmed",
         ContractDeclined => "contract_declined",
         ContractRegistered => "contract_registered",
+        ContractAmendment => "contract_amendment",
         ApplicationReceived => "application_received",
         ApplicationDecided => "application_decided",
         MilestoneSubmitted => "milestone_submitted",
@@ -23,6 +24,9 @@ code_enum!(
         SavedSearchMatch => "saved_search_match",
         NewMatch => "new_match",
         InquiryMessage => "inquiry_message",
+        OfferingBid => "offering_bid",
+        OfferingClosed => "offering_closed",
+        PublicityObjection => "publicity_objection",
     }
 );
 

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{achievements, challenge_applications, demands, orgs, users};
-use crate::notify::texts::{self, ContractStep};
+use crate::notify::texts::{self, AmendmentStep, ContractStep};
 use crate::notify::{Audience, Kind, Notice, emit};
 
 fn title_and_org(conn: &mut AnyConnection, entity: &str, id: i64) -> QueryResult<(String, i64)> {
@@ -201,5 +201,95 @@ pub fn milestone_step(
     emit(
         conn,
         &Notice::new(kind, Audience::orgs([org]).except(actor), message),
+    )
+}
+
+/// An amendment of a contract moved: awaiting goes to the party (or parties) whose
+/// confirmation it needs; confirmed and declined go to both parties and the broker.
+/// A partial confirmation (one of two) tells nobody new.
+pub fn amendment_step(
+    conn: &mut AnyConnection,
+    parties: ContractParties,
+    amendment: i64,
+    consent: &str,
+    actor: i64,
+) -> QueryResult<()> {
+    let both = [parties.seller, parties.buyer];
+    let (step, mut audience) = match consent {
+        "awaiting_seller" => (AmendmentStep::Awaiting, Audience::orgs([parties.seller])),
+        "awaiting_buyer" => (AmendmentStep::Awaiting, Audience::orgs([parties.buyer])),
+        "awaiting_both" => (AmendmentStep::Awaiting, Audience::orgs(both)),
+        "confirmed" => (AmendmentStep::Confirmed, Audience::orgs(both)),
+        "declined" => (AmendmentStep::Declined, Audience::orgs(both)),
+        _ => return Ok(()),
+    };
+    if step != AmendmentStep::Awaiting {
+        audience.users.extend(parties.broker);
+    }
+    let message = texts::amendment(step, parties.id, amendment);
+    let notice = Notice::new(Kind::ContractAmendment, audience.except(actor), message);
+    emit(conn, &notice)
+}
+
+/// A bid or intent on an offering: its seller hears of it, and so does the org whose best
+/// bid it overtook (another org than the bidder's).
+pub fn offering_bid(
+    conn: &mut AnyConnection,
+    offering: i64,
+    (achievement, seller): (i64, i64),
+    overtaken: Option<i64>,
+    actor: i64,
+) -> QueryResult<()> {
+    let (title, _) = title_and_org(conn, "achievement", achievement)?;
+    let seller_notice = Notice::new(
+        Kind::OfferingBid,
+        Audience::orgs([seller]).except(actor),
+        texts::offering_bid(offering, &title, false),
+    );
+    emit(conn, &seller_notice)?;
+    if let Some(org) = overtaken {
+        let notice = Notice::new(
+            Kind::OfferingBid,
+            Audience::orgs([org]).except(actor),
+            texts::offering_bid(offering, &title, true),
+        );
+        emit(conn, &notice)?;
+    }
+    Ok(())
+}
+
+/// An offering's window ended (`sold`, `unsold` or `runoff`): the seller and every org
+/// that bid or declared an intent hear of it.
+pub fn offering_closed(
+    conn: &mut AnyConnection,
+    offering: i64,
+    achievement: i64,
+    orgs: impl IntoIterator<Item = i64>,
+    outcome: &str,
+) -> QueryResult<()> {
+    let (title, _) = title_and_org(conn, "achievement", achievement)?;
+    let message = texts::offering_closed(offering, &title, outcome);
+    emit(
+        conn,
+        &Notice::new(Kind::OfferingClosed, Audience::orgs(orgs), message),
+    )
+}
+
+/// An objection to a publicised price moved to `status` (`open`, `answered`, `closed`);
+/// `orgs` are those who hear of it (see `texts::publicity_objection`).
+pub fn publicity_objection(
+    conn: &mut AnyConnection,
+    publicity: i64,
+    achievement: i64,
+    orgs: impl IntoIterator<Item = i64>,
+    status: &str,
+    actor: i64,
+) -> QueryResult<()> {
+    let (title, _) = title_and_org(conn, "achievement", achievement)?;
+    let message = texts::publicity_objection(publicity, &title, status);
+    let audience = Audience::orgs(orgs).except(actor);
+    emit(
+        conn,
+        &Notice::new(Kind::PublicityObjection, audience, message),
     )
 }

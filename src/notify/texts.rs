@@ -310,3 +310,126 @@ pub fn inquiry_message(inquiry: i64, kind: &str, title: &str, from: &str) -> Mes
         ),
     )
 }
+
+/// What an amendment step means for its parties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmendmentStep {
+    Awaiting,
+    Confirmed,
+    Declined,
+}
+
+/// An amendment of a confirmed contract: awaiting the other party, confirmed (the totals
+/// changed), or declined. The amounts stay on the contract, for its parties to read there.
+pub fn amendment(step: AmendmentStep, contract: i64, amendment: i64) -> Message {
+    let (zh, en) = match step {
+        AmendmentStep::Awaiting => ("等待您方确认", "awaits your confirmation"),
+        AmendmentStep::Confirmed => (
+            "已经双方确认，合同金额已更新",
+            "was confirmed by both parties; the contract's totals changed",
+        ),
+        AmendmentStep::Declined => (
+            "已被拒绝，合同不变",
+            "was declined; the contract is unchanged",
+        ),
+    };
+    Message::new(
+        format!("/api/v1/contracts/{contract}"),
+        (
+            format!("合同 #{contract} 的变更 #{amendment} {zh}"),
+            "变更内容见合同的变更记录。".into(),
+        ),
+        (
+            format!("Amendment #{amendment} of contract #{contract} {en}"),
+            "The change is in the contract's amendments.".into(),
+        ),
+    )
+}
+
+/// Bidding on an offering: the seller hears of a new bid or intent, the org whose best bid
+/// was overtaken hears that too; never the amounts (they are on the offering).
+pub fn offering_bid(offering: i64, title: &str, outbid: bool) -> Message {
+    let ((zh_t, zh_b), (en_t, en_b)) = if outbid {
+        (
+            (
+                format!("您在「{title}」挂牌交易中的出价已被超过"),
+                "可在截止前再次出价。",
+            ),
+            (
+                format!("Your bid on \"{title}\" was overtaken"),
+                "You may bid again before it closes.",
+            ),
+        )
+    } else {
+        (
+            (
+                format!("您的挂牌「{title}」收到新的出价或意向"),
+                "出价情况见挂牌详情。",
+            ),
+            (
+                format!("Your offering \"{title}\" received a new bid or intent"),
+                "The bids are on the offering.",
+            ),
+        )
+    };
+    Message::new(
+        format!("/api/v1/offerings/{offering}"),
+        (zh_t, zh_b.into()),
+        (en_t, en_b.into()),
+    )
+}
+
+/// An offering's window ended: sold (a contract now awaits confirmation), unsold, or a
+/// run-off among several intents at the listed price.
+pub fn offering_closed(offering: i64, title: &str, outcome: &str) -> Message {
+    let (zh, en) = match outcome {
+        "sold" => (
+            "已成交，合同等待双方确认",
+            "was sold; its contract awaits both parties' confirmation",
+        ),
+        "runoff" => (
+            "收到多个意向，进入竞价阶段",
+            "received several intents; a run-off has begun",
+        ),
+        _ => ("已结束，未能成交", "ended without a sale"),
+    };
+    Message::new(
+        format!("/api/v1/offerings/{offering}"),
+        (
+            format!("挂牌交易「{title}」{zh}"),
+            "详情见挂牌交易。".into(),
+        ),
+        (
+            format!("The offering \"{title}\" {en}"),
+            "The details are on the offering.".into(),
+        ),
+    )
+}
+
+/// An objection to a publicised price: raised (the seller and the buyer hear), answered by
+/// the seller (the objecting org hears) or closed by the exchange (all three hear). The
+/// texts of the objection stay on the publicity.
+pub fn publicity_objection(publicity: i64, title: &str, status: &str) -> Message {
+    let (zh, en) = match status {
+        "open" => ("收到异议", "received an objection"),
+        "answered" => (
+            "的异议已获卖方答复",
+            "has an objection answered by the seller",
+        ),
+        _ => (
+            "的异议已由交易所处理完毕",
+            "has an objection closed by the exchange",
+        ),
+    };
+    Message::new(
+        format!("/api/v1/publicity/{publicity}"),
+        (
+            format!("成果「{title}」的协议定价公示{zh}"),
+            "异议及答复见公示。".into(),
+        ),
+        (
+            format!("The price publicity of \"{title}\" {en}"),
+            "The objection and answers are on the publicity.".into(),
+        ),
+    )
+}

@@ -200,17 +200,20 @@ pub fn close(
     } else {
         Outcome::Unsold
     };
-    let next = match outcome {
+    let (next, told) = match outcome {
         Outcome::Unsold => {
             set_status(conn, id, OfferingStatus::Unsold)?;
-            Next::Done
+            (Next::Done, "unsold")
         }
-        Outcome::Runoff => Next::At(start_runoff(conn, &row, rules)?),
+        Outcome::Runoff => (Next::At(start_runoff(conn, &row, rules)?), "runoff"),
         Outcome::Sold { org, amount } => {
             sell(conn, reg, &row, org, amount)?;
-            Next::Done
+            (Next::Done, "sold")
         }
     };
+    let bidders = model::bids(conn, id)?.into_iter().map(|b| b.org_id);
+    let orgs = std::iter::once(row.org_id).chain(bidders);
+    crate::notify::on::offering_closed(conn, id, row.achievement_id, orgs, told)?;
     let after = model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Offering"))?;
     let after = views::view(conn, after, Viewer::full())?;
     audit::record(

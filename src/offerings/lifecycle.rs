@@ -306,6 +306,13 @@ fn check_bid(
     }
 }
 
+fn bid_org(conn: &mut AnyConnection, bid: i64) -> QueryResult<i64> {
+    offering_bids::table
+        .find(bid)
+        .select(offering_bids::org_id)
+        .first(conn)
+}
+
 /// Registers an intent at the listed price, or a bid in an auction or a run-off. Bids of
 /// one offering are serialised by its row lock, so each is checked against the best bid
 /// committed before it. A bid within the extension window of the close moves the close
@@ -364,6 +371,12 @@ pub fn bid(
             offerings::updated_at.eq(at),
         ))
         .execute(conn)?;
+    let overtaken = match (kind, row.best_bid_id) {
+        (BidKind::Bid, Some(best)) => Some(bid_org(conn, best)?).filter(|o| *o != user.org_id),
+        _ => None,
+    };
+    let parties = (row.achievement_id, row.org_id);
+    crate::notify::on::offering_bid(conn, id, parties, overtaken, user.id)?;
     let row = model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Offering"))?;
     let bid = offering_bids::table
         .find(bid_id)

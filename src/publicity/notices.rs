@@ -17,6 +17,7 @@ use crate::contracts::model::ContractRow;
 use crate::db::AnyConnection;
 use crate::db::schema::{publicities, publicity_objections};
 use crate::error::{ApiError, ErrorCode};
+use crate::notify::on;
 use crate::offerings::lifecycle::{check_priceable, visible_achievement};
 use crate::validate;
 
@@ -138,6 +139,8 @@ pub fn object(
         ))
         .returning(publicity_objections::id)
         .get_result(conn)?;
+    let parties = [p.org_id, p.buyer_org_id];
+    on::publicity_objection(conn, p.id, p.achievement_id, parties, "open", user.id)?;
     model::find_objection(conn, oid)?.ok_or_else(|| ApiError::not_found("Objection"))
 }
 
@@ -168,10 +171,18 @@ pub fn answer(
     id: i64,
     input: impl FnOnce() -> Result<AnswerText, ApiError>,
 ) -> Result<ObjectionRow, ApiError> {
-    let (_, p) = objection(conn, id)?;
+    let (o, p) = objection(conn, id)?;
     policy::authorize(user, Action::AnswerObjection { org_id: p.org_id })?;
     let answer = text(&input()?.answer, "answer")?;
     let at = now();
+    on::publicity_objection(
+        conn,
+        p.id,
+        p.achievement_id,
+        [o.org_id],
+        "answered",
+        user.id,
+    )?;
     settle(conn, id, |c| {
         diesel::update(
             publicity_objections::table
@@ -195,10 +206,12 @@ pub fn close(
     id: i64,
     input: impl FnOnce() -> Result<ResolutionText, ApiError>,
 ) -> Result<ObjectionRow, ApiError> {
-    objection(conn, id)?;
+    let (o, p) = objection(conn, id)?;
     policy::authorize(user, Action::CloseObjection)?;
     let resolution = text(&input()?.resolution, "resolution")?;
     let at = now();
+    let orgs = [o.org_id, p.org_id, p.buyer_org_id];
+    on::publicity_objection(conn, p.id, p.achievement_id, orgs, "closed", user.id)?;
     settle(conn, id, |c| {
         diesel::update(
             publicity_objections::table

@@ -781,8 +781,18 @@ async fn amendments_need_the_other_party_and_go_back_to_the_registry() {
     app.post(&confirm, Some(&p.uni), &json!({}))
         .await
         .assert_error(409, "consent_settled");
+    let awaiting = crate::notifications::titles(&app, &p.ent, "contract_amendment").await;
+    assert!(
+        awaiting.len() == 1 && awaiting[0].contains("等待您方确认"),
+        "{awaiting:?}"
+    );
     let r = app.post(&confirm, Some(&p.ent), &json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
+    let told = crate::notifications::titles(&app, &p.uni, "contract_amendment").await;
+    assert!(
+        told.len() == 1 && told[0].contains("已经双方确认"),
+        "the proposer hears of the confirmation, not of its own proposal: {told:?}"
+    );
     assert_eq!(r.body["amount_fen"], 1_000_000_000i64);
     assert_eq!(
         r.body["signed_amount_fen"], 1_200_000_000i64,

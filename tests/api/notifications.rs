@@ -58,6 +58,17 @@ pub async fn kinds(app: &TestApp, token: &str) -> Vec<String> {
         .collect()
 }
 
+/// The titles of the user's notifications of `kind`, oldest first.
+pub async fn titles(app: &TestApp, token: &str, kind: &str) -> Vec<String> {
+    let mut items = inbox(app, token).await;
+    items.retain(|n| n["kind"] == kind);
+    items.sort_by_key(|n| n["id"].as_i64());
+    items
+        .iter()
+        .map(|n| n["title"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 /// Waits for a notification of `kind` in the user's inbox; the newest one.
 pub async fn wait_for(app: &TestApp, token: &str, kind: &str) -> Value {
     for _ in 0..500 {

@@ -14,6 +14,7 @@ use tt_exchange::config::Settings;
 use crate::faults::{Task, join_all};
 use crate::helpers::{Account, Resp, TestApp, spawn_app_with};
 use crate::listings::{achievement_body, member, published};
+use crate::notifications::titles;
 
 /// Short windows and a fast scheduler.
 pub fn fast(s: &mut Settings) {
@@ -218,6 +219,33 @@ async fn a_listed_sale_closes_unsold_sold_or_into_a_runoff_among_several_intents
         .filter(|e| e["action"] == "offering.close")
         .count();
     assert_eq!(closes, 4, "o0, o1, o2 to run-off, o2 sold: {}", audit.text);
+
+    // The seller heard of every bid and intent and of every close; a bidder of its own
+    // offerings' closes and of being overtaken; nobody of amounts.
+    let seller_bids = titles(&app, &m.uni, "offering_bid").await;
+    assert_eq!(
+        seller_bids.len(),
+        6,
+        "1 + 3 intents, 2 run-off bids: {seller_bids:?}"
+    );
+    let closed = titles(&app, &m.uni, "offering_closed").await;
+    assert_eq!(closed.len(), 4, "{closed:?}");
+    assert!(closed.iter().any(|t| t.contains("未能成交")), "{closed:?}");
+    let ent2_closed = titles(&app, &ent2, "offering_closed").await;
+    assert!(
+        ent2_closed[0].contains("进入竞价阶段") && ent2_closed[1].contains("已成交"),
+        "{ent2_closed:?}"
+    );
+    let overtaken = titles(&app, &ent2, "offering_bid").await;
+    assert_eq!(overtaken.len(), 1, "{overtaken:?}");
+    assert!(overtaken[0].contains("已被超过"), "{overtaken:?}");
+    assert!(titles(&app, &ent3, "offering_bid").await.is_empty());
+    assert!(titles(&app, &ent4, "offering_closed").await.is_empty());
+    let all = serde_json::to_string(&crate::notifications::inbox(&app, &ent2).await).unwrap();
+    assert!(
+        !all.contains(&top.to_string()) && !all.contains("万元"),
+        "{all}"
+    );
 }
 
 #[actix_rt::test]
@@ -567,6 +595,22 @@ async fn a_publicity_holds_back_confirmation_until_it_ends_without_open_objectio
         v.body["objections"][0]["org"].is_null(),
         "objectors are not public"
     );
+    // The parties heard of the objection and its close, the objector of the answer and
+    // the close; the texts stay on the publicity.
+    for token in [&m.uni, &ent] {
+        let t = titles(&app, token, "publicity_objection").await;
+        assert!(
+            t.len() == 2 && t[0].contains("收到异议") && t[1].contains("处理完毕"),
+            "{t:?}"
+        );
+    }
+    let t = titles(&app, &objector, "publicity_objection").await;
+    assert!(
+        t.len() == 2 && t[0].contains("获卖方答复") && t[1].contains("处理完毕"),
+        "{t:?}"
+    );
+    let all = serde_json::to_string(&crate::notifications::inbox(&app, &objector).await).unwrap();
+    assert!(!all.contains("第三方评估"), "{all}");
 }
 
 #[actix_rt::test]
