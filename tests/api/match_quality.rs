@@ -299,6 +299,9 @@ async fn matches_hold_among_generated_distractors() {
             demand.title,
             synthetic[&demand.key].len()
         );
+        if std::env::var("TT_TEST_MATCH_DEBUG").is_ok_and(|k| k == demand.key) {
+            explain(&app, &eval, demand, &labels).await;
+        }
         sum += score;
         if score < worst.0 {
             worst = (score, demand.title.clone());
@@ -310,6 +313,35 @@ async fn matches_hold_among_generated_distractors() {
         worst.0, worst.1
     );
     assert!(mean >= 0.65, "mean nDCG@10 {mean:.3} < 0.65");
+}
+
+/// Prints a demand's top 30 matches with their labels, scores and reasons
+/// (`TT_TEST_MATCH_DEBUG=<demand key>`), to see why a relevant listing ranks where it does.
+async fn explain(app: &TestApp, eval: &Eval, demand: &Demand, labels: &HashMap<String, f64>) {
+    let r = app
+        .get(
+            &format!("/api/v1/demands/{}/matches?limit=30", demand.id),
+            Some(&eval.broker),
+        )
+        .await;
+    for m in r.body["items"].as_array().into_iter().flatten() {
+        let id = m["achievement"]["id"].as_i64().unwrap_or_default();
+        let key = eval.key_of.get(&id).cloned().unwrap_or(format!("g:{id}"));
+        let reasons: Vec<&str> = m["reasons"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["detail"].as_str())
+            .collect();
+        println!(
+            "  {:.3} {:>8} grade {:.0} {} | {}",
+            m["score"].as_f64().unwrap_or_default(),
+            key,
+            labels.get(&key).copied().unwrap_or(0.0),
+            m["achievement"]["title"].as_str().unwrap_or_default(),
+            reasons.join("; ")
+        );
+    }
 }
 
 pub(crate) fn url_encode(s: &str) -> String {
