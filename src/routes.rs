@@ -159,6 +159,7 @@ pub fn table() -> Vec<RouteDef> {
         PUT "/api/v1/me/notification-settings" => notify::handlers::put_settings,
         GET "/api/v1/me/saved-searches" => alerts::handlers::list,
         POST "/api/v1/me/saved-searches" => alerts::handlers::create,
+        PATCH "/api/v1/me/saved-searches/{id}" => alerts::handlers::update,
         DELETE "/api/v1/me/saved-searches/{id}" => alerts::handlers::delete,
         GET "/api/v1/me/bookmarks" => bookmarks::handlers::list,
         PUT "/api/v1/me/bookmarks/{kind}/{id}" => bookmarks::handlers::put,

@@ -14,7 +14,7 @@ use chrono::Duration;
 use diesel::prelude::*;
 
 use crate::alerts::matches;
-use crate::alerts::saved::SavedSearchRow;
+use crate::alerts::saved::{Alert, SavedSearchRow};
 use crate::clock::now;
 use crate::db::schema::{
     achievements, alert_checks, demands, saved_search_hits, saved_searches, search_outbox,
@@ -25,8 +25,6 @@ use crate::notify::{Audience, Kind, Notice, emit, texts};
 use crate::search::outbox::Shutdown;
 use crate::search::{Engine, Fetch, Filter, FilterValue, IndexKind, SearchEngine, Shape};
 
-/// At most one alert per saved search in this many seconds; hits in between are batched.
-pub const ALERT_INTERVAL_SECS: i64 = 3600;
 /// Checks taken at once: the listings one engine query per saved query covers.
 pub const BATCH: i64 = 1000;
 /// How long a taken check stays invisible to other servers.
@@ -73,6 +71,7 @@ fn searches_of(
 ) -> QueryResult<BTreeMap<String, Vec<i64>>> {
     let rows: Vec<(i64, String)> = saved_searches::table
         .filter(saved_searches::kind.eq(kind.name()))
+        .filter(saved_searches::alert.ne(Alert::Off.as_str()))
         .select((saved_searches::id, saved_searches::params))
         .load(conn)?;
     let mut groups: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -164,21 +163,23 @@ fn record(conn: &mut AnyConnection, kind: IndexKind, hits: &[(i64, i64)]) -> Que
     Ok(landed)
 }
 
-/// Announces the unannounced hits of every search whose last alert is an interval old:
-/// one notification each, naming the new listings.
+/// Announces the unannounced hits of every search whose last alert is its interval old
+/// (an hour or a day, see [`Alert`]): one notification each, naming the new listings.
 pub fn flush(conn: &mut AnyConnection) -> QueryResult<usize> {
     let at = now();
-    let cutoff = at - Duration::seconds(ALERT_INTERVAL_SECS);
+    let cutoff = |a: Alert| at - a.interval().unwrap_or_default();
+    let last = saved_searches::last_alert_at;
+    let due_as = |a: Alert| {
+        saved_searches::alert
+            .eq(a.as_str())
+            .and(last.is_null().or(last.le(cutoff(a))))
+    };
     let pending = saved_search_hits::table
         .filter(saved_search_hits::saved_search_id.eq(saved_searches::id))
         .filter(saved_search_hits::notified_at.is_null());
     let due: Vec<SavedSearchRow> = saved_searches::table
         .filter(diesel::dsl::exists(pending))
-        .filter(
-            saved_searches::last_alert_at
-                .is_null()
-                .or(saved_searches::last_alert_at.le(cutoff)),
-        )
+        .filter(due_as(Alert::Hourly).or(due_as(Alert::Daily)))
         .order(saved_searches::id.asc())
         .limit(500)
         .select(SavedSearchRow::as_select())

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::alerts::saved::{self, NewSavedSearch};
+use crate::alerts::saved::{self, NewSavedSearch, SavedSearchPatch};
 use crate::auth::extract::CurrentUser;
 use crate::body::Body;
 use crate::error::{ApiError, NoQuery};
@@ -35,6 +35,24 @@ pub async fn list(
         .read(move |conn| Ok(saved::list(conn, user.id)?))
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "items": items, "max": saved::MAX_PER_USER })))
+}
+
+/// `PATCH /api/v1/me/saved-searches/{id}`: a new name or alert cadence; another user's
+/// search is a 404.
+pub async fn update(
+    state: AppData,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    _no_query: NoQuery,
+    body: Body<SavedSearchPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let patch = saved::check_patch(body.parse()?)?;
+    let view = state
+        .db
+        .write(move |conn| saved::update(conn, user.id, id, patch))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// `DELETE /api/v1/me/saved-searches/{id}`: 204; another user's search is a 404.

@@ -13,8 +13,9 @@
 //! - treats every published listing of the other side as an implicit saved search
 //!   ([`matches`]): a new listing that ranks in its top 10 matches tells its org.
 //!
-//! Hits are announced batched: one `saved_search_match` notification per search and
-//! [`evaluate::ALERT_INTERVAL_SECS`], listing what arrived since the last one. Texts carry
+//! Hits are announced batched: one `saved_search_match` notification per search and hour
+//! (or day: the search's [`saved::Alert`], which may also be off), listing what arrived
+//! since the last one. Texts carry
 //! titles and names only, never a gated field.
 
 pub mod evaluate;

@@ -10,6 +10,27 @@ use crate::db::AnyConnection;
 use crate::db::schema::{saved_search_hits, saved_searches};
 use crate::error::{ApiError, ErrorCode};
 use crate::search::IndexKind;
+use crate::states::code_enum;
+
+code_enum! {
+    /// How often a saved search may alert its owner; hits in between are batched.
+    Alert, "alert cadence" {
+        Hourly => "hourly",
+        Daily => "daily",
+        Off => "off",
+    }
+}
+
+impl Alert {
+    /// The least time between two alerts of one search; `None` when it does not alert.
+    pub fn interval(self) -> Option<chrono::Duration> {
+        match self {
+            Alert::Hourly => Some(chrono::Duration::hours(1)),
+            Alert::Daily => Some(chrono::Duration::days(1)),
+            Alert::Off => None,
+        }
+    }
+}
 
 /// Saved searches one user may keep: each costs one engine query per batch of new
 /// listings, so the number is bounded.
@@ -27,6 +48,7 @@ pub struct SavedSearchRow {
     pub params: String,
     pub last_alert_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    pub alert: String,
 }
 
 /// `POST /api/v1/me/saved-searches` body.
@@ -37,6 +59,16 @@ pub struct NewSavedSearch {
     pub name: String,
     #[serde(default)]
     pub params: Map<String, Value>,
+    /// `hourly` (the default), `daily` or `off`.
+    pub alert: Option<String>,
+}
+
+/// `PATCH /api/v1/me/saved-searches/{id}` body: what changes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedSearchPatch {
+    pub name: Option<String>,
+    pub alert: Option<String>,
 }
 
 /// A saved search as its owner reads it; `params` in the shape it was given (a repeated
@@ -49,6 +81,7 @@ pub struct SavedSearchView {
     pub params: Map<String, Value>,
     /// The search's path with its query string.
     pub search: String,
+    pub alert: String,
     pub last_alert_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -119,6 +152,7 @@ impl SavedSearchView {
             name: row.name,
             params: params_of(&pairs),
             search,
+            alert: row.alert,
             last_alert_at: row.last_alert_at.map(|t| t.and_utc()),
             created_at: row.created_at.and_utc(),
         }
@@ -139,26 +173,67 @@ fn encode(s: &str) -> String {
     out
 }
 
-/// A saved search that passed [`check`]: its kind, name and query pairs.
-pub type Checked = (IndexKind, String, Vec<(String, String)>);
+/// A saved search that passed [`check`].
+#[derive(Debug)]
+pub struct Checked {
+    kind: IndexKind,
+    name: String,
+    pairs: Vec<(String, String)>,
+    alert: Alert,
+}
 
-/// Checks a new saved search: its kind, its name, and its parameters by the search parser.
-pub fn check(input: NewSavedSearch) -> Result<Checked, ApiError> {
-    let kind = IndexKind::parse(&input.kind).ok_or_else(|| invalid("kind"))?;
-    let name = input.name.trim().to_owned();
+fn checked_name(raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim().to_owned();
     if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
         return Err(invalid("name"));
     }
+    Ok(name)
+}
+
+fn checked_alert(raw: Option<&str>) -> Result<Alert, ApiError> {
+    raw.map_or(Ok(Alert::Hourly), |a| {
+        Alert::parse(a).ok_or_else(|| invalid("alert"))
+    })
+}
+
+/// Checks a new saved search: its kind, its name, its cadence, and its parameters by the
+/// search parser.
+pub fn check(input: NewSavedSearch) -> Result<Checked, ApiError> {
+    let kind = IndexKind::parse(&input.kind).ok_or_else(|| invalid("kind"))?;
+    let name = checked_name(&input.name)?;
+    let alert = checked_alert(input.alert.as_deref())?;
     let pairs = pairs_of(&input.params)?;
     crate::search::handlers::saved_query(kind, pairs.clone())?;
-    Ok((kind, name, pairs))
+    Ok(Checked {
+        kind,
+        name,
+        pairs,
+        alert,
+    })
+}
+
+/// A checked change: a new name and/or cadence.
+pub type CheckedPatch = (Option<String>, Option<Alert>);
+
+pub fn check_patch(input: SavedSearchPatch) -> Result<CheckedPatch, ApiError> {
+    let name = input.name.as_deref().map(checked_name).transpose()?;
+    let alert = match input.alert.as_deref() {
+        Some(a) => Some(checked_alert(Some(a))?),
+        None => None,
+    };
+    Ok((name, alert))
 }
 
 /// Saves a checked search for the user, unless they have [`MAX_PER_USER`] already.
 pub fn create(
     conn: &mut AnyConnection,
     user_id: i64,
-    (kind, name, pairs): Checked,
+    Checked {
+        kind,
+        name,
+        pairs,
+        alert,
+    }: Checked,
 ) -> Result<SavedSearchView, ApiError> {
     let count: i64 = saved_searches::table
         .filter(saved_searches::user_id.eq(user_id))
@@ -174,6 +249,7 @@ pub fn create(
             saved_searches::kind.eq(kind.name()),
             saved_searches::name.eq(&name),
             saved_searches::params.eq(&params),
+            saved_searches::alert.eq(alert.as_str()),
             saved_searches::created_at.eq(now()),
         ))
         .execute(conn)?;
@@ -193,6 +269,38 @@ pub fn list(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Vec<SavedSear
         .select(SavedSearchRow::as_select())
         .load(conn)?;
     Ok(rows.into_iter().map(SavedSearchView::new).collect())
+}
+
+/// Renames one of the user's saved searches or changes how often it alerts; another
+/// user's is a 404. Hits that arrive while a search is off are not recorded, so turning
+/// it on again announces only what comes after.
+pub fn update(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    id: i64,
+    (name, alert): CheckedPatch,
+) -> Result<SavedSearchView, ApiError> {
+    let mine = saved_searches::table
+        .filter(saved_searches::id.eq(id))
+        .filter(saved_searches::user_id.eq(user_id));
+    let row: SavedSearchRow = mine
+        .select(SavedSearchRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("SavedSearch"))?;
+    let name = name.unwrap_or(row.name);
+    let alert = alert.map_or(row.alert, |a| a.as_str().to_owned());
+    diesel::update(mine)
+        .set((
+            saved_searches::name.eq(&name),
+            saved_searches::alert.eq(&alert),
+        ))
+        .execute(conn)?;
+    let row = saved_searches::table
+        .find(id)
+        .select(SavedSearchRow::as_select())
+        .first(conn)?;
+    Ok(SavedSearchView::new(row))
 }
 
 /// Deletes one of the user's saved searches with its hits; another user's is a 404.

@@ -513,6 +513,7 @@ diesel::table! {
         params -> Text,
         last_alert_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        alert -> Text,
     }
 }
 

@@ -551,6 +551,9 @@ fn table() -> Vec<Row> {
         row(post.clone(), "/api/v1/me/saved-searches", None,
             |_, _, _| Some(json!({"kind": "achievements", "name": "机床", "params": {"q": "机床", "chain": ["machine_tools"]}})),
             [401, 201, 201, 201, 201, 201, 201, 201, 201]),
+        row(patch.clone(), "/api/v1/me/saved-searches/{id}", SavedSearch,
+            |_, _, _| Some(json!({"alert": "daily"})),
+            [401, 200, 404, 404, 404, 404, 404, 404, 404]),
         row(delete.clone(), "/api/v1/me/saved-searches/{id}", SavedSearch, no_body,
             [401, 204, 404, 404, 404, 404, 404, 404, 404]),
         // Bookmarks: anyone signed in keeps what they may read; the counts are the owner's.

@@ -313,6 +313,114 @@ async fn a_new_listing_alerts_matching_saved_searches_once_an_hour_with_titles_o
     );
 }
 
+/// Moves a saved search's last alert back by `hours` and runs the announcing step once:
+/// how many searches it announced.
+async fn alert_after(app: &TestApp, search: i64, hours: i64) -> usize {
+    let past = tt_exchange::clock::now() - Duration::hours(hours);
+    app.db
+        .write(move |conn| {
+            diesel::update(saved_searches::table.find(search))
+                .set(saved_searches::last_alert_at.eq(Some(past)))
+                .execute(conn)?;
+            Ok(tt_exchange::alerts::evaluate::flush(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+#[actix_rt::test]
+async fn a_daily_search_waits_a_day_and_a_search_turned_off_records_nothing() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (uni, _) = member(&app, Account::university(), true, &admin).await;
+    let (ent, _) = member(&app, Account::enterprise(), true, &admin).await;
+    let (other, _) = member(&app, Account::enterprise(), true, &admin).await;
+    let body = |alert: &str| json!({"kind": "achievements", "name": "热误差", "params": {"q": "热误差"}, "alert": alert});
+    save(&app, &ent, body("weekly"))
+        .await
+        .assert_error(400, "invalid_saved_search");
+    let r = save(&app, &ent, body("daily")).await;
+    assert_eq!(
+        (r.status, r.body["alert"].as_str()),
+        (201, Some("daily")),
+        "{}",
+        r.text
+    );
+    let daily = r.body["id"].as_i64().unwrap();
+    let r = save(&app, &other, body("off")).await;
+    let off = r.body["id"].as_i64().unwrap();
+    let path = format!("/api/v1/me/saved-searches/{off}");
+    // Only its owner changes it, to a known cadence.
+    let patch = |token: String, body: Value| {
+        let (app, path) = (&app, path.clone());
+        async move {
+            app.request(awc::http::Method::PATCH, &path, Some(&token), Some(&body))
+                .await
+        }
+    };
+    patch(ent.clone(), json!({"alert": "hourly"}))
+        .await
+        .assert_error(404, "not_found");
+    patch(other.clone(), json!({"alert": "sometimes"}))
+        .await
+        .assert_error(400, "invalid_saved_search");
+
+    published(
+        &app,
+        "achievements",
+        &uni,
+        &admin,
+        &titled("热误差补偿一号"),
+    )
+    .await;
+    alerts_done(&app).await;
+    let first = of_kind(&inbox(&app, &ent).await, "saved_search_match");
+    assert_eq!(first.len(), 1, "a first alert comes at once: {first:?}");
+    assert!(of_kind(&inbox(&app, &other).await, "saved_search_match").is_empty());
+
+    published(
+        &app,
+        "achievements",
+        &uni,
+        &admin,
+        &titled("热误差补偿二号"),
+    )
+    .await;
+    alerts_done(&app).await;
+    assert_eq!(alert_after(&app, daily, 2).await, 0, "an hour is not a day");
+    assert_eq!(alert_after(&app, daily, 25).await, 1, "a day is");
+    let told = of_kind(&inbox(&app, &ent).await, "saved_search_match");
+    assert_eq!(told.len(), 2, "{told:?}");
+
+    // Turned on again, the search tells only what arrives from now on.
+    let r = patch(
+        other.clone(),
+        json!({"alert": "hourly", "name": "热误差（每小时）"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        (r.body["alert"].as_str(), r.body["name"].as_str()),
+        (Some("hourly"), Some("热误差（每小时）"))
+    );
+    published(
+        &app,
+        "achievements",
+        &uni,
+        &admin,
+        &titled("热误差补偿三号"),
+    )
+    .await;
+    alerts_done(&app).await;
+    let theirs = of_kind(&inbox(&app, &other).await, "saved_search_match");
+    assert_eq!(theirs.len(), 1, "{theirs:?}");
+    let text = theirs[0].to_string();
+    assert!(
+        text.contains("三号") && !text.contains("一号") && !text.contains("二号"),
+        "{text}"
+    );
+}
+
 #[actix_rt::test]
 async fn a_published_listing_is_an_implicit_saved_search_of_its_org() {
     let app = spawn_app().await;

@@ -681,6 +681,14 @@ async fn saved_search_operations(d: &mut Driver<'_>, uni: &str) {
         .await;
     let id = r.body["id"].as_i64().unwrap();
     d.ok(
+        M::PATCH,
+        "/api/v1/me/saved-searches/{id}",
+        &format!("/api/v1/me/saved-searches/{id}"),
+        Some(uni),
+        Some(json!({"name": "热误差需求（每日）", "alert": "daily"})),
+    )
+    .await;
+    d.ok(
         M::GET,
         "/api/v1/me/saved-searches",
         "/api/v1/me/saved-searches",
