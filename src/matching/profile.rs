@@ -11,8 +11,11 @@ use crate::achievements::model::AchievementRow;
 use crate::demands::model::DemandRow;
 use crate::listings::fields::from_json;
 
-/// How many terms drive candidate generation.
-const MAX_TERMS: usize = 10;
+/// How many terms drive candidate generation. 16 rather than 10 lets the description's
+/// own words count beside the keywords and title: nDCG@10 of the labelled set rose from
+/// 0.925 to 0.968 (embedded) and 0.930 to 0.973 (Meilisearch), and among 5,000 generated
+/// distractors from 0.699 to 0.720 and 0.740 to 0.762, for six more engine queries a match.
+const MAX_TERMS: usize = 16;
 
 /// Words too generic to find anything specific with.
 const GENERIC: &[&str] = &[
