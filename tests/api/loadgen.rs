@@ -31,11 +31,18 @@ async fn every_loadgen_scenario_completes_without_errors() {
         admin_email: email.into(),
         admin_password: PASSWORD.into(),
         storm_connections: 1,
+        meili: None,
     };
     let report = loadgen::run(&options).await.expect("load generator run");
     let table = report.table();
     println!("{table}");
     assert_eq!(report.scenarios.len(), Scenario::ALL.len(), "{table}");
+    // The floor ran first, on the same connections, and every row is set against it.
+    assert_eq!(report.floor.scenario, Scenario::Health);
+    assert_eq!(report.floor.connections, 2);
+    assert!(report.floor.stats.requests > 0, "{table}");
+    assert_eq!(report.floor.stats.errors, 0, "{table}");
+    assert!(table.contains("floor: /health"), "{table}");
     for r in &report.scenarios {
         let name = r.scenario.name();
         assert!(
@@ -43,6 +50,11 @@ async fn every_loadgen_scenario_completes_without_errors() {
             "{name} completed no requests\n{table}"
         );
         assert_eq!(r.stats.errors, 0, "{name} had errors\n{table}");
+        let multiple = r.floor_multiple.expect("a multiple of the floor");
+        assert!(
+            (multiple - r.stats.p99_ms / report.floor.stats.p99_ms).abs() < 1e-9,
+            "{name}\n{table}"
+        );
         if let Some(storm) = &r.storm {
             assert!(storm.stats.requests > 0, "{name}: no logins\n{table}");
             assert_eq!(storm.stats.errors, 0, "{name}: login errors\n{table}");
