@@ -30,21 +30,25 @@ pub fn visible_facts<S: Store>(
     user: Option<&CurrentUser>,
 ) -> Result<Facts, ApiError> {
     let facts = S::facts(conn, id)?.ok_or_else(not_found::<S>)?;
-    let public = matches!(facts.status, Status::Published);
-    if !public && !policy::sees_every_status(user, facts.org_id) {
+    if !may_see(facts.status, facts.org_id, user) {
         return Err(not_found::<S>());
     }
     Ok(facts)
 }
 
-/// The item as `viewer` may see it, or 404.
+/// Whether `viewer` may see an item of `org_id` in `status`: published items everyone,
+/// the others only the owning org and admins.
+pub fn may_see(status: Status, org_id: i64, viewer: Option<&CurrentUser>) -> bool {
+    matches!(status, Status::Published) || policy::sees_every_status(viewer, org_id)
+}
+
+/// The item as `viewer` may see it, or 404 (the same 404 whether it is missing or hidden).
 pub fn show<S: Store>(
     conn: &mut AnyConnection,
     id: i64,
     viewer: Option<&CurrentUser>,
 ) -> Result<Value, ApiError> {
-    visible_facts::<S>(conn, id, viewer)?;
-    S::render(conn, id, viewer)
+    S::show(conn, id, viewer)?.ok_or_else(not_found::<S>)
 }
 
 /// Who may take `step` on a listing of `kind` owned by `org_id`.
