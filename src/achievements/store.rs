@@ -32,7 +32,7 @@ impl Store for AchievementStore {
                 achievements::status,
                 orgs::verified_at,
             ))
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         row.map(|(org_id, status, verified)| {
             Ok(Facts {

@@ -62,7 +62,7 @@ impl<B: Board> Store for DemandStore<B> {
                 demands::valid_until,
                 orgs::verified_at,
             ))
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         row.map(|(org_id, status, valid_until, verified)| {
             Ok(Facts {
