@@ -173,16 +173,75 @@ pub fn list() -> Vec<(Method, &'static str)> {
 }
 
 /// Registers the table: one resource per path, a JSON 405 for other methods on it.
+///
+/// The resources under `/api/v1/<segment>` are grouped in one scope per static segment:
+/// actix tries the resources of a router one by one, a dynamic path through its regex,
+/// so without scopes `GET /api/v1/stats/turnover` ran some 50 regexes before it matched
+/// (a fifth of the server's CPU time in reads by id). A scope compares its prefix as a
+/// string, then tries only its own resources, in the same order as before; a request no
+/// resource of its scope matches falls through to the app's default service as before.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let mut by_path: BTreeMap<&'static str, Vec<RouteDef>> = BTreeMap::new();
     for def in table() {
         by_path.entry(def.path).or_default().push(def);
     }
+    let mut scoped: BTreeMap<&'static str, Vec<actix_web::Resource>> = BTreeMap::new();
     for (path, defs) in by_path {
-        let mut resource = web::resource(path);
+        let split = scope_of(path);
+        let mut resource = web::resource(split.map_or(path, |(_, rest)| rest));
         for def in defs {
             resource = resource.route((def.make)());
         }
-        cfg.service(resource.default_service(web::to(system::method_not_allowed)));
+        let resource = resource.default_service(web::to(system::method_not_allowed));
+        match split {
+            Some((prefix, _)) => scoped.entry(prefix).or_default().push(resource),
+            None => {
+                cfg.service(resource);
+            }
+        }
+    }
+    for (prefix, resources) in scoped {
+        let scope = resources
+            .into_iter()
+            .fold(web::scope(prefix), |scope, r| scope.service(r));
+        cfg.service(scope);
+    }
+}
+
+/// `/api/v1/<segment>` and the rest of `path` when its segment is static: the scope a
+/// path is registered in. Paths outside `/api/v1/` are registered on their own.
+pub fn scope_of(path: &'static str) -> Option<(&'static str, &'static str)> {
+    let rest = path.strip_prefix("/api/v1/")?;
+    let end = rest.find('/').unwrap_or(rest.len());
+    let segment = &rest[..end];
+    if segment.is_empty() || segment.contains('{') {
+        return None;
+    }
+    let at = "/api/v1/".len() + end;
+    Some((&path[..at], &path[at..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_at_their_first_static_segment() {
+        assert_eq!(
+            scope_of("/api/v1/achievements/{id}"),
+            Some(("/api/v1/achievements", "/{id}"))
+        );
+        assert_eq!(
+            scope_of("/api/v1/achievements"),
+            Some(("/api/v1/achievements", ""))
+        );
+        assert_eq!(scope_of("/health"), None);
+        assert_eq!(scope_of("/api/v1/{kind}/x"), None);
+        // Every route of the table lands back on its own path.
+        for (_, path) in list() {
+            if let Some((prefix, rest)) = scope_of(path) {
+                assert_eq!(format!("{prefix}{rest}"), path);
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ use crate::db::AnyConnection;
 use crate::db::schema::{achievements, orgs};
 use crate::error::ApiError;
 use crate::listings::fields::list_filters;
+use crate::listings::lifecycle::may_see;
 use crate::listings::store::{Editable, Facts, Store, content_writes, store_writes, values};
 use crate::listings::{ListScope, ListingKind, Status, history};
 use crate::pagination::Pagination;
@@ -31,7 +32,7 @@ impl Store for AchievementStore {
                 achievements::status,
                 orgs::verified_at,
             ))
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         row.map(|(org_id, status, verified)| {
             Ok(Facts {
@@ -52,21 +53,21 @@ impl Store for AchievementStore {
     ) -> Result<Value, ApiError> {
         let (row, org_name) =
             model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Achievement"))?;
-        let owner_view = policy::sees_every_status(viewer, row.org_id);
-        let restricted = policy::sees_restricted_fields(viewer, row.org_id);
-        let (details, contact) = (row.details.clone(), row.contact.clone());
-        let comment = row.review_comment.clone();
-        let mut view = AchievementView::summary(row, org_name);
-        view.pool = Some(model::pool_marks(conn, id)?);
-        if restricted {
-            view.details = Some(details);
-            view.contact = Some(contact);
+        view_of(conn, row, org_name, viewer)
+    }
+
+    fn show(
+        conn: &mut AnyConnection,
+        id: i64,
+        viewer: Option<&CurrentUser>,
+    ) -> Result<Option<Value>, ApiError> {
+        let Some((row, org_name)) = model::find(conn, id)? else {
+            return Ok(None);
+        };
+        if !may_see(Status::read(&row.status)?, row.org_id, viewer) {
+            return Ok(None);
         }
-        if owner_view {
-            view.review_comment = comment;
-            view.status_history = Some(history(conn, ListingKind::Achievement, id)?);
-        }
-        serde_json::to_value(view).map_err(ApiError::internal)
+        view_of(conn, row, org_name, viewer).map(Some)
     }
 
     type ListQuery = model::AchievementListQuery;
@@ -96,6 +97,31 @@ impl Store for AchievementStore {
         let (items, total) = model::list(conn, scope, q, page.offset(), page.limit())?;
         Ok((values(items)?, total))
     }
+}
+
+/// The single view of a loaded row as `viewer` may see it.
+fn view_of(
+    conn: &mut AnyConnection,
+    row: model::AchievementRow,
+    org_name: String,
+    viewer: Option<&CurrentUser>,
+) -> Result<Value, ApiError> {
+    let id = row.id;
+    let owner_view = policy::sees_every_status(viewer, row.org_id);
+    let restricted = policy::sees_restricted_fields(viewer, row.org_id);
+    let (details, contact) = (row.details.clone(), row.contact.clone());
+    let comment = row.review_comment.clone();
+    let mut view = AchievementView::summary(row, org_name);
+    view.pool = Some(model::pool_marks(conn, id)?);
+    if restricted {
+        view.details = Some(details);
+        view.contact = Some(contact);
+    }
+    if owner_view {
+        view.review_comment = comment;
+        view.status_history = Some(history(conn, ListingKind::Achievement, id)?);
+    }
+    serde_json::to_value(view).map_err(ApiError::internal)
 }
 
 impl Editable for AchievementStore {

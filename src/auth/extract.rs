@@ -80,7 +80,8 @@ pub fn load_from(
             orgs::is_exchange,
             orgs::verified_at,
         ))
-        .first(conn)
+        // `get_result`, not `first`: see `achievements::model::find`.
+        .get_result(conn)
         .optional()?;
     let (role, org_id, active, current_epoch, is_exchange, verified_at) =
         row.ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?;

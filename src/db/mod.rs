@@ -118,6 +118,10 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
+            // A pooled PostgreSQL connection may have been cut by the server or the
+            // network: check it at checkout. A SQLite connection is a handle on a local
+            // file that cannot go stale; checking it cost a `SELECT 1` on every request.
+            .test_on_check_out(backend == Backend::Postgres)
             .connection_timeout(Duration::from_secs(5))
             .build(manager)?;
         Ok(Db {

@@ -354,7 +354,8 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(DemandRow,
         .inner_join(orgs::table)
         .filter(demands::id.eq(id))
         .select((DemandRow::as_select(), orgs::name))
-        .first(conn)
+        // `get_result`, not `first`: see `achievements::model::find`.
+        .get_result(conn)
         .optional()
 }
 

@@ -14,6 +14,7 @@ use crate::db::schema::{demands, orgs};
 use crate::demands::model::{self, DemandRow, DemandView};
 use crate::error::ApiError;
 use crate::listings::fields::list_filters;
+use crate::listings::lifecycle::may_see;
 use crate::listings::store::{Editable, Facts, Store, content_writes, store_writes, values};
 use crate::listings::{ListScope, ListingKind, history};
 use crate::pagination::Pagination;
@@ -61,7 +62,7 @@ impl<B: Board> Store for DemandStore<B> {
                 demands::valid_until,
                 orgs::verified_at,
             ))
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         row.map(|(org_id, status, valid_until, verified)| {
             Ok(Facts {
@@ -82,21 +83,22 @@ impl<B: Board> Store for DemandStore<B> {
     ) -> Result<Value, ApiError> {
         let (row, org_name) =
             model::find(conn, id)?.ok_or_else(|| ApiError::not_found("Demand"))?;
-        let owner_view = policy::sees_every_status(viewer, row.org_id);
-        let restricted = policy::sees_restricted_fields(viewer, row.org_id);
-        let contact = row.contact.clone();
-        let comment = row.review_comment.clone();
-        let progress = B::board(conn, &row, viewer)?;
-        let mut view = DemandView::summary(row, org_name, today())?;
-        view.challenge_progress = progress;
-        if restricted {
-            view.contact = Some(contact);
+        view_of::<B>(conn, row, org_name, viewer)
+    }
+
+    fn show(
+        conn: &mut AnyConnection,
+        id: i64,
+        viewer: Option<&CurrentUser>,
+    ) -> Result<Option<Value>, ApiError> {
+        let Some((row, org_name)) = model::find(conn, id)? else {
+            return Ok(None);
+        };
+        let status = model::effective_status(&row.status, row.valid_until, today())?;
+        if !may_see(status, row.org_id, viewer) {
+            return Ok(None);
         }
-        if owner_view {
-            view.review_comment = comment;
-            view.status_history = Some(history(conn, ListingKind::Demand, id)?);
-        }
-        serde_json::to_value(view).map_err(ApiError::internal)
+        view_of::<B>(conn, row, org_name, viewer).map(Some)
     }
 
     type ListQuery = model::DemandListQuery;
@@ -120,6 +122,31 @@ impl<B: Board> Store for DemandStore<B> {
         let (items, total) = model::list(conn, scope, q, today(), page.offset(), page.limit())?;
         Ok((values(items)?, total))
     }
+}
+
+/// The single view of a loaded row as `viewer` may see it, with `B`'s board.
+fn view_of<B: Board>(
+    conn: &mut AnyConnection,
+    row: DemandRow,
+    org_name: String,
+    viewer: Option<&CurrentUser>,
+) -> Result<Value, ApiError> {
+    let id = row.id;
+    let owner_view = policy::sees_every_status(viewer, row.org_id);
+    let restricted = policy::sees_restricted_fields(viewer, row.org_id);
+    let contact = row.contact.clone();
+    let comment = row.review_comment.clone();
+    let progress = B::board(conn, &row, viewer)?;
+    let mut view = DemandView::summary(row, org_name, today())?;
+    view.challenge_progress = progress;
+    if restricted {
+        view.contact = Some(contact);
+    }
+    if owner_view {
+        view.review_comment = comment;
+        view.status_history = Some(history(conn, ListingKind::Demand, id)?);
+    }
+    serde_json::to_value(view).map_err(ApiError::internal)
 }
 
 impl<B: Board> Editable for DemandStore<B> {

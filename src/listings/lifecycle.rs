@@ -30,24 +30,31 @@ pub fn visible_facts<S: Store>(
     user: Option<&CurrentUser>,
 ) -> Result<Facts, ApiError> {
     let facts = S::facts(conn, id)?.ok_or_else(not_found::<S>)?;
-    let public = matches!(facts.status, Status::Published);
-    if !public && !policy::sees_every_status(user, facts.org_id) {
+    if !may_see(facts.status, facts.org_id, user) {
         return Err(not_found::<S>());
     }
     Ok(facts)
 }
 
-/// The item as `viewer` may see it, or 404; and whether this read counts as a view for
-/// the listing's org (see `views::counts_as_view`).
+/// Whether `viewer` may see an item of `org_id` in `status`: published items everyone,
+/// the others only the owning org and admins.
+pub fn may_see(status: Status, org_id: i64, viewer: Option<&CurrentUser>) -> bool {
+    matches!(status, Status::Published) || policy::sees_every_status(viewer, org_id)
+}
+
+/// The item as `viewer` may see it, or 404 (the same 404 whether it is missing or hidden);
+/// and whether this read counts as a view for the listing's org
+/// (`views::counts_as_view`, read from the answer's own `status` and `org_id`).
 pub fn show<S: Store>(
     conn: &mut AnyConnection,
     id: i64,
     viewer: Option<&CurrentUser>,
 ) -> Result<(Value, bool), ApiError> {
-    let facts = visible_facts::<S>(conn, id, viewer)?;
-    let published = facts.status == Status::Published;
-    let counted = super::views::counts_as_view(published, facts.org_id, viewer);
-    Ok((S::render(conn, id, viewer)?, counted))
+    let view = S::show(conn, id, viewer)?.ok_or_else(not_found::<S>)?;
+    let published = view["status"] == Status::Published.as_str();
+    let org_id = view["org_id"].as_i64().unwrap_or_default();
+    let counted = super::views::counts_as_view(published, org_id, viewer);
+    Ok((view, counted))
 }
 
 /// Who may take `step` on a listing of `kind` owned by `org_id`.

@@ -50,6 +50,15 @@ pub trait Store: Send + 'static {
         viewer: Option<&CurrentUser>,
     ) -> Result<Value, ApiError>;
 
+    /// The item as `viewer` may see it, `None` when it does not exist or `viewer` may not
+    /// see it ([`crate::listings::lifecycle::may_see`]): the single view's read, its row
+    /// loaded once for both the check and the answer (the hot path of reads by id).
+    fn show(
+        conn: &mut AnyConnection,
+        id: i64,
+        viewer: Option<&CurrentUser>,
+    ) -> Result<Option<Value>, ApiError>;
+
     /// The filters of a list of one org's items (`GET /orgs/{id}/<kind>`).
     type ListQuery: serde::de::DeserializeOwned + Default + Send + 'static;
 

@@ -171,14 +171,21 @@ impl Board {
 /// the same parser as `GET /api/v1/achievements` and `GET /api/v1/demands` (paging and
 /// sort are accepted and ignored by alerts, which ask about given listings).
 pub fn saved_query(kind: IndexKind, pairs: Vec<(String, String)>) -> Result<SearchQuery, ApiError> {
+    let mut query = board_query(kind, pairs)?;
+    query.facets.clear();
+    query.sort.clear();
+    Ok(query)
+}
+
+/// The engine query `GET /api/v1/achievements` or `GET /api/v1/demands` (by `kind`)
+/// makes of these parameters, paging, sort and facets included: what `loadgen` sends a
+/// direct Meilisearch to compare with our search endpoints.
+pub fn board_query(kind: IndexKind, pairs: Vec<(String, String)>) -> Result<SearchQuery, ApiError> {
     let board = match kind {
         IndexKind::Achievements => &ACHIEVEMENTS,
         IndexKind::Demands => &DEMANDS,
     };
-    let (mut query, _, _) = board.query(pairs)?;
-    query.facets.clear();
-    query.sort.clear();
-    Ok(query)
+    Ok(board.query(pairs)?.0)
 }
 
 /// Searches one board and answers its page, the query's words marked in each hit.

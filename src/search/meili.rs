@@ -113,6 +113,114 @@ pub fn filter_expression(filters: &[Filter]) -> Result<Option<String>, SearchErr
     })
 }
 
+/// What one search asks of Meilisearch, decided before it is sent: the SDK's builder is
+/// filled from it, and `loadgen --meili-url` posts [`SearchPlan::body`] (the same JSON)
+/// straight to Meilisearch for the side-by-side figure of the benchmarks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchPlan {
+    pub text: String,
+    pub filter: Option<String>,
+    pub sort: Vec<String>,
+    pub facets: Vec<String>,
+    pub page: usize,
+    pub hits_per_page: usize,
+    pub strategy: MatchingStrategy,
+    pub retrieve: Vec<&'static str>,
+}
+
+impl SearchPlan {
+    /// The plan of `query`; `None` when its words are all stop words, which the engine
+    /// answers with nothing without asking Meilisearch.
+    pub fn of(query: &SearchQuery) -> Result<Option<SearchPlan>, SearchError> {
+        // The query's terms, stop words left out, as the embedded engine sees them.
+        let text = engine_text(&query_terms(&query.q));
+        if text.is_empty() && !query_words(&query.q).is_empty() {
+            return Ok(None);
+        }
+        let mut sort = Vec::new();
+        for (field, order) in &query.sort {
+            let dir = if *order == Order::Asc { "asc" } else { "desc" };
+            sort.push(format!("{}:{dir}", attribute(field)?));
+        }
+        let limit = query.limit.max(1);
+        Ok(Some(SearchPlan {
+            text,
+            filter: filter_expression(&query.filters)?,
+            sort,
+            facets: query.facets.clone(),
+            page: query.offset / limit + 1,
+            hits_per_page: limit,
+            strategy: strategy_of(query.matching),
+            retrieve: match &query.fetch {
+                Fetch::Documents => vec![],
+                Fetch::Attributes(attrs) => attrs.iter().map(|(name, _)| *name).collect(),
+            },
+        }))
+    }
+
+    /// The borrowed lists the SDK's builder takes.
+    fn refs(&self) -> (Vec<&str>, Vec<&str>, Vec<&str>) {
+        (
+            self.sort.iter().map(String::as_str).collect(),
+            self.facets.iter().map(String::as_str).collect(),
+            self.retrieve.clone(),
+        )
+    }
+
+    /// Fills the SDK's search builder (lists from [`SearchPlan::refs`]).
+    fn fill<'a>(
+        &'a self,
+        s: &mut meilisearch_sdk::search::SearchQuery<'a, meilisearch_sdk::DefaultHttpClient>,
+        sort: &'a [&'a str],
+        facets: &'a [&'a str],
+        retrieve: &'a [&'a str],
+    ) {
+        s.with_query(&self.text)
+            .with_page(self.page)
+            .with_hits_per_page(self.hits_per_page)
+            .with_matching_strategy(strategy(self.strategy));
+        if let Some(f) = &self.filter {
+            s.with_filter(f);
+        }
+        if !sort.is_empty() {
+            s.with_sort(sort);
+        }
+        if !facets.is_empty() {
+            s.with_facets(Selectors::Some(facets));
+        }
+        if !retrieve.is_empty() {
+            s.with_attributes_to_retrieve(Selectors::Some(retrieve));
+        }
+    }
+
+    /// The body of `POST /indexes/{uid}/search` the SDK sends for this plan.
+    pub fn body(&self) -> Value {
+        let mut body = serde_json::json!({
+            "q": self.text,
+            "page": self.page,
+            "hitsPerPage": self.hits_per_page,
+            "matchingStrategy": match self.strategy {
+                MatchingStrategy::All => "all",
+                MatchingStrategy::Last => "last",
+                MatchingStrategy::Frequency => "frequency",
+            },
+        });
+        if let Some(f) = &self.filter {
+            body["filter"] = f.as_str().into();
+        }
+        if !self.sort.is_empty() {
+            body["sort"] = self.sort.clone().into();
+        }
+        if !self.facets.is_empty() {
+            body["facets"] = self.facets.clone().into();
+        }
+        if !self.retrieve.is_empty() {
+            body["attributesToRetrieve"] = self.retrieve.clone().into();
+        }
+        body
+    }
+}
+
 /// Settings compared as Meilisearch normalises them: attribute sets unordered, synonym
 /// lists unordered; searchable attributes and ranking rules keep their order.
 fn normalised(v: &Value, key: &str) -> Value {
@@ -296,9 +404,7 @@ impl SearchEngine for MeiliEngine {
     }
 
     async fn search(&self, kind: IndexKind, query: &SearchQuery) -> SearchResult<SearchHits> {
-        // The query's terms, stop words left out, as the embedded engine sees them.
-        let text = engine_text(&query_terms(&query.q));
-        if text.is_empty() && !query_words(&query.q).is_empty() {
+        let Some(plan) = SearchPlan::of(query)? else {
             return Ok(SearchHits {
                 facets: query
                     .facets
@@ -307,38 +413,11 @@ impl SearchEngine for MeiliEngine {
                     .collect(),
                 ..Default::default()
             });
-        }
-        let index = self.client.index(self.uid(kind, false));
-        let filter = filter_expression(&query.filters)?;
-        let mut sort: Vec<String> = Vec::new();
-        for (field, order) in &query.sort {
-            let dir = if *order == Order::Asc { "asc" } else { "desc" };
-            sort.push(format!("{}:{dir}", attribute(field)?));
-        }
-        let sort_refs: Vec<&str> = sort.iter().map(String::as_str).collect();
-        let facet_refs: Vec<&str> = query.facets.iter().map(String::as_str).collect();
-        let limit = query.limit.max(1);
-        let mut s = index.search();
-        s.with_query(&text)
-            .with_page(query.offset / limit + 1)
-            .with_hits_per_page(limit)
-            .with_matching_strategy(strategy(strategy_of(query.matching)));
-        if let Some(f) = &filter {
-            s.with_filter(f);
-        }
-        if !sort_refs.is_empty() {
-            s.with_sort(&sort_refs);
-        }
-        if !facet_refs.is_empty() {
-            s.with_facets(Selectors::Some(&facet_refs));
-        }
-        let retrieve: Vec<&str> = match &query.fetch {
-            Fetch::Documents => vec![],
-            Fetch::Attributes(attrs) => attrs.iter().map(|(name, _)| *name).collect(),
         };
-        if !retrieve.is_empty() {
-            s.with_attributes_to_retrieve(Selectors::Some(&retrieve));
-        }
+        let index = self.client.index(self.uid(kind, false));
+        let mut s = index.search();
+        let (sort, facets, retrieve) = plan.refs();
+        plan.fill(&mut s, &sort, &facets, &retrieve);
         let r = s.execute::<Value>().await.map_err(classify)?;
         let facets = r
             .facet_distribution
@@ -422,6 +501,52 @@ impl SearchEngine for MeiliEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The JSON `SearchPlan::body` gives is the JSON the SDK sends for the same plan, so
+    /// a direct run of loadgen asks Meilisearch exactly what the server asks it.
+    #[test]
+    fn plan_body_is_what_the_sdk_sends() {
+        let client = Client::new("http://127.0.0.1:9", Some("k")).unwrap();
+        let index = client.index("tt_achievements");
+        let full = SearchQuery {
+            q: "储能 电池".into(),
+            filters: vec![
+                Filter::Eq("chain".into(), FilterValue::Str("energy".into())),
+                Filter::Range {
+                    field: "trl".into(),
+                    min: Some(3),
+                    max: None,
+                },
+            ],
+            sort: vec![("price_fen".into(), Order::Asc)],
+            offset: 20,
+            limit: 20,
+            facets: vec!["chain".into(), "region".into()],
+            matching: Some(MatchingStrategy::Last),
+            fetch: Fetch::Attributes(&[("id", crate::search::Shape::Int)]),
+        };
+        let bare = SearchQuery {
+            limit: 10,
+            ..Default::default()
+        };
+        for query in [full, bare] {
+            let plan = SearchPlan::of(&query).unwrap().unwrap();
+            let mut s = index.search();
+            let (sort, facets, retrieve) = plan.refs();
+            plan.fill(&mut s, &sort, &facets, &retrieve);
+            assert_eq!(serde_json::to_value(&s).unwrap(), plan.body(), "{plan:?}");
+        }
+        let full_plan = SearchPlan::of(&SearchQuery {
+            q: "储能".into(),
+            offset: 20,
+            limit: 20,
+            ..Default::default()
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(full_plan.page, 2);
+        assert_eq!(full_plan.body()["q"], "储能");
+    }
 
     #[test]
     fn filter_values_are_quoted_and_escaped() {

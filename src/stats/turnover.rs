@@ -236,14 +236,24 @@ impl Labels {
                 .filter_map(|r| r.key.split('|').nth(pos)?.parse().ok())
                 .collect()
         };
-        let orgs: Vec<(i64, String)> = orgs::table
-            .filter(orgs::id.eq_any(ids(Dim::SellerOrg)))
-            .select((orgs::id, orgs::name))
-            .load(conn)?;
-        let brokers: Vec<(i64, String)> = users::table
-            .filter(users::id.eq_any(ids(Dim::Broker)))
-            .select((users::id, users::name))
-            .load(conn)?;
+        // Only groupings by org or broker have names to look up: the others skip the
+        // queries (two per request on the turnover hot path before).
+        let org_ids = ids(Dim::SellerOrg);
+        let orgs: Vec<(i64, String)> = match org_ids.is_empty() {
+            true => vec![],
+            false => orgs::table
+                .filter(orgs::id.eq_any(org_ids))
+                .select((orgs::id, orgs::name))
+                .load(conn)?,
+        };
+        let broker_ids = ids(Dim::Broker);
+        let brokers: Vec<(i64, String)> = match broker_ids.is_empty() {
+            true => vec![],
+            false => users::table
+                .filter(users::id.eq_any(broker_ids))
+                .select((users::id, users::name))
+                .load(conn)?,
+        };
         let by_id = |pairs: Vec<(i64, String)>| -> HashMap<String, String> {
             pairs
                 .into_iter()

@@ -27,6 +27,8 @@ pub(super) struct Fixture {
     pub contract_seq: AtomicU64,
     /// The auction of `bid_hot`, when that scenario runs.
     pub hot: Option<HotAuction>,
+    /// The direct Meilisearch of `meili_search`.
+    pub meili: Option<super::MeiliTarget>,
 }
 
 /// One auction and its bidders: 8 verified enterprises of the run's own.
@@ -80,6 +82,7 @@ pub(super) async fn prepare(opts: &Options) -> anyhow::Result<Fixture> {
         run_tag,
         contract_seq: AtomicU64::new(0),
         hot,
+        meili: opts.meili.clone(),
     })
 }
 
@@ -166,19 +169,30 @@ async fn hot_auction(
     })
 }
 
-/// Ids of published achievements and demands: the first 100 of each chain.
+/// Ids of published achievements and demands: per chain, the first 100 newest and the
+/// first 100 in a price (budget) order, which reach back over the whole range of ids.
 async fn find_listings(c: &reqwest::Client, base: &str) -> anyhow::Result<(Vec<i64>, Vec<i64>)> {
     let mut achievement_ids = Vec::new();
     let mut demand_ids = Vec::new();
     for chain in taxonomy::CHAINS.codes() {
-        for (path, ids) in [
-            ("/api/v1/achievements", &mut achievement_ids),
-            ("/api/v1/demands", &mut demand_ids),
+        for (path, sort, ids) in [
+            ("/api/v1/achievements", "price_asc", &mut achievement_ids),
+            ("/api/v1/demands", "budget_desc", &mut demand_ids),
         ] {
-            let query = vec![("chain", chain.to_owned()), ("per_page", "100".into())];
-            let req = Req::get(path.into()).query(query);
-            ids.extend(ids_of(&send_json(c, base, &req).await?));
+            for sort in ["newest", sort] {
+                let query = vec![
+                    ("chain", chain.to_owned()),
+                    ("sort", sort.into()),
+                    ("per_page", "100".into()),
+                ];
+                let req = Req::get(path.into()).query(query);
+                ids.extend(ids_of(&send_json(c, base, &req).await?));
+            }
         }
+    }
+    for ids in [&mut achievement_ids, &mut demand_ids] {
+        ids.sort_unstable();
+        ids.dedup();
     }
     if achievement_ids.is_empty() || demand_ids.is_empty() {
         bail!(
@@ -263,6 +277,7 @@ impl Fixture {
                 increment: h.increment,
                 next: AtomicI64::new(h.next.load(Ordering::Relaxed)),
             }),
+            meili: self.meili.clone(),
         })
     }
 }

@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 
 /// One request, built before it is sent.
 pub(super) struct Req {
+    /// Another server than the run's (a direct Meilisearch).
+    pub base: Option<std::sync::Arc<str>>,
     pub method: reqwest::Method,
     pub path: String,
     pub query: Vec<(&'static str, String)>,
@@ -19,6 +21,7 @@ pub(super) struct Req {
 impl Req {
     pub fn get(path: String) -> Req {
         Req {
+            base: None,
             method: reqwest::Method::GET,
             path,
             query: vec![],
@@ -67,6 +70,7 @@ pub(super) async fn send(
     base: &str,
     req: &Req,
 ) -> Result<Vec<u8>, String> {
+    let base = req.base.as_deref().unwrap_or(base);
     let mut b = client.request(req.method.clone(), format!("{base}{}", req.path));
     if !req.query.is_empty() {
         b = b.query(&req.query);

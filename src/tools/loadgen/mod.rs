@@ -21,10 +21,15 @@
 //! | `match` | `GET /api/v1/demands/{id}/matches` as admin |
 //! | `turnover` | `GET /api/v1/stats/turnover` as statistician, several groupings (time plus at most one dimension) |
 //! | `contract_create` | `POST /api/v1/contracts` as admin (awaiting both parties), an `Idempotency-Key` each |
-//! | `read_by_id` | `GET /api/v1/achievements/{id}`, anonymous |
+//! | `read_by_id` | `GET /api/v1/achievements/{id}` (70 %) or `GET /api/v1/demands/{id}` (30 %), anonymous, over ids sampled from several sort orders |
 //! | `login` | `POST /api/v1/auth/login` of the run's statisticians (argon2, slow on purpose) |
 //! | `search_under_login` | `search` on N connections while `--storm-connections` more hammer `login` |
+//! | `meili_search` | the `search` mix sent straight to Meilisearch (`--meili-url`): each request's parameters go through the server's own parsing and Meilisearch request building, and the body is posted to `/indexes/{uid}/search`; the same seed as `search`, so the same queries in the same order |
 //! | `bid_hot` | `POST /api/v1/offerings/{id}/bids` on one auction the run opens, by 8 enterprises of its own, each bid the next step up; a bid that lost the race (`422 bid_too_low`) is a served request, not an error |
+//!
+//! The floor: before the scenarios, the run measures `GET /health` (no database, no
+//! search: the cheapest answer through the same middleware) on the same number of
+//! connections, and reports each scenario's p99 as a multiple of that p99.
 //!
 //! The work runs on the caller's actix runtime ([`run`] spawns local tasks), as the CLI
 //! and `#[actix_rt::test]` provide.
@@ -54,9 +59,14 @@ pub enum Scenario {
     Login,
     SearchUnderLogin,
     BidHot,
+    /// `GET /health`: the floor every run measures first; not selectable.
+    Health,
+    /// The `search` mix sent to a direct Meilisearch; only with `--meili-url`.
+    MeiliSearch,
 }
 
 impl Scenario {
+    /// The scenarios against our server a run makes by default.
     pub const ALL: [Scenario; 8] = [
         Scenario::Search,
         Scenario::Match,
@@ -78,12 +88,37 @@ impl Scenario {
             Scenario::Login => "login",
             Scenario::SearchUnderLogin => "search_under_login",
             Scenario::BidHot => "bid_hot",
+            Scenario::Health => "health",
+            Scenario::MeiliSearch => "meili_search",
         }
     }
 
+    /// A selectable scenario by name (`health` is not: every run measures it first).
     pub fn parse(s: &str) -> Option<Scenario> {
-        Scenario::ALL.into_iter().find(|x| x.name() == s)
+        Scenario::ALL
+            .into_iter()
+            .chain([Scenario::MeiliSearch])
+            .find(|x| x.name() == s)
     }
+
+    /// The seed of its connections' random streams: `meili_search` draws the very
+    /// queries of `search`, in the same order.
+    fn seed(self) -> u64 {
+        match self {
+            Scenario::MeiliSearch => Scenario::Search as u64 + 1,
+            s => s as u64 + 1,
+        }
+    }
+}
+
+/// A direct Meilisearch to drive with the `search` mix.
+#[derive(Debug, Clone)]
+pub struct MeiliTarget {
+    /// Base URL, e.g. `http://127.0.0.1:7701`.
+    pub url: String,
+    pub key: Option<String>,
+    /// Prefix of the index names: `<prefix>achievements`, `<prefix>demands`.
+    pub prefix: String,
 }
 
 /// What a run does.
@@ -101,6 +136,8 @@ pub struct Options {
     pub admin_password: String,
     /// Login connections beside the search ones in `search_under_login`.
     pub storm_connections: usize,
+    /// Where `meili_search` sends its queries.
+    pub meili: Option<MeiliTarget>,
 }
 
 /// `tt-exchange loadgen` arguments.
@@ -119,7 +156,9 @@ pub struct LoadgenArgs {
     #[arg(long, default_value = "1s")]
     pub warmup: String,
     /// Comma-separated scenarios (default: all): search, match, turnover,
-    /// contract_create, read_by_id, login, search_under_login, bid_hot.
+    /// contract_create, read_by_id, login, search_under_login, bid_hot; and
+    /// meili_search (default with --meili-url, right after search). `/health` is always
+    /// measured first, as the floor.
     #[arg(long, value_delimiter = ',')]
     pub scenario: Vec<String>,
     /// An existing admin account (make one with `create-user --role admin`).
@@ -130,6 +169,17 @@ pub struct LoadgenArgs {
     /// Login connections during `search_under_login` (default: --connections).
     #[arg(long)]
     pub storm_connections: Option<usize>,
+    /// A direct Meilisearch to send the `search` mix to (`meili_search`), for the
+    /// side-by-side figure: e.g. `http://127.0.0.1:7701`.
+    #[arg(long)]
+    pub meili_url: Option<String>,
+    /// Its API key (a search or master key).
+    #[arg(long, env = "TT_LOADGEN_MEILI_KEY", hide_env_values = true)]
+    pub meili_key: Option<String>,
+    /// Prefix of its index names: `<prefix>achievements`, `<prefix>demands` (the
+    /// server's `TT_INDEX_PREFIX`, or `direct_` for the indexes `meili_direct.py` loads).
+    #[arg(long, default_value = "tt_")]
+    pub meili_prefix: String,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -137,22 +187,15 @@ pub struct LoadgenArgs {
 
 impl LoadgenArgs {
     pub fn into_options(self) -> anyhow::Result<Options> {
-        let scenarios = if self.scenario.is_empty() {
-            Scenario::ALL.to_vec()
-        } else {
-            self.scenario
-                .iter()
-                .map(|s| {
-                    Scenario::parse(s.trim()).ok_or_else(|| {
-                        let names: Vec<&str> = Scenario::ALL.iter().map(|x| x.name()).collect();
-                        anyhow!("unknown scenario {s:?}; one of {}", names.join(", "))
-                    })
-                })
-                .collect::<anyhow::Result<_>>()?
-        };
         if self.connections == 0 {
             bail!("--connections must be at least 1");
         }
+        let meili = self.meili_url.map(|url| MeiliTarget {
+            url: url.trim_end_matches('/').to_owned(),
+            key: self.meili_key,
+            prefix: self.meili_prefix,
+        });
+        let scenarios = scenarios_of(&self.scenario, meili.is_some())?;
         Ok(Options {
             url: self.url.trim_end_matches('/').to_owned(),
             connections: self.connections,
@@ -162,8 +205,37 @@ impl LoadgenArgs {
             admin_email: self.admin_email,
             admin_password: self.admin_password,
             storm_connections: self.storm_connections.unwrap_or(self.connections),
+            meili,
         })
     }
+}
+
+/// The scenarios named (all by default, `meili_search` after `search` when there is a
+/// Meilisearch to drive); `meili_search` without one is an error.
+fn scenarios_of(names: &[String], with_meili: bool) -> anyhow::Result<Vec<Scenario>> {
+    if names.is_empty() {
+        let mut all = Scenario::ALL.to_vec();
+        if with_meili {
+            all.insert(1, Scenario::MeiliSearch);
+        }
+        return Ok(all);
+    }
+    let scenarios = names
+        .iter()
+        .map(|s| {
+            Scenario::parse(s.trim()).ok_or_else(|| {
+                let names: Vec<&str> = Scenario::ALL.iter().map(|x| x.name()).collect();
+                anyhow!(
+                    "unknown scenario {s:?}; one of {}, meili_search",
+                    names.join(", ")
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if scenarios.contains(&Scenario::MeiliSearch) && !with_meili {
+        bail!("meili_search needs --meili-url");
+    }
+    Ok(scenarios)
 }
 
 /// `10s`, `1.5s`, `500ms`, `2m`, or a bare number of seconds.
@@ -194,24 +266,23 @@ pub async fn run(opts: &Options) -> anyhow::Result<Report> {
         bail!("connections must be at least 1");
     }
     let mut fx = Arc::new(fixture::prepare(opts).await?);
+    let floor = run_scenario(opts, &fx, Scenario::Health).await?;
     let mut signed_in = Instant::now();
     let mut scenarios = Vec::new();
-    for (n, &scenario) in opts.scenarios.iter().enumerate() {
+    for &scenario in &opts.scenarios {
         // Access tokens live 15 minutes by default: sign in again well before that.
         if signed_in.elapsed() > Duration::from_secs(300) {
             fx = Arc::new(fx.signed_in_again(opts).await?);
             signed_in = Instant::now();
         }
-        scenarios.push(run_scenario(opts, &fx, scenario, n as u64 + 1).await?);
+        scenarios.push(run_scenario(opts, &fx, scenario).await?);
     }
-    Ok(Report {
-        url: opts.url.clone(),
-        connections: opts.connections,
-        duration_secs: opts.duration.as_secs_f64(),
-        achievements_sampled: fx.achievement_ids.len(),
-        demands_sampled: fx.demand_ids.len(),
+    Ok(Report::new(
+        opts,
+        (fx.achievement_ids.len(), fx.demand_ids.len()),
+        floor,
         scenarios,
-    })
+    ))
 }
 
 /// One scenario on its connections (and, for `search_under_login`, the login storm
@@ -220,13 +291,14 @@ async fn run_scenario(
     opts: &Options,
     fx: &Arc<fixture::Fixture>,
     scenario: Scenario,
-    seed: u64,
 ) -> anyhow::Result<ScenarioReport> {
     let mut groups = vec![(scenario, opts.connections)];
     if scenario == Scenario::SearchUnderLogin && opts.storm_connections > 0 {
         groups.push((Scenario::Login, opts.storm_connections));
     }
-    let mut samples = scenarios::drive(opts, fx, &groups, seed).await?.into_iter();
+    let mut samples = scenarios::drive(opts, fx, &groups, scenario.seed())
+        .await?
+        .into_iter();
     let stats = Stats::from_samples(samples.next().unwrap_or_default(), opts.duration);
     let storm = samples.next().map(|s| Storm {
         connections: opts.storm_connections,
@@ -238,12 +310,40 @@ async fn run_scenario(
         seconds: opts.duration.as_secs_f64(),
         stats,
         storm,
+        floor_multiple: None,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn scenarios_parse() {
+        assert_eq!(scenarios_of(&[], false).unwrap(), Scenario::ALL.to_vec());
+        let with_meili = scenarios_of(&[], true).unwrap();
+        assert_eq!(&with_meili[..2], &[Scenario::Search, Scenario::MeiliSearch]);
+        assert_eq!(with_meili.len(), Scenario::ALL.len() + 1);
+        assert_eq!(
+            scenarios_of(&names(&["read_by_id", " turnover"]), false).unwrap(),
+            vec![Scenario::ReadById, Scenario::Turnover]
+        );
+        assert!(scenarios_of(&names(&["meili_search"]), false).is_err());
+        assert!(scenarios_of(&names(&["meili_search"]), true).is_ok());
+        // The floor is always measured; it is not a scenario to ask for.
+        assert!(scenarios_of(&names(&["health"]), false).is_err());
+        assert!(scenarios_of(&names(&["reads"]), false).is_err());
+    }
+
+    #[test]
+    fn meili_search_draws_the_queries_of_search() {
+        assert_eq!(Scenario::MeiliSearch.seed(), Scenario::Search.seed());
+        assert_ne!(Scenario::ReadById.seed(), Scenario::Search.seed());
+    }
 
     #[test]
     fn durations_parse() {

@@ -10,8 +10,11 @@ use serde_json::json;
 use super::fixture::Fixture;
 use super::http::{Req, client, send};
 use super::report::Samples;
-use super::{Options, Scenario};
+use super::{MeiliTarget, Options, Scenario};
 use crate::clock::today;
+use crate::search::IndexKind;
+use crate::search::handlers::board_query;
+use crate::search::meili::SearchPlan;
 use crate::taxonomy;
 use crate::tools::gen_data::{Rng, vocabulary};
 
@@ -142,16 +145,59 @@ fn request(load: Scenario, fx: &Fixture, rng: &mut Rng) -> Req {
             Req::get(format!("/api/v1/stats/turnover?{q}")).token(token)
         }
         Scenario::ContractCreate => contract_request(fx, rng),
-        Scenario::ReadById => {
-            let id = fx.achievement_ids[rng.below(fx.achievement_ids.len())];
-            Req::get(format!("/api/v1/achievements/{id}"))
-        }
+        Scenario::ReadById => read_request(fx, rng),
         Scenario::Login => {
             let (email, password) = &fx.logins[rng.below(fx.logins.len())];
             Req::login(email, password)
         }
         Scenario::BidHot => bid_request(fx, rng),
+        Scenario::Health => Req::get("/health".into()),
+        Scenario::MeiliSearch => meili_request(fx.meili.as_ref(), search_request(rng)),
     }
+}
+
+/// An achievement (70 %) or a demand (30 %) by id, anonymous.
+fn read_request(fx: &Fixture, rng: &mut Rng) -> Req {
+    if rng.below(10) < 7 {
+        let id = fx.achievement_ids[rng.below(fx.achievement_ids.len())];
+        Req::get(format!("/api/v1/achievements/{id}"))
+    } else {
+        let id = fx.demand_ids[rng.below(fx.demand_ids.len())];
+        Req::get(format!("/api/v1/demands/{id}"))
+    }
+}
+
+/// `search`'s request to our server, as the server would ask Meilisearch: the same
+/// parameter parsing (`board_query`) and request building (`SearchPlan`), posted to
+/// `/indexes/<prefix><kind>/search`. A query of stop words only, which the server answers
+/// without asking Meilisearch, is sent with its words as they are.
+pub(super) fn meili_request(target: Option<&MeiliTarget>, search: Req) -> Req {
+    let kind = if search.path.ends_with("/demands") {
+        IndexKind::Demands
+    } else {
+        IndexKind::Achievements
+    };
+    let pairs: Vec<(String, String)> = search
+        .query
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    let body = match board_query(kind, pairs) {
+        Ok(query) => match SearchPlan::of(&query) {
+            Ok(Some(plan)) => plan.body(),
+            Ok(None) => json!({"q": query.q}),
+            Err(e) => json!({"loadgen_error": e.to_string()}),
+        },
+        Err(e) => json!({"loadgen_error": format!("{e:?}")}),
+    };
+    let (base, prefix) = match target {
+        Some(t) => (Arc::from(t.url.as_str()), t.prefix.as_str()),
+        None => (Arc::from("http://meili-url-not-given.invalid"), ""),
+    };
+    let mut req = Req::post(&format!("/indexes/{prefix}{}/search", kind.name()), body);
+    req.base = Some(base);
+    req.token = target.and_then(|t| t.key.clone());
+    req
 }
 
 /// The next step up on the hot auction, by a random bidder of the run.
@@ -178,12 +224,55 @@ fn served(load: Scenario, outcome: &Result<Vec<u8>, String>) -> bool {
     }
 }
 
+/// Requests prepared before the clock starts for `meili_search`, cycled through: each is
+/// `search`'s request turned into Meilisearch's (parsing and word segmentation the server
+/// does on its side), so this client-side work is not charged to Meilisearch's latency.
+const PREPARED: usize = 4096;
+
+/// Where a connection's requests come from.
+enum Source {
+    Live(Rng),
+    Prepared(Vec<Req>, usize),
+}
+
+impl Source {
+    fn new(load: Scenario, fx: &Fixture, seed: u64) -> Source {
+        let mut rng = Rng::new(seed);
+        if load != Scenario::MeiliSearch {
+            return Source::Live(rng);
+        }
+        let reqs = (0..PREPARED).map(|_| request(load, fx, &mut rng)).collect();
+        Source::Prepared(reqs, 0)
+    }
+
+    /// Sends the next request.
+    async fn send_next(
+        &mut self,
+        client: &reqwest::Client,
+        base: &str,
+        load: Scenario,
+        fx: &Fixture,
+    ) -> Result<Vec<u8>, String> {
+        match self {
+            Source::Live(rng) => send(client, base, &request(load, fx, rng)).await,
+            Source::Prepared(reqs, next) => {
+                let i = *next % reqs.len().max(1);
+                *next += 1;
+                match reqs.get(i) {
+                    Some(req) => send(client, base, req).await,
+                    None => Err("no prepared requests".into()),
+                }
+            }
+        }
+    }
+}
+
 /// One closed-loop connection until `until`; counts what finished after `measure_from`.
 async fn connection(
     base: Arc<str>,
     fx: Arc<Fixture>,
     load: Scenario,
-    seed: u64,
+    mut source: Source,
     measure_from: Instant,
     until: Instant,
 ) -> Samples {
@@ -195,11 +284,9 @@ async fn connection(
             return samples;
         }
     };
-    let mut rng = Rng::new(seed);
     while Instant::now() < until {
-        let req = request(load, &fx, &mut rng);
         let started = Instant::now();
-        let outcome = send(&client, &base, &req).await;
+        let outcome = source.send_next(&client, &base, load, &fx).await;
         let done = Instant::now();
         if done < measure_from {
             continue;
@@ -226,17 +313,21 @@ pub(super) async fn drive(
     seed: u64,
 ) -> anyhow::Result<Vec<Samples>> {
     let base: Arc<str> = Arc::from(opts.url.as_str());
-    let measure_from = Instant::now() + opts.warmup;
-    let until = measure_from + opts.duration;
-    let mut handles = Vec::new();
+    let mut sources = Vec::new();
     for (g, &(load, n)) in groups.iter().enumerate() {
         for i in 0..n {
             let s = seed
                 .wrapping_mul(0x2545_f491_4f6c_dd1d)
                 .wrapping_add((g * 1000 + i) as u64 + 1);
-            let conn = connection(base.clone(), fx.clone(), load, s, measure_from, until);
-            handles.push((g, actix_web::rt::spawn(conn)));
+            sources.push((g, load, Source::new(load, fx, s)));
         }
+    }
+    let measure_from = Instant::now() + opts.warmup;
+    let until = measure_from + opts.duration;
+    let mut handles = Vec::new();
+    for (g, load, source) in sources {
+        let conn = connection(base.clone(), fx.clone(), load, source, measure_from, until);
+        handles.push((g, actix_web::rt::spawn(conn)));
     }
     let mut out: Vec<Samples> = groups.iter().map(|_| Samples::default()).collect();
     for (g, h) in handles {
@@ -260,5 +351,39 @@ mod tests {
             .filter(|r| r.query.iter().any(|(k, v)| *k == "q" && !v.is_empty()))
             .count();
         assert!(with_q > 150, "{with_q}");
+    }
+
+    #[test]
+    fn meili_requests_carry_what_the_server_would_ask() {
+        let target = MeiliTarget {
+            url: "http://127.0.0.1:7701".into(),
+            key: Some("k".into()),
+            prefix: "direct_".into(),
+        };
+        let search = Req::get("/api/v1/demands".into()).query(vec![
+            ("q", "储能".into()),
+            ("chain", "semiconductors".into()),
+            ("page", "2".into()),
+        ]);
+        let req = meili_request(Some(&target), search);
+        assert_eq!(req.method, reqwest::Method::POST);
+        assert_eq!(req.base.as_deref(), Some("http://127.0.0.1:7701"));
+        assert_eq!(req.path, "/indexes/direct_demands/search");
+        assert_eq!(req.token.as_deref(), Some("k"));
+        let body = req.body.unwrap();
+        assert_eq!(body["q"], "储能");
+        assert_eq!(body["page"], 2);
+        assert_eq!(body["hitsPerPage"], 20);
+        let filter = body["filter"].as_str().unwrap();
+        // Demands: the chain asked for, and only unexpired ones, as the server filters.
+        assert!(
+            filter.contains(r#"(chain IN ["semiconductors"])"#),
+            "{filter}"
+        );
+        assert!(filter.contains("(valid_until >= "), "{filter}");
+        assert_eq!(
+            body["facets"],
+            json!(["chain", "field", "region", "trl_min"])
+        );
     }
 }
