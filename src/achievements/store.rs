@@ -12,7 +12,7 @@ use crate::db::schema::{achievements, orgs};
 use crate::error::ApiError;
 use crate::listings::fields::list_filters;
 use crate::listings::lifecycle::may_see;
-use crate::listings::store::{Editable, Facts, Store, content_writes, store_writes, values};
+use crate::listings::store::{Editable, Facts, Shown, Store, content_writes, store_writes, values};
 use crate::listings::{ListScope, ListingKind, Status, history};
 use crate::pagination::Pagination;
 use crate::search::IndexKind;
@@ -60,14 +60,20 @@ impl Store for AchievementStore {
         conn: &mut AnyConnection,
         id: i64,
         viewer: Option<&CurrentUser>,
-    ) -> Result<Option<Value>, ApiError> {
+    ) -> Result<Option<Shown>, ApiError> {
         let Some((row, org_name)) = model::find(conn, id)? else {
             return Ok(None);
         };
-        if !may_see(Status::read(&row.status)?, row.org_id, viewer) {
+        let (status, org_id) = (Status::read(&row.status)?, row.org_id);
+        if !may_see(status, org_id, viewer) {
             return Ok(None);
         }
-        view_of(conn, row, org_name, viewer).map(Some)
+        let view = view_of(conn, row, org_name, viewer)?;
+        Ok(Some(Shown {
+            view,
+            status,
+            org_id,
+        }))
     }
 
     type ListQuery = model::AchievementListQuery;

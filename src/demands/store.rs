@@ -15,7 +15,7 @@ use crate::demands::model::{self, DemandRow, DemandView};
 use crate::error::ApiError;
 use crate::listings::fields::list_filters;
 use crate::listings::lifecycle::may_see;
-use crate::listings::store::{Editable, Facts, Store, content_writes, store_writes, values};
+use crate::listings::store::{Editable, Facts, Shown, Store, content_writes, store_writes, values};
 use crate::listings::{ListScope, ListingKind, history};
 use crate::pagination::Pagination;
 use crate::search::IndexKind;
@@ -90,15 +90,21 @@ impl<B: Board> Store for DemandStore<B> {
         conn: &mut AnyConnection,
         id: i64,
         viewer: Option<&CurrentUser>,
-    ) -> Result<Option<Value>, ApiError> {
+    ) -> Result<Option<Shown>, ApiError> {
         let Some((row, org_name)) = model::find(conn, id)? else {
             return Ok(None);
         };
         let status = model::effective_status(&row.status, row.valid_until, today())?;
-        if !may_see(status, row.org_id, viewer) {
+        let org_id = row.org_id;
+        if !may_see(status, org_id, viewer) {
             return Ok(None);
         }
-        view_of::<B>(conn, row, org_name, viewer).map(Some)
+        let view = view_of::<B>(conn, row, org_name, viewer)?;
+        Ok(Some(Shown {
+            view,
+            status,
+            org_id,
+        }))
     }
 
     type ListQuery = model::DemandListQuery;

@@ -43,18 +43,16 @@ pub fn may_see(status: Status, org_id: i64, viewer: Option<&CurrentUser>) -> boo
 }
 
 /// The item as `viewer` may see it, or 404 (the same 404 whether it is missing or hidden);
-/// and whether this read counts as a view for the listing's org
-/// (`views::counts_as_view`, read from the answer's own `status` and `org_id`).
+/// and whether this read counts as a view for the listing's org (`views::counts_as_view`).
 pub fn show<S: Store>(
     conn: &mut AnyConnection,
     id: i64,
     viewer: Option<&CurrentUser>,
 ) -> Result<(Value, bool), ApiError> {
-    let view = S::show(conn, id, viewer)?.ok_or_else(not_found::<S>)?;
-    let published = view["status"] == Status::Published.as_str();
-    let org_id = view["org_id"].as_i64().unwrap_or_default();
-    let counted = super::views::counts_as_view(published, org_id, viewer);
-    Ok((view, counted))
+    let shown = S::show(conn, id, viewer)?.ok_or_else(not_found::<S>)?;
+    let published = shown.status == Status::Published;
+    let counted = super::views::counts_as_view(published, shown.org_id, viewer);
+    Ok((shown.view, counted))
 }
 
 /// Who may take `step` on a listing of `kind` owned by `org_id`.

@@ -24,6 +24,15 @@ pub struct Facts {
     pub org_verified: bool,
 }
 
+/// A single view's answer with the facts it was decided on: whether the read counts as a
+/// view for the listing's org is judged from these, not from the answer's JSON.
+pub struct Shown {
+    pub view: Value,
+    /// The effective status, as for [`Facts`].
+    pub status: Status,
+    pub org_id: i64,
+}
+
 /// The table-specific half of a listing type.
 pub trait Store: Send + 'static {
     const KIND: ListingKind;
@@ -57,7 +66,7 @@ pub trait Store: Send + 'static {
         conn: &mut AnyConnection,
         id: i64,
         viewer: Option<&CurrentUser>,
-    ) -> Result<Option<Value>, ApiError>;
+    ) -> Result<Option<Shown>, ApiError>;
 
     /// The filters of a list of one org's items (`GET /orgs/{id}/<kind>`).
     type ListQuery: serde::de::DeserializeOwned + Default + Send + 'static;

@@ -273,6 +273,10 @@ enum Kind {
     Date,
     /// An integer, with the values that are out of its range.
     Int(&'static [i64]),
+    /// An integer query parameter kept in JSON (a saved search's `params`): a number, its
+    /// string and a one-value array are the same parameter there, so only values out of
+    /// range, non-numbers and shapes a query string cannot carry are hostile.
+    QueryInt(&'static [i64]),
     /// A reference id.
     Id,
     Bool,
@@ -617,7 +621,8 @@ async fn targets(app: &TestApp) -> Targets {
             path: "/api/v1/me/notification-settings".into(),
             token: Some(uni.clone()),
             base: json!({"settings": [{"kind": "deal_opened", "mode": "email"}]}),
-            fields: vec![("settings", Code)],
+            // A list: an empty one is a valid no-op, so it is not among the hostile values.
+            fields: vec![("settings", ObjList)],
         },
         Endpoint {
             method: Method::POST,
@@ -637,7 +642,7 @@ async fn targets(app: &TestApp) -> Targets {
                 ("name", Text(true)),
                 ("params", Object),
                 ("params.chain", Code),
-                ("params.trl_min", Int(TRL_BAD)),
+                ("params.trl_min", QueryInt(TRL_BAD)),
             ],
         },
         Endpoint {
@@ -867,6 +872,20 @@ fn hostile_for(kind: Kind) -> BoxedStrategy<Hostile> {
             prop::sample::select(bad).prop_map(|n| Hostile::Json(json!(n))),
             overflow(),
             wrong_type_for_number(),
+            deep_value(),
+        ]
+        .boxed(),
+        Kind::QueryInt(bad) => prop_oneof![
+            prop::sample::select(bad).prop_map(|n| Hostile::Json(json!(n))),
+            prop::sample::select(bad).prop_map(|n| Hostile::Json(json!(n.to_string()))),
+            prop::sample::select(bad).prop_map(|n| Hostile::Json(json!([n]))),
+            prop::sample::select(INJECTIONS).prop_map(|s| Hostile::Json(json!(s))),
+            Just(Hostile::Json(json!(""))),
+            Just(Hostile::Json(json!([]))),
+            Just(Hostile::Json(json!([[1]]))),
+            Just(Hostile::Json(json!({"value": 1}))),
+            any::<bool>().prop_map(|b| Hostile::Json(json!(b))),
+            overflow(),
             deep_value(),
         ]
         .boxed(),

@@ -171,6 +171,11 @@ fn titled(title: &str) -> Value {
     body
 }
 
+/// Publishes an achievement of `uni` that differs from the fixture's by its title.
+async fn publish_titled(app: &TestApp, uni: &str, admin: &str, title: &str) -> i64 {
+    published(app, "achievements", uni, admin, &titled(title)).await
+}
+
 #[actix_rt::test]
 async fn a_new_listing_alerts_matching_saved_searches_once_an_hour_with_titles_only() {
     let app = spawn_app().await;
@@ -204,14 +209,7 @@ async fn a_new_listing_alerts_matching_saved_searches_once_an_hour_with_titles_o
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
 
-    let first = published(
-        &app,
-        "achievements",
-        &uni,
-        &admin,
-        &titled("主轴热误差补偿一号"),
-    )
-    .await;
+    let first = publish_titled(&app, &uni, &admin, "主轴热误差补偿一号").await;
     alerts_done(&app).await;
     let alerts = of_kind(&inbox(&app, &ent).await, "saved_search_match");
     assert_eq!(alerts.len(), 1, "{alerts:?}");
@@ -229,22 +227,8 @@ async fn a_new_listing_alerts_matching_saved_searches_once_an_hour_with_titles_o
     assert!(of_kind(&inbox(&app, &other).await, "saved_search_match").is_empty());
 
     // Within the hour: two more arrive and wait; re-announcing the first never happens.
-    published(
-        &app,
-        "achievements",
-        &uni,
-        &admin,
-        &titled("主轴热误差补偿二号"),
-    )
-    .await;
-    published(
-        &app,
-        "achievements",
-        &uni,
-        &admin,
-        &titled("主轴热误差补偿三号"),
-    )
-    .await;
+    publish_titled(&app, &uni, &admin, "主轴热误差补偿二号").await;
+    publish_titled(&app, &uni, &admin, "主轴热误差补偿三号").await;
     published(
         &app,
         "achievements",
@@ -365,27 +349,13 @@ async fn a_daily_search_waits_a_day_and_a_search_turned_off_records_nothing() {
         .await
         .assert_error(400, "invalid_saved_search");
 
-    published(
-        &app,
-        "achievements",
-        &uni,
-        &admin,
-        &titled("热误差补偿一号"),
-    )
-    .await;
+    publish_titled(&app, &uni, &admin, "热误差补偿一号").await;
     alerts_done(&app).await;
     let first = of_kind(&inbox(&app, &ent).await, "saved_search_match");
     assert_eq!(first.len(), 1, "a first alert comes at once: {first:?}");
     assert!(of_kind(&inbox(&app, &other).await, "saved_search_match").is_empty());
 
-    published(
-        &app,
-        "achievements",
-        &uni,
-        &admin,
-        &titled("热误差补偿二号"),
-    )
-    .await;
+    publish_titled(&app, &uni, &admin, "热误差补偿二号").await;
     alerts_done(&app).await;
     assert_eq!(alert_after(&app, daily, 2).await, 0, "an hour is not a day");
     assert_eq!(alert_after(&app, daily, 25).await, 1, "a day is");
@@ -403,14 +373,7 @@ async fn a_daily_search_waits_a_day_and_a_search_turned_off_records_nothing() {
         (r.body["alert"].as_str(), r.body["name"].as_str()),
         (Some("hourly"), Some("热误差（每小时）"))
     );
-    published(
-        &app,
-        "achievements",
-        &uni,
-        &admin,
-        &titled("热误差补偿三号"),
-    )
-    .await;
+    publish_titled(&app, &uni, &admin, "热误差补偿三号").await;
     alerts_done(&app).await;
     let theirs = of_kind(&inbox(&app, &other).await, "saved_search_match");
     assert_eq!(theirs.len(), 1, "{theirs:?}");
