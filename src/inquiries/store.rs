@@ -53,7 +53,7 @@ impl NewMessage {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct OrgRef {
     pub id: i64,
     pub name: String,
@@ -332,12 +332,18 @@ pub fn messages(
             inquiry_messages::created_at,
         ))
         .load(conn)?;
+    // A thread has two orgs: each name is read once, not once per message.
+    let mut orgs: std::collections::HashMap<i64, OrgRef> = std::collections::HashMap::new();
     let mut items = Vec::with_capacity(rows.len());
     for (id, author, org_id, body, at) in rows {
+        let org = match orgs.get(&org_id) {
+            Some(o) => o.clone(),
+            None => orgs.entry(org_id).or_insert(org(conn, org_id)?).clone(),
+        };
         items.push(MessageView {
             id,
             author,
-            org: org(conn, org_id)?,
+            org,
             body,
             created_at: at.and_utc(),
         });
