@@ -1,10 +1,13 @@
 //! Matching demands and achievements.
 //!
-//! Candidates come from the search engine (either engine), one search per key term of the
-//! listing (its keywords, and the TF-IDF key terms jieba extracts from its title and
-//! description), each widened by the synonyms; a candidate's text relevance is the share of
-//! the term weight it matched. A scorer then reranks with the named features and weights of
-//! [`WEIGHTS`], and every match says why in Chinese.
+//! Candidates come from the search engine (either engine) in one request
+//! ([`crate::search::TermsQuery`]) for all the key terms of the listing (its keywords, and
+//! the TF-IDF key terms jieba extracts from its title and description), each widened by
+//! the synonyms and weighed by how rare it is; a candidate's text relevance is the share of
+//! the term weight it contains. The embedded engine weighs every listing that contains any
+//! term; Meilisearch, which ranks each term on its own, the best hits of each. A scorer
+//! then reranks the heaviest with the named features and weights of [`WEIGHTS`], and every
+//! match says why in Chinese.
 
 pub mod handlers;
 mod price;
@@ -13,15 +16,15 @@ mod profile;
 pub use self::price::FenRange;
 pub use self::profile::{Profile, key_terms, warm_up};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::i18n::pick;
 use crate::search::{
-    Engine, Fetch, Filter, FilterValue, IndexKind, MatchingStrategy, SearchEngine, SearchQuery,
-    SearchResult, Shape,
+    Engine, Filter, FilterValue, IndexKind, SearchEngine, SearchQuery, SearchResult, Shape,
+    TermHits, TermsQuery,
 };
 use crate::taxonomy;
 
@@ -55,7 +58,11 @@ pub const WEIGHTS: &[(Feature, f64)] = &[
 /// The text share from which the other features count in full (see `Scoring::total`).
 const TEXT_GATE: f64 = 0.5;
 
-/// How many hits each key term may bring.
+/// How many of the heaviest candidates are scored in full.
+const CANDIDATES: usize = 500;
+
+/// How many hits each key term may bring where the engine ranks each term on its own
+/// (Meilisearch).
 const HITS_PER_TERM: usize = 60;
 
 /// One reason behind a match.
@@ -387,47 +394,47 @@ fn idf(df: u64, n: u64) -> f64 {
     ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
 }
 
-/// Candidates by id with the weight of the terms they were found by, and those terms.
-type Found = BTreeMap<i64, (Value, f64, Vec<String>)>;
+/// A candidate: its facts, the effective weight of the key terms it contains, and those
+/// terms.
+type Found = Vec<(Value, f64, Vec<String>)>;
 
-/// One search per key term; each hit collects the term's weight times its [`idf`] in the
-/// index. Returns the candidates and the weight of the terms that matched anything.
+/// The candidates of one request to the engine ([`TermsQuery`]): listings of other orgs
+/// that contain any key term, weighed by the terms they contain. Returns them and the
+/// weight of the terms that any listing contains.
 async fn candidates(
     engine: &Engine,
     kind: IndexKind,
     source: &Profile,
-    terms: &[(String, f64)],
-    base: SearchQuery,
+    terms: Vec<(String, f64)>,
+    mut filters: Vec<Filter>,
+    fetch: &'static [(&'static str, Shape)],
 ) -> SearchResult<(Found, f64)> {
-    let all = SearchQuery {
-        limit: 0,
-        ..base.clone()
+    filters.push(Filter::Ne("org_id".into(), FilterValue::Int(source.org_id)));
+    let query = TermsQuery {
+        terms,
+        idf,
+        filters,
+        limit: CANDIDATES,
+        per_term: HITS_PER_TERM,
+        fetch,
     };
-    let n = engine.search(kind, &all).await?.total;
-    let (mut found, mut total_weight) = (Found::new(), 0.0);
-    for (term, weight) in terms {
-        let query = SearchQuery {
-            q: term.clone(),
-            ..base.clone()
-        };
-        let hits = engine.search(kind, &query).await?;
-        let weight = weight * idf(hits.total, n);
-        if hits.total > 0 {
-            total_weight += weight;
-        }
-        for doc in hits.hits {
-            let Some(id) = doc["id"].as_i64() else {
-                continue;
-            };
-            if doc["org_id"].as_i64() == Some(source.org_id) {
-                continue;
-            }
-            let e = found.entry(id).or_insert_with(|| (doc, 0.0, Vec::new()));
-            e.1 += weight;
-            e.2.push(term.clone());
-        }
-    }
-    Ok((found, total_weight))
+    let answer = engine.match_terms(kind, &query).await?;
+    let effective = TermHits::effective(&query, &answer.frequency, answer.documents);
+    let found = answer
+        .hits
+        .into_iter()
+        .map(|(doc, mask)| {
+            let matched = query
+                .terms
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, (t, _))| t.clone())
+                .collect();
+            (doc, TermHits::weight(&effective, mask), matched)
+        })
+        .collect();
+    Ok((found, effective.iter().sum()))
 }
 
 /// Candidates for `source` from the index of the other side, best first.
@@ -450,23 +457,16 @@ pub async fn find(
     let terms = actix_web::web::block(move || key_terms(&profile))
         .await
         .map_err(|e| crate::search::SearchError::Internal(e.to_string()))?;
-    let base = SearchQuery {
-        filters: base_filters,
-        limit: HITS_PER_TERM,
-        // A key term is one concept (五轴机床): all of its words, as before; recall
-        // comes from the many terms, each weighted, not from loosening each one.
-        matching: Some(MatchingStrategy::All),
-        fetch: Fetch::Attributes(if source_is_demand {
-            ACHIEVEMENT_FACTS
-        } else {
-            DEMAND_FACTS
-        }),
-        ..Default::default()
+    let fetch = if source_is_demand {
+        ACHIEVEMENT_FACTS
+    } else {
+        DEMAND_FACTS
     };
-    let (found, total_weight) = candidates(engine, kind, source, &terms, base).await?;
+    let (found, total_weight) =
+        candidates(engine, kind, source, terms, base_filters, fetch).await?;
     let total_weight = total_weight.max(1e-9);
     let mut scored: Vec<Scored> = found
-        .into_values()
+        .into_iter()
         .map(|(doc, w, matched)| {
             // A candidate found by a share s of the weight gets s^0.7: partial overlap
             // still counts, full overlap counts most.

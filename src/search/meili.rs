@@ -16,7 +16,7 @@ use crate::search::settings::{MatchingStrategy, raw_settings};
 use crate::search::terms::{engine_text, query_terms, query_words, strategy_of};
 use crate::search::{
     EngineHealth, Fetch, Filter, FilterValue, IndexKind, Order, SearchEngine, SearchError,
-    SearchHits, SearchQuery, SearchResult, Submitted, Target,
+    SearchHits, SearchQuery, SearchResult, Submitted, Target, TermHits, TermsQuery,
 };
 
 const TASK_TIMEOUT: Duration = Duration::from_secs(120);
@@ -91,6 +91,7 @@ pub fn filter_expression(filters: &[Filter]) -> Result<Option<String>, SearchErr
     for f in filters {
         parts.push(match f {
             Filter::Eq(field, v) => format!("({} = {})", attribute(field)?, literal(v)),
+            Filter::Ne(field, v) => format!("({} != {})", attribute(field)?, literal(v)),
             Filter::In(field, values) => {
                 let list: Vec<String> = values.iter().map(literal).collect();
                 format!("({} IN [{}])", attribute(field)?, list.join(", "))
@@ -436,6 +437,79 @@ impl SearchEngine for MeiliEngine {
             hits: r.hits.into_iter().map(|h| h.result).collect(),
             total: r.total_hits.or(r.estimated_total_hits).unwrap_or(0) as u64,
             facets,
+        })
+    }
+
+    /// One multi-search: the documents the filters pass, then each term's best
+    /// `per_term` hits (Meilisearch ranks them; it has no cheap way to list every document
+    /// of a term), each hit marked with the terms that found it.
+    async fn match_terms(&self, kind: IndexKind, query: &TermsQuery) -> SearchResult<TermHits> {
+        let base = SearchQuery {
+            filters: query.filters.clone(),
+            limit: query.per_term,
+            matching: Some(MatchingStrategy::All),
+            fetch: Fetch::Attributes(query.fetch),
+            ..Default::default()
+        };
+        let all = SearchPlan::of(&SearchQuery {
+            limit: 1,
+            ..base.clone()
+        })?
+        .ok_or_else(|| SearchError::Internal("a search without words has a plan".into()))?;
+        let terms: Vec<Option<SearchPlan>> = query
+            .terms
+            .iter()
+            .map(|(text, _)| {
+                SearchPlan::of(&SearchQuery {
+                    q: text.clone(),
+                    ..base.clone()
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let asked: Vec<&SearchPlan> = std::iter::once(&all)
+            .chain(terms.iter().flatten())
+            .collect();
+        let refs: Vec<_> = asked.iter().map(|p| p.refs()).collect();
+        let index = self.client.index(self.uid(kind, false));
+        let mut multi = self.client.multi_search();
+        for (plan, (sort, facets, retrieve)) in asked.iter().zip(&refs) {
+            let mut s = index.search();
+            plan.fill(&mut s, sort, facets, retrieve);
+            multi.with_search_query(s);
+        }
+        let mut results = multi
+            .execute::<Value>()
+            .await
+            .map_err(classify)?
+            .results
+            .into_iter();
+        let total = |r: &meilisearch_sdk::search::SearchResults<Value>| {
+            r.total_hits.or(r.estimated_total_hits).unwrap_or(0) as u64
+        };
+        let documents = results.next().map(|r| total(&r)).unwrap_or(0);
+        let mut frequency = vec![0; terms.len()];
+        let mut found: BTreeMap<i64, (Value, u64)> = BTreeMap::new();
+        for (i, _) in terms.iter().enumerate().filter(|(_, p)| p.is_some()) {
+            let Some(r) = results.next() else { break };
+            frequency[i] = total(&r);
+            for hit in r.hits {
+                let Some(id) = hit.result["id"].as_i64() else {
+                    continue;
+                };
+                found.entry(id).or_insert_with(|| (hit.result, 0)).1 |= 1 << i;
+            }
+        }
+        let effective = TermHits::effective(query, &frequency, documents);
+        let mut hits: Vec<(Value, u64)> = found.into_values().collect();
+        // Heaviest first; ties by id, as the map gave them.
+        hits.sort_by(|a, b| {
+            TermHits::weight(&effective, b.1).total_cmp(&TermHits::weight(&effective, a.1))
+        });
+        hits.truncate(query.limit);
+        Ok(TermHits {
+            documents,
+            frequency,
+            hits,
         })
     }
 

@@ -63,6 +63,8 @@ pub enum Filter {
         min: Option<i64>,
         max: Option<i64>,
     },
+    /// Anything but this value (a document without the field matches).
+    Ne(String, FilterValue),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +111,66 @@ pub struct SearchQuery {
     /// How many of the words a hit must contain; `None` is `search-config/query.json`'s.
     pub matching: Option<MatchingStrategy>,
     pub fetch: Fetch,
+}
+
+/// Matching's candidate stage in one request: the documents that contain any of several
+/// weighted terms, each term all of its words (or a synonym), as with
+/// [`MatchingStrategy::All`]. A document's weight is the sum of the effective weights of
+/// the terms it contains ([`TermHits::effective`]); the `limit` heaviest come back.
+#[derive(Debug, Clone)]
+pub struct TermsQuery {
+    /// At most 63 terms, with their weights.
+    pub terms: Vec<(String, f64)>,
+    /// How much a term tells, from the documents that contain it and all the documents
+    /// (filters applied): rarer terms tell more.
+    pub idf: fn(u64, u64) -> f64,
+    pub filters: Vec<Filter>,
+    pub limit: usize,
+    /// An engine that cannot see every document of a term (Meilisearch) takes this many
+    /// best hits of each term.
+    pub per_term: usize,
+    pub fetch: &'static [(&'static str, Shape)],
+}
+
+/// The answer to a [`TermsQuery`].
+#[derive(Debug, Clone, Default)]
+pub struct TermHits {
+    /// Documents that pass the filters.
+    pub documents: u64,
+    /// Per term, the documents that pass the filters and contain it.
+    pub frequency: Vec<u64>,
+    /// The heaviest documents (the fetched attributes) and which terms each contains, as a
+    /// bit set over the terms' positions.
+    pub hits: Vec<(Value, u64)>,
+}
+
+impl TermHits {
+    /// Each term's weight times how much it tells ([`TermsQuery::idf`]); 0 for a term
+    /// that no document contains.
+    pub fn effective(query: &TermsQuery, frequency: &[u64], documents: u64) -> Vec<f64> {
+        query
+            .terms
+            .iter()
+            .zip(frequency)
+            .map(|((_, w), &f)| {
+                if f == 0 {
+                    0.0
+                } else {
+                    w * (query.idf)(f, documents)
+                }
+            })
+            .collect()
+    }
+
+    /// The sum of the effective weights of the terms in `mask`.
+    pub fn weight(effective: &[f64], mask: u64) -> f64 {
+        effective
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, w)| w)
+            .sum()
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -197,6 +259,12 @@ pub trait SearchEngine: Send + Sync + 'static {
         kind: IndexKind,
         query: &SearchQuery,
     ) -> impl Future<Output = SearchResult<SearchHits>> + Send;
+    /// Matching's candidates for several weighted terms in one request (see [`TermsQuery`]).
+    fn match_terms(
+        &self,
+        kind: IndexKind,
+        query: &TermsQuery,
+    ) -> impl Future<Output = SearchResult<TermHits>> + Send;
     fn health(&self) -> impl Future<Output = EngineHealth> + Send;
     /// A fresh, empty staging index with the current settings.
     fn create_staging(&self, kind: IndexKind) -> impl Future<Output = SearchResult<Target>> + Send;
@@ -244,6 +312,9 @@ impl SearchEngine for Engine {
     }
     async fn search(&self, kind: IndexKind, query: &SearchQuery) -> SearchResult<SearchHits> {
         delegate!(self, e => e.search(kind, query).await)
+    }
+    async fn match_terms(&self, kind: IndexKind, query: &TermsQuery) -> SearchResult<TermHits> {
+        delegate!(self, e => e.match_terms(kind, query).await)
     }
     async fn health(&self) -> EngineHealth {
         delegate!(self, e => e.health().await)

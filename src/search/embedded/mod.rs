@@ -8,8 +8,10 @@
 //! synonyms as in [`query`]. This file is
 //! the engine's face: which generation of each kind is live or staged, and the
 //! [`SearchEngine`] calls, each moved onto a blocking thread. [`schema`] maps settings to
-//! fields, [`shard`] is one open generation, [`hits`] turns matches into a page and facets.
+//! fields, [`shard`] is one open generation, [`hits`] turns matches into a page and facets,
+//! [`candidates`] is matching's one-pass candidate stage.
 
+mod candidates;
 mod columns;
 mod hits;
 mod query;
@@ -27,7 +29,7 @@ use self::schema::fingerprint;
 use self::shard::Shard;
 use crate::search::{
     EngineHealth, IndexKind, SearchEngine, SearchError, SearchHits, SearchQuery, SearchResult,
-    Submitted, Target,
+    Submitted, Target, TermHits, TermsQuery,
 };
 
 fn internal(e: impl std::fmt::Display) -> SearchError {
@@ -196,6 +198,12 @@ impl SearchEngine for Arc<EmbeddedEngine> {
         let shard = self.shard(&Target::live(kind))?;
         let query = query.clone();
         blocking(move || shard.search(&query)).await
+    }
+
+    async fn match_terms(&self, kind: IndexKind, query: &TermsQuery) -> SearchResult<TermHits> {
+        let shard = self.shard(&Target::live(kind))?;
+        let query = query.clone();
+        blocking(move || shard.match_terms(&query)).await
     }
 
     async fn health(&self) -> EngineHealth {

@@ -7,7 +7,8 @@ use std::ops::Bound;
 
 use tantivy::Term;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
 
@@ -139,6 +140,16 @@ impl Queries<'_> {
                 Box::new(BooleanQuery::new(clauses))
             }
             Filter::Range { field, min, max } => self.range_query(field, *min, *max)?,
+            Filter::Ne(field, v) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery)),
+                (
+                    Occur::MustNot,
+                    Box::new(TermQuery::new(
+                        self.term(field, v)?,
+                        IndexRecordOption::Basic,
+                    )),
+                ),
+            ])),
         })
     }
 

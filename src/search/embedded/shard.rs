@@ -18,7 +18,9 @@ use super::schema::{self, Fields};
 use super::strategy;
 use crate::search::settings::{self, IndexSettings, MatchingStrategy};
 use crate::search::terms::{query_terms, query_words, strategy_of};
-use crate::search::{Fetch, IndexKind, SearchHits, SearchQuery, SearchResult};
+use crate::search::{
+    Fetch, IndexKind, SearchHits, SearchQuery, SearchResult, TermHits, TermsQuery,
+};
 
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
@@ -239,6 +241,15 @@ impl Shard {
             docs.push(serde_json::from_str(text).map_err(internal)?);
         }
         Ok(docs)
+    }
+
+    /// Matching's candidates, in one pass ([`super::candidates`]).
+    pub(super) fn match_terms(&self, query: &TermsQuery) -> SearchResult<TermHits> {
+        let queries = Queries {
+            fields: &self.fields,
+            settings: self.settings,
+        };
+        super::candidates::candidates(&self.reader.searcher(), &queries, query)
     }
 
     pub(super) fn count(&self) -> u64 {
