@@ -24,7 +24,7 @@ use serde_json::Value;
 use crate::error::i18n::pick;
 use crate::search::{
     Engine, Filter, FilterValue, IndexKind, SearchEngine, SearchQuery, SearchResult, Shape,
-    TermHits, TermsQuery,
+    TermWeights, TermsQuery,
 };
 use crate::taxonomy;
 
@@ -419,7 +419,7 @@ async fn candidates(
         fetch,
     };
     let answer = engine.match_terms(kind, &query).await?;
-    let effective = TermHits::effective(&query, &answer.frequency, answer.documents);
+    let weights = TermWeights::new(&query, &answer.frequency, answer.documents);
     let found = answer
         .hits
         .into_iter()
@@ -431,10 +431,10 @@ async fn candidates(
                 .filter(|(i, _)| mask & (1 << i) != 0)
                 .map(|(_, (t, _))| t.clone())
                 .collect();
-            (doc, TermHits::weight(&effective, mask), matched)
+            (doc, weights.of(mask), matched)
         })
         .collect();
-    Ok((found, effective.iter().sum()))
+    Ok((found, weights.whole()))
 }
 
 /// Candidates for `source` from the index of the other side, best first.

@@ -16,7 +16,7 @@ use crate::search::settings::{MatchingStrategy, raw_settings};
 use crate::search::terms::{engine_text, query_terms, query_words, strategy_of};
 use crate::search::{
     EngineHealth, Fetch, Filter, FilterValue, IndexKind, Order, SearchEngine, SearchError,
-    SearchHits, SearchQuery, SearchResult, Submitted, Target, TermHits, TermsQuery,
+    SearchHits, SearchQuery, SearchResult, Submitted, Target, TermHits, TermWeights, TermsQuery,
 };
 
 const TASK_TIMEOUT: Duration = Duration::from_secs(120);
@@ -499,12 +499,10 @@ impl SearchEngine for MeiliEngine {
                 found.entry(id).or_insert_with(|| (hit.result, 0)).1 |= 1 << i;
             }
         }
-        let effective = TermHits::effective(query, &frequency, documents);
+        let weights = TermWeights::new(query, &frequency, documents);
         let mut hits: Vec<(Value, u64)> = found.into_values().collect();
         // Heaviest first; ties by id, as the map gave them.
-        hits.sort_by(|a, b| {
-            TermHits::weight(&effective, b.1).total_cmp(&TermHits::weight(&effective, a.1))
-        });
+        hits.sort_by(|a, b| weights.of(b.1).total_cmp(&weights.of(a.1)));
         hits.truncate(query.limit);
         Ok(TermHits {
             documents,

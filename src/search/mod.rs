@@ -115,8 +115,8 @@ pub struct SearchQuery {
 
 /// Matching's candidate stage in one request: the documents that contain any of several
 /// weighted terms, each term all of its words (or a synonym), as with
-/// [`MatchingStrategy::All`]. A document's weight is the sum of the effective weights of
-/// the terms it contains ([`TermHits::effective`]); the `limit` heaviest come back.
+/// [`MatchingStrategy::All`]. A document weighs what the terms it contains weigh
+/// ([`TermWeights`]); the `limit` heaviest come back.
 #[derive(Debug, Clone)]
 pub struct TermsQuery {
     /// At most 63 terms, with their weights.
@@ -144,11 +144,19 @@ pub struct TermHits {
     pub hits: Vec<(Value, u64)>,
 }
 
-impl TermHits {
-    /// Each term's weight times how much it tells ([`TermsQuery::idf`]); 0 for a term
-    /// that no document contains.
-    pub fn effective(query: &TermsQuery, frequency: &[u64], documents: u64) -> Vec<f64> {
-        query
+/// How much each combination of terms weighs, for one [`TermsQuery`] over one index.
+#[derive(Debug, Clone)]
+pub struct TermWeights {
+    /// Each term's weight times how much it tells ([`TermsQuery::idf`]); 0 for a term no
+    /// document contains.
+    effective: Vec<f64>,
+    /// For each term, the other terms that contain its text (改性 in 表面改性).
+    within: Vec<u64>,
+}
+
+impl TermWeights {
+    pub fn new(query: &TermsQuery, frequency: &[u64], documents: u64) -> TermWeights {
+        let effective = query
             .terms
             .iter()
             .zip(frequency)
@@ -159,17 +167,43 @@ impl TermHits {
                     w * (query.idf)(f, documents)
                 }
             })
-            .collect()
+            .collect();
+        let within = query
+            .terms
+            .iter()
+            .map(|(piece, _)| {
+                query
+                    .terms
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (whole, _))| whole != piece && whole.contains(piece.as_str()))
+                    .fold(0u64, |mask, (j, _)| mask | (1 << j))
+            })
+            .collect();
+        TermWeights { effective, within }
     }
 
-    /// The sum of the effective weights of the terms in `mask`.
-    pub fn weight(effective: &[f64], mask: u64) -> f64 {
-        effective
+    /// The weight of a document that contains the terms of `mask`. A term whose text is
+    /// part of another term the document contains adds nothing: a listing that says 表面改性
+    /// says 表面 and 改性 too, and one concept should not count three times.
+    pub fn of(&self, mask: u64) -> f64 {
+        self.effective
             .iter()
             .enumerate()
-            .filter(|(i, _)| mask & (1 << i) != 0)
+            .filter(|(i, _)| mask & (1 << i) != 0 && mask & self.within[*i] == 0)
             .map(|(_, w)| w)
             .sum()
+    }
+
+    /// The weight of a document that contains every term some document contains.
+    pub fn whole(&self) -> f64 {
+        let found = self
+            .effective
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| **w > 0.0)
+            .fold(0u64, |mask, (i, _)| mask | (1 << i));
+        self.of(found)
     }
 }
 

@@ -13,7 +13,7 @@ use super::hits::{Hit, rank_by_score};
 use super::internal;
 use super::query::Queries;
 use crate::search::terms::query_terms;
-use crate::search::{SearchResult, TermHits, TermsQuery};
+use crate::search::{SearchResult, TermHits, TermWeights, TermsQuery};
 
 /// The bit of a document that passes the filters; bits 0..63 are the terms it contains.
 const ALLOWED: u64 = 1 << 63;
@@ -34,13 +34,13 @@ pub(super) fn candidates(
         return Err(internal("at most 63 terms"));
     }
     let marks = mark(searcher, queries, query)?;
-    let effective = TermHits::effective(query, &marks.frequency, marks.documents);
+    let weights = TermWeights::new(query, &marks.frequency, marks.documents);
     let mut hits: Vec<Hit> = Vec::new();
     for (seg, bits) in marks.segments.iter().enumerate() {
         for (doc, &b) in bits.iter().enumerate() {
             let terms = b & !ALLOWED;
             if b & ALLOWED != 0 && terms != 0 {
-                let weight = TermHits::weight(&effective, terms) as f32;
+                let weight = weights.of(terms) as f32;
                 hits.push((seg as u32, doc as DocId, weight, 0));
             }
         }
