@@ -360,3 +360,42 @@ impl SearchEngine for Engine {
         delegate!(self, e => e.promote(staging).await)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(terms: &[&str]) -> TermsQuery {
+        TermsQuery {
+            terms: terms.iter().map(|t| ((*t).to_owned(), 1.0)).collect(),
+            idf: |df, n| if df * 2 > n { 0.5 } else { 1.0 },
+            filters: vec![],
+            limit: 10,
+            per_term: 10,
+            fetch: &[],
+        }
+    }
+
+    #[test]
+    fn a_term_inside_another_the_document_contains_adds_nothing() {
+        let q = query(&["表面改性", "改性", "钛合金"]);
+        let w = TermWeights::new(&q, &[5, 8, 80], 100);
+        assert_eq!(w.of(0b011), 1.0, "表面改性 says 改性: one concept");
+        assert_eq!(w.of(0b010), 1.0, "改性 alone still counts");
+        assert_eq!(w.of(0b101), 1.5, "a common term counts less");
+        assert_eq!(w.of(0b111), 1.5);
+        assert_eq!(
+            w.whole(),
+            1.5,
+            "a document with every term has the whole weight"
+        );
+    }
+
+    #[test]
+    fn a_term_no_document_contains_weighs_nothing() {
+        let q = query(&["表面改性", "改性"]);
+        let w = TermWeights::new(&q, &[0, 8], 100);
+        assert_eq!(w.of(0b010), 1.0);
+        assert_eq!(w.whole(), 1.0, "only the terms found make up the whole");
+    }
+}

@@ -272,9 +272,10 @@ async fn distractor_labels(app: &TestApp) -> HashMap<String, HashMap<String, f64
 /// demo's texts, so the ones whose substance answers a demand are labelled relevant
 /// (`match_distractor_labels.json`) and the rest count as noise. Prints nDCG@10 per demand
 /// and the mean. The target is a mean of 0.85 with every demand at 0.5 or more;
-/// this guards what is reached (a mean of 0.68 among 5,000: 0.720 measured on the embedded
-/// engine and 0.762 on Meilisearch with 16 key terms, 0.70 with 10, 0.60 before corpus IDF
-/// and the text gate) and fails if matching falls back.
+/// this guards what is reached (a mean of 0.74 among 5,000: 0.797 measured on the embedded
+/// engine and 0.766 on Meilisearch since one candidate request weighs all key terms at
+/// once, 0.720 and 0.762 with 16 terms searched one by one, 0.60 before corpus IDF and the
+/// text gate) and fails if matching falls back.
 #[actix_rt::test]
 async fn matches_hold_among_generated_distractors() {
     let app = spawn_app().await;
@@ -313,7 +314,7 @@ async fn matches_hold_among_generated_distractors() {
         "mean nDCG@10 among {n} synthetic achievements: {mean:.3}; lowest {:.3} ({})",
         worst.0, worst.1
     );
-    assert!(mean >= 0.68, "mean nDCG@10 {mean:.3} < 0.68");
+    assert!(mean >= 0.74, "mean nDCG@10 {mean:.3} < 0.74");
 }
 
 /// Prints a demand's top 30 matches with their labels, scores and reasons
