@@ -187,12 +187,18 @@ impl TermWeights {
     /// part of another term the document contains adds nothing: a listing that says 表面改性
     /// says 表面 and 改性 too, and one concept should not count three times.
     pub fn of(&self, mask: u64) -> f64 {
-        self.effective
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| mask & (1 << i) != 0 && mask & self.within[*i] == 0)
-            .map(|(_, w)| w)
-            .sum()
+        let (mut rest, mut sum) = (mask, 0.0);
+        while rest != 0 {
+            let i = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            let (Some(w), Some(within)) = (self.effective.get(i), self.within.get(i)) else {
+                break;
+            };
+            if mask & within == 0 {
+                sum += w;
+            }
+        }
+        sum
     }
 
     /// The weight of a document that contains every term some document contains.

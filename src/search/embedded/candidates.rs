@@ -5,6 +5,8 @@
 //! the source's terms is found even where none of them alone ranks it high, and no text
 //! score is computed: matching weighs terms by its own rule, not by BM25.
 
+use std::cell::RefCell;
+
 use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query, Weight};
 use tantivy::{DocId, Searcher, SegmentReader};
 
@@ -18,9 +20,18 @@ use crate::search::{SearchResult, TermHits, TermWeights, TermsQuery};
 /// The bit of a document that passes the filters; bits 0..63 are the terms it contains.
 const ALLOWED: u64 = 1 << 63;
 
-/// What one pass found: per segment, each document's bits.
-struct Marks {
-    segments: Vec<Vec<u64>>,
+thread_local! {
+    /// Each blocking thread's bits of every document, reused from one match to the next:
+    /// a fresh one would be megabytes to allocate and zero per request at 200,000
+    /// listings.
+    static BITS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What one pass found: each document's bits, the segments one after the other.
+struct Marks<'a> {
+    bits: &'a mut Vec<u64>,
+    /// Where each segment's documents start in `bits`.
+    starts: Vec<usize>,
     documents: u64,
     frequency: Vec<u64>,
 }
@@ -33,11 +44,24 @@ pub(super) fn candidates(
     if query.terms.len() >= 64 {
         return Err(internal("at most 63 terms"));
     }
-    let marks = mark(searcher, queries, query)?;
+    BITS.with(|cell| {
+        let mut bits = cell.borrow_mut();
+        let marks = mark(searcher, queries, query, &mut bits)?;
+        heaviest(searcher, query, marks)
+    })
+}
+
+/// The `limit` heaviest documents, with their attributes and terms.
+fn heaviest(searcher: &Searcher, query: &TermsQuery, marks: Marks) -> SearchResult<TermHits> {
     let weights = TermWeights::new(query, &marks.frequency, marks.documents);
     let mut hits: Vec<Hit> = Vec::new();
-    for (seg, bits) in marks.segments.iter().enumerate() {
-        for (doc, &b) in bits.iter().enumerate() {
+    for (seg, &start) in marks.starts.iter().enumerate() {
+        let end = marks
+            .starts
+            .get(seg + 1)
+            .copied()
+            .unwrap_or(marks.bits.len());
+        for (doc, &b) in marks.bits[start..end].iter().enumerate() {
             let terms = b & !ALLOWED;
             if b & ALLOWED != 0 && terms != 0 {
                 let weight = weights.of(terms) as f32;
@@ -51,7 +75,7 @@ pub(super) fn candidates(
     let docs = columns::attributes(searcher, hits.iter(), query.fetch)?;
     let masks = hits
         .iter()
-        .map(|(seg, doc, _, _)| marks.segments[*seg as usize][*doc as usize] & !ALLOWED);
+        .map(|(seg, doc, _, _)| marks.bits[marks.starts[*seg as usize] + *doc as usize] & !ALLOWED);
     Ok(TermHits {
         documents: marks.documents,
         frequency: marks.frequency,
@@ -60,7 +84,12 @@ pub(super) fn candidates(
 }
 
 /// The filters' documents and each term's, segment by segment.
-fn mark(searcher: &Searcher, queries: &Queries, query: &TermsQuery) -> SearchResult<Marks> {
+fn mark<'a>(
+    searcher: &Searcher,
+    queries: &Queries,
+    query: &TermsQuery,
+    bits: &'a mut Vec<u64>,
+) -> SearchResult<Marks<'a>> {
     let scoring = EnableScoring::disabled_from_searcher(searcher);
     let mut filter: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(AllQuery))];
     filter.extend(
@@ -77,14 +106,23 @@ fn mark(searcher: &Searcher, queries: &Queries, query: &TermsQuery) -> SearchRes
         .iter()
         .map(|(text, _)| term_weight(queries, text, scoring))
         .collect::<SearchResult<_>>()?;
+    let readers = searcher.segment_readers();
+    let mut starts = Vec::with_capacity(readers.len());
+    let mut total = 0;
+    for reader in readers {
+        starts.push(total);
+        total += reader.max_doc() as usize;
+    }
+    bits.clear();
+    bits.resize(total, 0);
     let mut marks = Marks {
-        segments: Vec::new(),
+        bits,
+        starts,
         documents: 0,
         frequency: vec![0; terms.len()],
     };
-    for reader in searcher.segment_readers() {
-        let bits = mark_segment(reader, filter.as_ref(), &terms, &mut marks)?;
-        marks.segments.push(bits);
+    for (seg, reader) in readers.iter().enumerate() {
+        mark_segment(reader, seg, filter.as_ref(), &terms, &mut marks)?;
     }
     Ok(marks)
 }
@@ -110,18 +148,21 @@ fn term_weight(
 
 fn mark_segment(
     reader: &SegmentReader,
+    seg: usize,
     filter: &dyn Weight,
     terms: &[Option<Box<dyn Weight>>],
     marks: &mut Marks,
-) -> SearchResult<Vec<u64>> {
-    let mut bits = vec![0u64; reader.max_doc() as usize];
+) -> SearchResult<()> {
+    let start = marks.starts[seg];
+    let bits = &mut marks.bits[start..start + reader.max_doc() as usize];
     let alive = reader.alive_bitset();
+    let documents = &mut marks.documents;
     filter
         .for_each_no_score(reader, &mut |docs| {
             for &d in docs {
                 if alive.is_none_or(|a| a.is_alive(d)) {
                     bits[d as usize] = ALLOWED;
-                    marks.documents += 1;
+                    *documents += 1;
                 }
             }
         })
@@ -140,5 +181,5 @@ fn mark_segment(
         })
         .map_err(internal)?;
     }
-    Ok(bits)
+    Ok(())
 }

@@ -24,6 +24,10 @@ type Clauses = Vec<(Occur, Box<dyn Query>)>;
 pub(super) struct Queries<'a> {
     pub(super) fields: &'a Fields,
     pub(super) settings: &'a IndexSettings,
+    /// Whether words may match with typos: for what people type, not for terms taken
+    /// from a listing's own text (matching), where a typo is never meant and the
+    /// automaton over the term dictionary is the costliest part of the query.
+    pub(super) typos: bool,
 }
 
 impl Queries<'_> {
@@ -39,11 +43,11 @@ impl Queries<'_> {
     /// One term: all of its words (with typos), or any of its synonyms.
     pub(super) fn term_query(&self, term: &QueryTerm) -> Box<dyn Query> {
         let own: Box<dyn Query> = match term.words.as_slice() {
-            [one] => self.word_query(one, true),
+            [one] => self.word_query(one, self.typos),
             words => Box::new(BooleanQuery::new(
                 words
                     .iter()
-                    .map(|w| (Occur::Must, self.word_query(w, true)))
+                    .map(|w| (Occur::Must, self.word_query(w, self.typos)))
                     .collect(),
             )),
         };

@@ -166,6 +166,7 @@ impl Shard {
         let queries = Queries {
             fields: &self.fields,
             settings: self.settings,
+            typos: true,
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = queries
             .filters(&query.filters)?
@@ -248,6 +249,7 @@ impl Shard {
         let queries = Queries {
             fields: &self.fields,
             settings: self.settings,
+            typos: false,
         };
         super::candidates::candidates(&self.reader.searcher(), &queries, query)
     }
