@@ -59,7 +59,7 @@ pub const WEIGHTS: &[(Feature, f64)] = &[
 const TEXT_GATE: f64 = 0.5;
 
 /// How many of the heaviest candidates are scored in full.
-const CANDIDATES: usize = 500;
+const CANDIDATES: usize = 300;
 
 /// How many hits each key term may bring where the engine ranks each term on its own
 /// (Meilisearch).
@@ -101,6 +101,9 @@ struct Scoring<'a> {
     source_is_demand: bool,
     doc: &'a Value,
     features: HashMap<Feature, f64>,
+    /// Whether to say why; ranking hundreds of candidates needs only the numbers, and
+    /// the words are built for the page that is shown.
+    explain: bool,
     reasons: Vec<Reason>,
 }
 
@@ -109,19 +112,25 @@ impl Scoring<'_> {
         self.features.insert(feature, value);
     }
 
-    fn reason(&mut self, code: &'static str, detail: String) {
-        self.reasons.push(Reason { code, detail });
+    fn reason(&mut self, code: &'static str, detail: impl FnOnce() -> String) {
+        if self.explain {
+            self.reasons.push(Reason {
+                code,
+                detail: detail(),
+            });
+        }
     }
 
     fn text(&mut self, text: f64, matched: &[String]) {
         self.set(Feature::Text, text.clamp(0.0, 1.0));
         if !matched.is_empty() {
-            let shown: Vec<&str> = matched.iter().take(5).map(String::as_str).collect();
-            let detail = pick(
-                format!("关键词重合：{}", shown.join("、")),
-                format!("shared keywords: {}", shown.join(", ")),
-            );
-            self.reason("shared_keywords", detail);
+            self.reason("shared_keywords", || {
+                let shown: Vec<&str> = matched.iter().take(5).map(String::as_str).collect();
+                pick(
+                    format!("关键词重合：{}", shown.join("、")),
+                    format!("shared keywords: {}", shown.join(", ")),
+                )
+            });
         }
     }
 
@@ -139,11 +148,14 @@ impl Scoring<'_> {
             Feature::Field => self.source.field.as_str(),
             _ => self.source.region.as_str(),
         };
-        let theirs = self.doc[key].as_str().unwrap_or_default();
+        let doc = self.doc;
+        let theirs = doc[key].as_str().unwrap_or_default();
         if theirs == own {
             self.set(feature, 1.0);
-            let name = label(vocabulary, theirs);
-            self.reason(code, pick(format!("{zh}：{name}"), format!("{en}: {name}")));
+            self.reason(code, || {
+                let name = label(vocabulary, theirs);
+                pick(format!("{zh}：{name}"), format!("{en}: {name}"))
+            });
         }
     }
 
@@ -162,11 +174,12 @@ impl Scoring<'_> {
         };
         if trl >= required {
             self.set(Feature::Trl, 1.0);
-            let detail = pick(
-                format!("成熟度满足：TRL {trl} ≥ 要求 {required}"),
-                format!("maturity fits: TRL {trl} ≥ required {required}"),
-            );
-            self.reason("trl_fits", detail);
+            self.reason("trl_fits", || {
+                pick(
+                    format!("成熟度满足：TRL {trl} ≥ 要求 {required}"),
+                    format!("maturity fits: TRL {trl} ≥ required {required}"),
+                )
+            });
         } else {
             self.set(Feature::Trl, (1.0 - (required - trl) as f64 / 3.0).max(0.0));
         }
@@ -182,7 +195,7 @@ impl Scoring<'_> {
         };
         if let Some((value, code, detail)) = price::fit(price, budget) {
             self.set(Feature::Price, value);
-            self.reason(code, detail);
+            self.reason(code, || detail);
         }
     }
 
@@ -192,18 +205,22 @@ impl Scoring<'_> {
         } else {
             "cooperation_modes"
         };
-        let names: Vec<String> = strings(self.doc, key)
-            .iter()
+        let shared: Vec<String> = strings(self.doc, key)
+            .into_iter()
             .filter(|m| self.source.modes.contains(m))
-            .map(|m| label(taxonomy::TRANSFER_MODES, m))
             .collect();
-        if !names.is_empty() {
+        if !shared.is_empty() {
             self.set(Feature::Modes, 1.0);
-            let detail = pick(
-                format!("合作方式一致：{}", names.join("、")),
-                format!("compatible modes: {}", names.join(", ")),
-            );
-            self.reason("modes_compatible", detail);
+            self.reason("modes_compatible", || {
+                let names: Vec<String> = shared
+                    .iter()
+                    .map(|m| label(taxonomy::TRANSFER_MODES, m))
+                    .collect();
+                pick(
+                    format!("合作方式一致：{}", names.join("、")),
+                    format!("compatible modes: {}", names.join(", ")),
+                )
+            });
         }
     }
 
@@ -217,18 +234,21 @@ impl Scoring<'_> {
             .and_then(|a| a.iter().filter_map(Value::as_i64).max());
         if self.doc["key_project"].as_bool() == Some(true) {
             self.set(Feature::Pool, 1.0);
-            let detail = pick(
-                "百项成果库重点支持项目",
-                "key project of the hundred-achievements pool",
-            );
-            self.reason("key_project", detail.into());
+            self.reason("key_project", || {
+                pick(
+                    "百项成果库重点支持项目",
+                    "key project of the hundred-achievements pool",
+                )
+                .into()
+            });
         } else if let Some(y) = latest {
             self.set(Feature::Pool, 0.6);
-            let detail = pick(
-                format!("入选{y}年度百项成果库"),
-                format!("in the {y} hundred-achievements pool"),
-            );
-            self.reason("in_pool", detail);
+            self.reason("in_pool", || {
+                pick(
+                    format!("入选{y}年度百项成果库"),
+                    format!("in the {y} hundred-achievements pool"),
+                )
+            });
         }
     }
 
@@ -242,10 +262,9 @@ impl Scoring<'_> {
         };
         self.set(Feature::Fresh, fresh);
         if fresh >= 1.0 {
-            self.reason(
-                "recent",
-                pick("近半年发布", "published in the last six months").into(),
-            );
+            self.reason("recent", || {
+                pick("近半年发布", "published in the last six months").into()
+            });
         }
     }
 
@@ -269,8 +288,8 @@ impl Scoring<'_> {
     }
 }
 
-/// Scores one candidate document against the source profile. `matched` are the key terms
-/// the candidate was found by and `text` their share of the total weight.
+/// Scores one candidate document against the source profile and says why. `matched` are
+/// the key terms the candidate was found by and `text` their share of the total weight.
 pub fn score(
     source: &Profile,
     source_is_demand: bool,
@@ -279,11 +298,33 @@ pub fn score(
     matched: &[String],
     now: i64,
 ) -> Scored {
+    let s = scoring(source, source_is_demand, doc, (text, matched), now, true);
+    Scored {
+        score: s.total(),
+        reasons: s.reasons,
+        doc: doc.clone(),
+    }
+}
+
+/// The score alone, exactly as [`score`] gives it, without the words.
+fn rank(source: &Profile, source_is_demand: bool, doc: &Value, text: f64, now: i64) -> f64 {
+    scoring(source, source_is_demand, doc, (text, &[]), now, false).total()
+}
+
+fn scoring<'a>(
+    source: &'a Profile,
+    source_is_demand: bool,
+    doc: &'a Value,
+    (text, matched): (f64, &[String]),
+    now: i64,
+    explain: bool,
+) -> Scoring<'a> {
     let mut s = Scoring {
         source,
         source_is_demand,
         doc,
         features: HashMap::new(),
+        explain,
         reasons: Vec::new(),
     };
     s.text(text, matched);
@@ -313,11 +354,7 @@ pub fn score(
     );
     s.pool();
     s.freshness(now);
-    Scored {
-        score: s.total(),
-        reasons: s.reasons,
-        doc: doc.clone(),
-    }
+    s
 }
 
 /// What scoring reads of an achievement candidate: filterable or sortable attributes
@@ -465,21 +502,26 @@ pub async fn find(
     let (found, total_weight) =
         candidates(engine, kind, source, terms, base_filters, fetch).await?;
     let total_weight = total_weight.max(1e-9);
-    let mut scored: Vec<Scored> = found
-        .into_iter()
-        .map(|(doc, w, matched)| {
-            // A candidate found by a share s of the weight gets s^0.7: partial overlap
-            // still counts, full overlap counts most.
-            let text = (w / total_weight).min(1.0).powf(0.7);
-            score(source, source_is_demand, &doc, text, &matched, now)
+    // A candidate found by a share s of the weight gets s^0.7: partial overlap still
+    // counts, full overlap counts most.
+    let text = |w: f64| (w / total_weight).min(1.0).powf(0.7);
+    let mut ranked: Vec<(f64, i64, usize)> = found
+        .iter()
+        .enumerate()
+        .map(|(i, (doc, w, _))| {
+            let id = doc["id"].as_i64().unwrap_or(i64::MAX);
+            (rank(source, source_is_demand, doc, text(*w), now), id, i)
         })
         .collect();
-    scored.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.doc["id"].as_i64().cmp(&b.doc["id"].as_i64()))
-    });
-    scored.truncate(limit);
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.truncate(limit);
+    let scored = ranked
+        .into_iter()
+        .map(|(_, _, i)| {
+            let (doc, w, matched) = &found[i];
+            score(source, source_is_demand, doc, text(*w), matched, now)
+        })
+        .collect();
     with_documents(engine, kind, scored).await
 }
 
@@ -509,6 +551,7 @@ mod tests {
                 .iter()
                 .map(|(f, _)| (*f, if *f == Feature::Text { text } else { 1.0 }))
                 .collect(),
+            explain: false,
             reasons: Vec::new(),
         };
         // Everything but the text fits: one shared word no longer outranks a real answer.

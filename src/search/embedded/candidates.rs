@@ -25,6 +25,8 @@ thread_local! {
     /// a fresh one would be megabytes to allocate and zero per request at 200,000
     /// listings.
     static BITS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// And the documents that contain any term, likewise.
+    static HITS: RefCell<Vec<Hit>> = const { RefCell::new(Vec::new()) };
 }
 
 /// What one pass found: each document's bits, the segments one after the other.
@@ -44,17 +46,24 @@ pub(super) fn candidates(
     if query.terms.len() >= 64 {
         return Err(internal("at most 63 terms"));
     }
-    BITS.with(|cell| {
-        let mut bits = cell.borrow_mut();
-        let marks = mark(searcher, queries, query, &mut bits)?;
-        heaviest(searcher, query, marks)
+    BITS.with(|bits| {
+        HITS.with(|hits| {
+            let mut bits = bits.borrow_mut();
+            let marks = mark(searcher, queries, query, &mut bits)?;
+            heaviest(searcher, query, marks, &mut hits.borrow_mut())
+        })
     })
 }
 
 /// The `limit` heaviest documents, with their attributes and terms.
-fn heaviest(searcher: &Searcher, query: &TermsQuery, marks: Marks) -> SearchResult<TermHits> {
+fn heaviest(
+    searcher: &Searcher,
+    query: &TermsQuery,
+    marks: Marks,
+    hits: &mut Vec<Hit>,
+) -> SearchResult<TermHits> {
     let weights = TermWeights::new(query, &marks.frequency, marks.documents);
-    let mut hits: Vec<Hit> = Vec::new();
+    hits.clear();
     for (seg, &start) in marks.starts.iter().enumerate() {
         let end = marks
             .starts
@@ -70,10 +79,10 @@ fn heaviest(searcher: &Searcher, query: &TermsQuery, marks: Marks) -> SearchResu
         }
     }
     let wanted = query.limit.min(hits.len());
-    rank_by_score(&mut hits, wanted);
-    hits.truncate(wanted);
-    let docs = columns::attributes(searcher, hits.iter(), query.fetch)?;
-    let masks = hits
+    rank_by_score(hits, wanted);
+    let page = &hits[..wanted];
+    let docs = columns::attributes(searcher, page.iter(), query.fetch)?;
+    let masks = page
         .iter()
         .map(|(seg, doc, _, _)| marks.bits[marks.starts[*seg as usize] + *doc as usize] & !ALLOWED);
     Ok(TermHits {
