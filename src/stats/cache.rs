@@ -217,7 +217,10 @@ mod tests {
             assert!(c.get(k, (2, 0)).is_some(), "{k}");
         }
         c.put("huge".into(), (2, 0), (2, 0), answer(300));
-        assert!(c.get("huge", (2, 0)).is_none(), "over a quarter of the bound");
+        assert!(
+            c.get("huge", (2, 0)).is_none(),
+            "over a quarter of the bound"
+        );
         assert_eq!(c.lock().bytes, 4 * 201);
     }
 
@@ -235,6 +238,10 @@ mod tests {
         assert!(on.key(Format::Json, &q).is_some());
         assert_ne!(on.key(Format::Json, &q), on.key(Format::Csv, &q));
         assert!(on.key(Format::Xlsx, &q).is_none());
-        assert!(AnswerCache::new(false, 1_000).key(Format::Json, &q).is_none());
+        assert!(
+            AnswerCache::new(false, 1_000)
+                .key(Format::Json, &q)
+                .is_none()
+        );
     }
 }

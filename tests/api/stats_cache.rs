@@ -129,7 +129,11 @@ async fn a_cached_answer_follows_every_change_on_the_same_server() {
 
     let by_broker = "group_by=quarter,broker&include_unregistered=true";
     let key = broker.to_string();
-    assert!(label(&app, &admin, by_broker, "broker", &key).await.is_some());
+    assert!(
+        label(&app, &admin, by_broker, "broker", &key)
+            .await
+            .is_some()
+    );
     let r = app
         .request(
             Method::PATCH,
@@ -140,7 +144,9 @@ async fn a_cached_answer_follows_every_change_on_the_same_server() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
-        label(&app, &admin, by_broker, "broker", &key).await.as_deref(),
+        label(&app, &admin, by_broker, "broker", &key)
+            .await
+            .as_deref(),
         Some("改名的经纪人"),
         "a broker's new name shows on the next request"
     );
@@ -202,5 +208,9 @@ async fn a_second_server_catches_up_within_its_poll_interval() {
     }
     eprintln!("the second server caught up after {:?}", start.elapsed());
     let cached = all_answers(&second, &admin).await;
-    assert_eq!(all_answers(&app, &admin).await, cached, "both servers agree");
+    assert_eq!(
+        all_answers(&app, &admin).await,
+        cached,
+        "both servers agree"
+    );
 }
