@@ -161,6 +161,14 @@ pub struct Settings {
     /// A university's or institute's contract at an agreed price that was made public
     /// (协议定价公示) may be confirmed only once the period ended without open objections.
     pub publicity_blocks_confirmation: bool,
+    /// Rendered turnover answers kept per statistics version (`stats::cache`); off answers
+    /// every request from the database (for comparison).
+    pub stats_cache: bool,
+    /// How often a server reads the statistics version for other servers' writes: the
+    /// longest a cached turnover answer can lag behind another server's commit.
+    pub stats_cache_poll_ms: u64,
+    /// The most bytes of rendered turnover answers a server keeps.
+    pub stats_cache_max_bytes: u64,
     /// Where uploaded files live: unset for `data_dir/files`, or `s3://bucket/prefix` for
     /// an S3-compatible store shared by several servers.
     pub files_url: Option<String>,
@@ -227,6 +235,9 @@ impl Default for Settings {
             offering_runoff_secs: 24 * 60 * 60,
             scheduler_tick_ms: 1000,
             publicity_blocks_confirmation: true,
+            stats_cache: true,
+            stats_cache_poll_ms: 100,
+            stats_cache_max_bytes: 32 * 1024 * 1024,
             files_url: None,
             files_s3_endpoint: None,
             files_s3_region: None,
@@ -329,6 +340,9 @@ const KEYS: &[(&str, Kind)] = &[
     ("offering_runoff_secs", Kind::Int),
     ("scheduler_tick_ms", Kind::Int),
     ("publicity_blocks_confirmation", Kind::Bool),
+    ("stats_cache", Kind::Bool),
+    ("stats_cache_poll_ms", Kind::Int),
+    ("stats_cache_max_bytes", Kind::Int),
     ("files_url", Kind::Str),
     ("files_s3_endpoint", Kind::Str),
     ("files_s3_region", Kind::Str),
@@ -441,6 +455,11 @@ impl Settings {
         if self.registry_jurisdiction.is_empty() {
             return Err(ConfigError::Invalid(
                 "TT_REGISTRY_JURISDICTION needs at least one region code or prefix".into(),
+            ));
+        }
+        if self.stats_cache_poll_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "TT_STATS_CACHE_POLL_MS must be at least 1".into(),
             ));
         }
         if self.offering_min_window_secs == 0 || self.scheduler_tick_ms == 0 {
@@ -650,6 +669,9 @@ impl fmt::Debug for Settings {
                 "publicity_blocks_confirmation",
                 &self.publicity_blocks_confirmation,
             )
+            .field("stats_cache", &self.stats_cache)
+            .field("stats_cache_poll_ms", &self.stats_cache_poll_ms)
+            .field("stats_cache_max_bytes", &self.stats_cache_max_bytes)
             .field("files_url", &self.files_url)
             .field("files_s3_endpoint", &self.files_s3_endpoint)
             .field("files_s3_region", &self.files_s3_region)

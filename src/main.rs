@@ -15,7 +15,10 @@ async fn main() -> std::process::ExitCode {
         }
     };
     telemetry::init(settings.log_format);
-    match run(cli, settings).await {
+    let result = run(cli, settings).await;
+    // The log lines still in memory go out before the process ends (and before the error).
+    telemetry::flush();
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

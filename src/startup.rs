@@ -160,6 +160,13 @@ fn spawn_background(
         Duration::from_millis(settings.scheduler_tick_ms),
         shutdown.clone(),
     ));
+    if settings.stats_cache {
+        actix_web::rt::spawn(crate::stats::cache::run(
+            db.clone(),
+            Duration::from_millis(settings.stats_cache_poll_ms),
+            shutdown.clone(),
+        ));
+    }
     actix_web::rt::spawn(crate::housekeeping::run(
         db.clone(),
         crate::housekeeping::Windows {
@@ -261,6 +268,10 @@ impl Application {
             http: Arc::new(HttpPolicy::new(&settings)),
             files,
             views: views.clone(),
+            stats_cache: Arc::new(crate::stats::cache::AnswerCache::new(
+                settings.stats_cache,
+                usize::try_from(settings.stats_cache_max_bytes).unwrap_or(usize::MAX),
+            )),
         });
         let max_body = settings.max_body_bytes;
         let mut server = HttpServer::new(move || app(state.clone(), max_body))

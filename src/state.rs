@@ -23,6 +23,8 @@ pub struct AppState {
     pub files: Arc<crate::files::store::Files>,
     /// Listing reads counted in memory and written in batches (see `listings::views`).
     pub views: Arc<crate::listings::views::Views>,
+    /// Rendered turnover answers per statistics version (see `stats::cache`).
+    pub stats_cache: Arc<crate::stats::cache::AnswerCache>,
 }
 
 /// The extractor handlers take: `state: AppData`.

@@ -3,6 +3,7 @@
 //! blocking pool so sync queries never stall an async worker.
 
 pub mod schema;
+pub mod version;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -96,6 +97,8 @@ pub struct Db {
     /// SQLite allows one writer at a time; taking turns here avoids `SQLITE_BUSY` on lock
     /// upgrades inside deferred transactions. PostgreSQL writers do not take it.
     sqlite_writer: Arc<Mutex<()>>,
+    /// The statistics version as this process last saw it (see [`version`]).
+    version: Arc<version::DataVersion>,
 }
 
 impl Db {
@@ -128,11 +131,17 @@ impl Db {
             pool,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
+            version: Arc::default(),
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The statistics version as this process last saw it.
+    pub fn version(&self) -> &version::DataVersion {
+        &self.version
     }
 
     /// A connection for synchronous callers (CLI, migrations); request paths use `read`/`write`.
@@ -180,7 +189,10 @@ impl Db {
             Backend::Postgres => None,
         };
         let conn: &mut AnyConnection = &mut conn;
-        conn.transaction(f)
+        let done = conn.transaction(f)?;
+        // Before the caller answers: its next request on this server sees this commit.
+        self.version.after_commit(conn);
+        Ok(done)
     }
 
     /// Applies pending migrations; returns the versions applied.

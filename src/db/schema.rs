@@ -312,6 +312,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    stats_version (id) {
+        id -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     challenge_applications (id) {
         id -> BigInt,
         demand_id -> BigInt,
@@ -663,6 +670,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     stats_targets,
     turnover_rollups,
+    stats_version,
     challenge_applications,
     challenge_milestones,
     offerings,

@@ -10,6 +10,7 @@ use crate::clock::today;
 use crate::error::ApiError;
 use crate::error::i18n::pick;
 use crate::state::AppData;
+use crate::stats::cache::Answer;
 use crate::stats::compare::{self, Change};
 use crate::stats::export::Table;
 use crate::stats::query::{
@@ -119,7 +120,73 @@ fn turnover_with_changes(
     Ok((rows, totals, changes))
 }
 
-/// `GET /api/v1/stats/turnover` (statisticians, admins).
+/// A turnover answer in the form the cache keeps; XLSX stays as it is (never cached).
+fn to_answer(rendered: Rendered) -> Result<Result<Answer, Vec<u8>>, ApiError> {
+    let answer = |content_type, attachment, body: Vec<u8>| {
+        Ok(Ok(Answer {
+            content_type,
+            attachment,
+            body: body.into(),
+        }))
+    };
+    match rendered {
+        Rendered::Json(v) => {
+            let body = serde_json::to_vec(&v).map_err(ApiError::internal)?;
+            answer("application/json", None, body)
+        }
+        Rendered::Csv(text) => answer(
+            "text/csv; charset=utf-8",
+            Some("turnover.csv"),
+            text.into_bytes(),
+        ),
+        Rendered::Svg(svg) => answer("image/svg+xml; charset=utf-8", None, svg.into_bytes()),
+        Rendered::Xlsx(bytes) => Ok(Err(bytes)),
+    }
+}
+
+/// Runs `f` in one read-only snapshot, so every query of an answer (and the statistics
+/// version it is cached under) sees the same committed state.
+fn in_snapshot<T>(
+    conn: &mut crate::db::AnyConnection,
+    f: impl FnOnce(&mut crate::db::AnyConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    conn.transaction(|conn| {
+        if let crate::db::AnyConnection::Postgresql(pg) = conn {
+            // READ COMMITTED would take a new snapshot per statement.
+            pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        f(conn)
+    })
+}
+
+/// The rendered turnover answer of `q`, and the statistics version it was computed at.
+fn compute_turnover(
+    conn: &mut crate::db::AnyConnection,
+    db: &crate::db::Db,
+    q: &TurnoverQuery,
+    format: Format,
+    asked: &str,
+) -> Result<(i64, Rendered), ApiError> {
+    in_snapshot(conn, |conn| {
+        let version = db.version().refresh(conn)?;
+        let (rows, totals, changes) = turnover_with_changes(conn, db.backend(), q)?;
+        let notes = export_notes(q, asked);
+        let table = Table {
+            dims: &q.group_by,
+            rows: &rows,
+            totals: &totals,
+            compare: &q.compare,
+            changes: &changes,
+            notes: &notes,
+        };
+        Ok((version, render(format, &table, q)?))
+    })
+}
+
+/// `GET /api/v1/stats/turnover` (statisticians, admins). Answered from `stats::cache`
+/// while nothing it shows has changed; otherwise computed in one snapshot and cached.
 pub async fn turnover(
     state: AppData,
     user: CurrentUser,
@@ -129,24 +196,27 @@ pub async fn turnover(
     let pairs = query.into_inner();
     let asked: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let (q, format) = parse_query(pairs)?;
-    let backend = state.db.backend();
-    let rendered = state
+    let cache = &state.stats_cache;
+    let key = cache.key(format, &q);
+    let before = state.db.version().current();
+    if let Some(hit) = key.as_deref().and_then(|k| cache.get(k, before)) {
+        return Ok(hit.response());
+    }
+    let db = state.db.clone();
+    let (version, rendered) = state
         .db
-        .read(move |conn| {
-            let (rows, totals, changes) = turnover_with_changes(conn, backend, &q)?;
-            let notes = export_notes(&q, &asked.join("&"));
-            let table = Table {
-                dims: &q.group_by,
-                rows: &rows,
-                totals: &totals,
-                compare: &q.compare,
-                changes: &changes,
-                notes: &notes,
-            };
-            render(format, &table, &q)
-        })
+        .read(move |conn| compute_turnover(conn, &db, &q, format, &asked.join("&")))
         .await?;
-    Ok(answer(rendered, "turnover"))
+    match to_answer(rendered)? {
+        Ok(answer) => {
+            if let Some(key) = key {
+                let now = state.db.version().current();
+                cache.put(key, (version, before.1), now, answer.clone());
+            }
+            Ok(answer.response())
+        }
+        Err(xlsx) => Ok(answer(Rendered::Xlsx(xlsx), "turnover")),
+    }
 }
 
 /// `GET /api/v1/stats/brokers` (statisticians, admins): each broker's and agency's deals,

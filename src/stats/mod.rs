@@ -13,11 +13,14 @@
 //! - [`targets`] keeps each year's target and reports progress towards it.
 //! - [`chains`] sums achievements, demands, deals and contracts by industry chain (today,
 //!   or within one year); [`chains_export`] writes that overview as CSV and XLSX.
+//! - [`cache`] keeps rendered turnover answers per statistics version (exact on one
+//!   server, at most one poll interval behind another server's commit).
 //! - [`handlers`] answer `/api/v1/stats`.
 //!
 //! Statistics only read other slices' tables; the one table they write is `stats_targets`.
 
 pub mod brokers;
+pub mod cache;
 pub mod chains;
 pub mod chains_export;
 pub mod chart;

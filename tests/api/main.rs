@@ -39,6 +39,7 @@ mod security;
 mod seed;
 mod spec_contract;
 mod stats;
+mod stats_cache;
 mod stats_periods;
 mod stats_reports;
 mod system;

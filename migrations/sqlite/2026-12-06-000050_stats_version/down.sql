@@ -1,0 +1,11 @@
+DROP TRIGGER stats_version_rollups_insert;
+DROP TRIGGER stats_version_rollups_update;
+DROP TRIGGER stats_version_rollups_delete;
+DROP TRIGGER stats_version_contracts_insert;
+DROP TRIGGER stats_version_contracts_update;
+DROP TRIGGER stats_version_contracts_delete;
+DROP TRIGGER stats_version_orgs_name;
+DROP TRIGGER stats_version_orgs_delete;
+DROP TRIGGER stats_version_users_name;
+DROP TRIGGER stats_version_users_delete;
+DROP TABLE stats_version;
