@@ -444,6 +444,9 @@ impl SearchEngine for MeiliEngine {
     /// `per_term` hits (Meilisearch ranks them; it has no cheap way to list every document
     /// of a term), each hit marked with the terms that found it.
     async fn match_terms(&self, kind: IndexKind, query: &TermsQuery) -> SearchResult<TermHits> {
+        if query.terms.len() >= 64 {
+            return Err(SearchError::Internal("at most 63 terms".into()));
+        }
         let base = SearchQuery {
             filters: query.filters.clone(),
             limit: query.per_term,
