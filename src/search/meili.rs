@@ -77,6 +77,11 @@ fn attribute(name: &str) -> Result<&str, SearchError> {
     }
 }
 
+/// How many documents a search found: exact with page-based pagination, else estimated.
+fn total_of<T>(r: &meilisearch_sdk::search::SearchResults<T>) -> u64 {
+    r.total_hits.or(r.estimated_total_hits).unwrap_or(0) as u64
+}
+
 fn strategy(s: MatchingStrategy) -> MatchingStrategies {
     match s {
         MatchingStrategy::All => MatchingStrategies::ALL,
@@ -420,6 +425,7 @@ impl SearchEngine for MeiliEngine {
         let (sort, facets, retrieve) = plan.refs();
         plan.fill(&mut s, &sort, &facets, &retrieve);
         let r = s.execute::<Value>().await.map_err(classify)?;
+        let total = total_of(&r);
         let facets = r
             .facet_distribution
             .unwrap_or_default()
@@ -435,7 +441,7 @@ impl SearchEngine for MeiliEngine {
             .collect();
         Ok(SearchHits {
             hits: r.hits.into_iter().map(|h| h.result).collect(),
-            total: r.total_hits.or(r.estimated_total_hits).unwrap_or(0) as u64,
+            total,
             facets,
         })
     }
@@ -486,15 +492,12 @@ impl SearchEngine for MeiliEngine {
             .map_err(classify)?
             .results
             .into_iter();
-        let total = |r: &meilisearch_sdk::search::SearchResults<Value>| {
-            r.total_hits.or(r.estimated_total_hits).unwrap_or(0) as u64
-        };
-        let documents = results.next().map(|r| total(&r)).unwrap_or(0);
+        let documents = results.next().map(|r| total_of(&r)).unwrap_or(0);
         let mut frequency = vec![0; terms.len()];
         let mut found: BTreeMap<i64, (Value, u64)> = BTreeMap::new();
         for (i, _) in terms.iter().enumerate().filter(|(_, p)| p.is_some()) {
             let Some(r) = results.next() else { break };
-            frequency[i] = total(&r);
+            frequency[i] = total_of(&r);
             for hit in r.hits {
                 let Some(id) = hit.result["id"].as_i64() else {
                     continue;
